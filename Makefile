@@ -1,0 +1,33 @@
+# Set-up is automatic: every target first builds .venv from pyproject.toml (once, or when it changes).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+# nbgrader calls `alembic` and `jupyter` by name: the venv's bin must be on PATH.
+export PATH := $(abspath $(BIN)):$(PATH)
+export MPLBACKEND := Agg
+
+.PHONY: grade test release benchmark clean
+
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+## The main job: regenerate the release, autograde the sample submissions, feedback, grade table.
+grade: $(BIN)/.installed
+	$(BIN)/autograde demo
+
+## The whole test suite (two workers: notebook executions run in parallel).
+test: $(BIN)/.installed
+	$(BIN)/python -m pytest -n 2 --dist loadgroup
+
+## Regenerate release/ from source/ (commit the result).
+release: $(BIN)/.installed
+	$(BIN)/autograde release
+
+benchmark: $(BIN)/.installed
+	$(BIN)/python benchmarks/grading_time.py
+
+clean:
+	rm -rf submitted autograded feedback gradebook.db grades.csv .grading

@@ -1,0 +1,80 @@
+"""Teacher-side package of the course: reference solutions, hidden-test checks, grading pipeline.
+
+Students never have this package; hidden test cells call :func:`hidden_test`.
+"""
+from __future__ import annotations
+
+import importlib
+from typing import Any, Callable
+
+from .checking import Verdict, seed_for, with_reference_helpers
+
+__all__ = ["hidden_test", "run_check", "Verdict", "seed_for"]
+
+
+def _check_module(check_id: str):
+    module_name, function_name = check_id.rsplit(".", 1)
+    return importlib.import_module(f"autograde.checks.{module_name}"), function_name
+
+
+def run_check(check_id: str, student_fn: Any, seed: int | None = None) -> Verdict:
+    """Run the check ``<module>.<function>`` of :mod:`autograde.checks` on a student's callable."""
+    module, function_name = _check_module(check_id)
+    check: Callable[[Any, int], Verdict] = getattr(module, f"check_{function_name}")
+    return check(student_fn, seed_for(check_id) if seed is None else seed)
+
+
+def _isolate_for_this_cell(namespace: dict, check_id: str) -> None:
+    """Until the end of the current cell, bind the function to a copy that uses the reference helpers.
+
+    A graded cell runs the hidden test, then the visible self-check. For a function judged on its
+    own (``train`` calls ``gradient``), the visible self-check must not fail because of another
+    function's mistake: that one already costs its own cell.
+    """
+    module, function_name = _check_module(check_id)
+    helpers = getattr(module, "ISOLATED", {}).get(function_name)
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - the grading kernel always has IPython
+        return
+    shell = get_ipython()
+    if not helpers or shell is None:
+        return
+    original = namespace[function_name]
+    namespace[function_name] = with_reference_helpers(original, helpers)
+
+    def restore(*_):
+        namespace[function_name] = original
+        shell.events.unregister("post_run_cell", restore)
+
+    shell.events.register("post_run_cell", restore)
+
+
+class HiddenTestFailure(AssertionError):
+    """Raised in a hidden test cell; its text is the French message the student reads."""
+
+
+def hidden_test(check_ids: str | list[str], namespace: dict) -> None:
+    """Body of a hidden test cell: ``hidden_test("linear_regression.loss", globals())``.
+
+    The student's function is looked up by name in ``namespace`` (the notebook's globals), so a
+    renamed or undefined function gets a French message instead of a bare NameError. With a list
+    of checks, all run and every failure is reported.
+    """
+    failures, successes = [], []
+    for check_id in [check_ids] if isinstance(check_ids, str) else check_ids:
+        function_name = check_id.rsplit(".", 1)[1]
+        student_fn = namespace.get(function_name)
+        if student_fn is None:
+            failures.append(
+                f"La fonction `{function_name}` est introuvable : elle a été renommée, supprimée, ou la cellule "
+                "qui la définit a échoué. Gardez le nom de l'énoncé et relancez le notebook de haut en bas.")
+            continue
+        verdict = run_check(check_id, student_fn)
+        (successes if verdict.passed else failures).append(verdict.message)
+        if verdict.passed:
+            _isolate_for_this_cell(namespace, check_id)
+    if failures:
+        # "from None": the student needs the diagnosis, not the grader's internal traceback.
+        raise HiddenTestFailure("\n".join(failures)) from None
+    print("\n".join("✔ " + message for message in successes))

@@ -1,0 +1,1 @@
+"""Hidden-test checks, one module per notebook: ``check_<function>(student_fn, seed) -> Verdict``."""

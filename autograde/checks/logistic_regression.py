@@ -1,0 +1,75 @@
+"""Hidden-test checks of TD 1, notebook 3 (logistic regression)."""
+import numpy as np
+
+from ..checking import Case, Verdict, call_quietly, check_against_reference, with_reference_helpers
+from ..reference import logistic_regression as ref
+
+
+def _data(rng, n, d):
+    x = rng.normal(size=(n, d))
+    y = (x @ rng.normal(size=d) + 0.3 * rng.normal(size=n) > 0).astype(float)
+    return x, y
+
+
+# Functions judged on their own: the names they may call resolve to the reference ones.
+ISOLATED = {
+    "train": {"predict_proba": ref.predict_proba, "loss": ref.loss, "gradient": ref.gradient, "sigmoid": ref.sigmoid},
+    "predict": {"predict_proba": ref.predict_proba, "sigmoid": ref.sigmoid},
+}
+
+
+def check_loss(student_fn, seed):
+    rng = np.random.default_rng(seed)
+    cases = []
+    for n in (1, int(rng.integers(3, 10)), int(rng.integers(50, 200))):
+        cases.append(Case(f"n = {n}", (rng.integers(0, 2, size=n).astype(float), rng.uniform(0.05, 0.95, size=n))))
+    # Confident and right: ŷ is exactly the label, the loss is ~0 and must not be nan.
+    y = np.array([0.0, 1.0, 1.0, 0.0])
+    cases.append(Case("ŷ vaut exactement 0 ou 1", (y, y.copy())))
+    return check_against_reference(student_fn, ref.loss, cases, name="loss", arg_names=["y", "y_hat"],
+                                   mistakes=ref.MISTAKES["loss"], atol=1e-8)
+
+
+def check_gradient(student_fn, seed):
+    rng = np.random.default_rng(seed)
+    cases = []
+    for n, d in ((1, 2), (int(rng.integers(3, 10)), 2), (int(rng.integers(50, 200)), int(rng.integers(3, 6)))):
+        x, y = _data(rng, n, d)
+        cases.append(Case(f"n = {n}, D = {d}", (x, ref.predict_proba(x, rng.normal(size=d), rng.normal()), y)))
+    return check_against_reference(student_fn, ref.gradient, cases, name="gradient",
+                                   arg_names=["x", "y_hat", "y"], mistakes=ref.MISTAKES["gradient"])
+
+
+def check_train(student_fn, seed):
+    """Trajectory after a few epochs, then test accuracy of a full training; run with the reference
+    helpers so that only train's own mistakes cost train's points."""
+    student_fn = with_reference_helpers(student_fn, ISOLATED["train"])
+    rng = np.random.default_rng(seed)
+    cases = []
+    for epochs, eta in ((1, 0.1), (int(rng.integers(3, 8)), 0.5), (int(rng.integers(20, 60)), 0.1)):
+        n, d = int(rng.integers(10, 60)), int(rng.integers(2, 4))
+        cases.append(Case(f"{epochs} époque(s) depuis w = 0, b = 0", (*_data(rng, n, d), eta, epochs)))
+    verdict = check_against_reference(student_fn, ref.train, cases, name="train",
+                                      arg_names=["x", "y", "eta", "epochs"], mistakes=ref.MISTAKES["train"])
+    if not verdict.passed:
+        return verdict
+    x_train, x_test, y_train, y_test = ref.make_data(seed=int(rng.integers(1_000_000)))
+    w, b, _ = call_quietly(student_fn, (x_train, y_train, ref.ETA, ref.EPOCHS))
+    w_ref, b_ref, _ = ref.train(x_train, y_train, ref.ETA, ref.EPOCHS)
+    acc = ref.accuracy(y_test, ref.predict(x_test, np.asarray(w, dtype=float), float(b)))
+    acc_ref = ref.accuracy(y_test, ref.predict(x_test, w_ref, b_ref))
+    if acc < acc_ref - 0.02:
+        return Verdict(False, f"`train` : après {ref.EPOCHS} époques avec η = {ref.ETA}, l'exactitude sur le test "
+                              f"est {acc:.3f}, celle de la correction {acc_ref:.3f}.")
+    return Verdict(True, verdict.message + f" Entraînement complet : exactitude {acc:.3f} sur le test.")
+
+
+def check_predict(student_fn, seed):
+    rng = np.random.default_rng(seed)
+    cases = []
+    for n, d in ((1, 2), (int(rng.integers(5, 30)), 2), (int(rng.integers(30, 100)), 3)):
+        x, _ = _data(rng, n, d)
+        cases.append(Case(f"n = {n}, D = {d}", (x, rng.normal(size=d), float(rng.normal()))))
+    student_fn = with_reference_helpers(student_fn, ISOLATED["predict"])
+    return check_against_reference(student_fn, ref.predict, cases, name="predict", arg_names=["x", "w", "b"],
+                                   mistakes=ref.MISTAKES["predict"])

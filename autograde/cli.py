@@ -1,0 +1,94 @@
+"""Command line of the teacher side: ``autograde release | grade | demo``."""
+from __future__ import annotations
+
+import argparse
+import filecmp
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from . import pipeline
+
+
+def release(repo_root: Path, check: bool) -> int:
+    """Regenerate release/ from source/ with nbgrader (in a scratch course directory, so that no
+    gradebook is left in the repository). With ``check``, only report whether release/ is stale."""
+    stale = []
+    with tempfile.TemporaryDirectory() as scratch:
+        course = pipeline.prepare_course(Path(scratch) / "course", repo_root)
+        for assignment in pipeline.assignments(repo_root):
+            fresh = pipeline.generate_release(course, assignment)
+            committed = repo_root / "release" / assignment
+            same = committed.is_dir() and not _differences(filecmp.dircmp(fresh, committed))
+            if same:
+                continue
+            stale.append(assignment)
+            if not check:
+                if committed.exists():
+                    shutil.rmtree(committed)
+                shutil.copytree(fresh, committed)
+    if check and stale:
+        print("release/ is out of date for: " + ", ".join(stale) + " (run `make release`)")
+        return 1
+    print("release/ " + ("is up to date" if check or not stale else "regenerated for: " + ", ".join(stale)))
+    return 0
+
+
+def _differences(comparison: filecmp.dircmp) -> list[str]:
+    found = comparison.left_only + comparison.right_only + comparison.diff_files + comparison.funny_files
+    for sub in comparison.subdirs.values():
+        found += _differences(sub)
+    return found
+
+
+def grade(repo_root: Path, assignment: str, submissions: Path, course: Path, details: bool) -> int:
+    start = time.perf_counter()
+    print(f"== {assignment}: grading {submissions} in {course}", flush=True)
+    rows = pipeline.grade(assignment, submissions, course, repo_root)
+    print(pipeline.grade_table(rows))
+    if details:
+        lost = pipeline.lost_points(rows)
+        if lost:
+            print("\nPoints perdus :\n" + lost)
+    print(f"\nFeedback: {course / 'feedback'}   grades: {course / 'grades.csv'}   "
+          f"({time.perf_counter() - start:.1f} s)\n", flush=True)
+    return 0
+
+
+def demo(repo_root: Path) -> int:
+    """The main job: every assignment that has sample submissions, through the whole pipeline."""
+    samples = repo_root / "tests" / "submissions"
+    for assignment in pipeline.assignments(repo_root):
+        if (samples / assignment).is_dir():
+            grade(repo_root, assignment, samples / assignment, repo_root / ".grading" / assignment, details=True)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="autograde", description=__doc__)
+    parser.add_argument("--repo", type=Path, default=Path.cwd(), help="course repository (default: .)")
+    commands = parser.add_subparsers(dest="command", required=True)
+    rel = commands.add_parser("release", help="regenerate release/ from source/")
+    rel.add_argument("--check", action="store_true", help="only check that release/ is up to date")
+    gr = commands.add_parser("grade", help="autograde a folder of submissions (<folder>/<student>/*.ipynb)")
+    gr.add_argument("assignment")
+    gr.add_argument("submissions", type=Path)
+    gr.add_argument("--course", type=Path, help="course directory to grade in (default: .grading/<assignment>)")
+    gr.add_argument("--details", action="store_true", help="also list every lost point with its message")
+    commands.add_parser("demo", help="the whole pipeline on the bundled sample submissions")
+    args = parser.parse_args(argv)
+    repo = args.repo.resolve()
+    if not (repo / "nbgrader_config.py").exists():
+        parser.error(f"{repo} is not the course repository (no nbgrader_config.py)")
+    if args.command == "release":
+        return release(repo, args.check)
+    if args.command == "grade":
+        course = (args.course or repo / ".grading" / args.assignment).resolve()
+        return grade(repo, args.assignment, args.submissions.resolve(), course, args.details)
+    return demo(repo)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,19 @@
+"""nbgrader configuration of the course. Every key here is read by nbgrader (tests/test_config.py checks it)."""
+import os
+
+c = get_config()  # noqa: F821 - provided by nbgrader when it loads this file
+
+c.CourseDirectory.course_id = "intro-deep-learning"
+# The gradebook lives beside this file, whichever directory nbgrader is started from.
+c.CourseDirectory.db_url = "sqlite:///" + os.path.join(os.path.dirname(os.path.abspath(__file__)), "gradebook.db")
+
+# What the student sees in place of the solution (French, as the rest of the notebooks).
+c.ClearSolutions.code_stub = {"python": "# VOTRE CODE ICI\nraise NotImplementedError()"}
+c.ClearSolutions.text_stub = "VOTRE RÉPONSE ICI"
+
+# Execution limits at grading time: a cell running longer than this is interrupted and gets 0.
+c.Execute.timeout = int(os.environ.get("AUTOGRADE_CELL_TIMEOUT", 60))
+
+# A cell printing without end is cut in the graded notebook (and its feedback).
+c.LimitOutput.max_lines = 200
+c.LimitOutput.max_traceback = 50

@@ -1,0 +1,78 @@
+"""Shared fixtures: the repository, notebook helpers, and a class graded once per test session."""
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+SOURCE = REPO / "source"
+RELEASE = REPO / "release"
+SUBMISSIONS = Path(__file__).resolve().parent / "submissions"
+
+# nbgrader runs `alembic` and kernels by name: this interpreter's bin first. A short per-cell
+# limit keeps the infinite-loop samples cheap; a correct cell needs far less.
+os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
+os.environ.setdefault("AUTOGRADE_CELL_TIMEOUT", "15")
+os.environ.setdefault("MPLBACKEND", "Agg")
+
+
+def notebooks(root: Path) -> list[Path]:
+    return sorted(p for p in root.glob("*/*.ipynb") if ".ipynb_checkpoints" not in p.parts)
+
+
+def nbgrader_meta(cell) -> dict:
+    return cell.get("metadata", {}).get("nbgrader", {})
+
+
+def read(path: Path) -> nbformat.NotebookNode:
+    return nbformat.read(str(path), as_version=4)
+
+
+def notebook_id(path: Path) -> str:
+    return f"{path.parent.name}/{path.stem}"
+
+
+@dataclass
+class GradedClass:
+    course: Path
+    rows: list
+
+    def score(self, student: str, notebook: str, grade_id: str) -> float:
+        return self.row(student, notebook, grade_id).score
+
+    def row(self, student: str, notebook: str, grade_id: str):
+        matches = [r for r in self.rows if (r.student, r.notebook, r.grade_id) == (student, notebook, grade_id)]
+        assert len(matches) == 1, f"no single result for {student}/{notebook}/{grade_id}"
+        return matches[0]
+
+    def scores(self, student: str) -> dict[str, dict[str, float]]:
+        table: dict[str, dict[str, float]] = {}
+        for r in self.rows:
+            if r.student == student:
+                table.setdefault(r.notebook, {})[r.grade_id] = r.score
+        return table
+
+    def feedback_html(self, student: str, assignment: str, notebook: str) -> str:
+        return (self.course / "feedback" / student / assignment / f"{notebook}.html").read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="session")
+def graded_class(tmp_path_factory):
+    """Grade the sample submissions of an assignment once, through the real nbgrader pipeline."""
+    from autograde import pipeline
+
+    done: dict[str, GradedClass] = {}
+
+    def grade(assignment: str) -> GradedClass:
+        if assignment not in done:
+            course = tmp_path_factory.mktemp(f"course-{assignment}") / "course"
+            rows = pipeline.grade(assignment, SUBMISSIONS / assignment, course, REPO)
+            done[assignment] = GradedClass(course, rows)
+        return done[assignment]
+
+    return grade

@@ -1,0 +1,64 @@
+"""Build the sample submissions from the committed release notebooks.
+
+A sample student is the release notebook with some solution cells filled in, as a student would
+leave it in JupyterLab. Each ``<assignment>.py`` beside this file defines ``STUDENTS``:
+``{student: {notebook: {grade_id: source}}}``; a notebook mapped to ``{}`` is handed in untouched.
+Run ``python tests/submissions/build.py`` after changing a spec or release/; a test checks that the
+committed notebooks are what this script builds.
+"""
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import nbformat
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent.parent
+
+
+def load_spec(assignment: str):
+    spec = importlib.util.spec_from_file_location(f"samples_{assignment}", HERE / f"{assignment}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def fill(release_nb: nbformat.NotebookNode, answers: dict[str, str]) -> nbformat.NotebookNode:
+    """The release notebook with the solution cells named in ``answers`` replaced."""
+    nb = nbformat.from_dict(release_nb)
+    unknown = set(answers) - {c.metadata.get("nbgrader", {}).get("grade_id") for c in nb.cells}
+    if unknown:
+        raise KeyError(f"no such cells in the release notebook: {sorted(unknown)}")
+    for cell in nb.cells:
+        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+        if grade_id in answers:
+            cell.source = answers[grade_id].strip("\n")
+    return nb
+
+
+def build(assignment: str, out_root: Path) -> list[Path]:
+    """Write ``out_root/<assignment>/<student>/<notebook>.ipynb`` for every student of the spec."""
+    written = []
+    if (out_root / assignment).exists():
+        import shutil
+        shutil.rmtree(out_root / assignment)
+    for student, notebooks in load_spec(assignment).STUDENTS.items():
+        for notebook, answers in notebooks.items():
+            release_nb = nbformat.read(REPO / "release" / assignment / f"{notebook}.ipynb", as_version=4)
+            target = out_root / assignment / student / f"{notebook}.ipynb"
+            target.parent.mkdir(parents=True, exist_ok=True)
+            nbformat.write(fill(release_nb, answers), target)
+            written.append(target)
+    return written
+
+
+def specs() -> list[str]:
+    return sorted(p.stem for p in HERE.glob("td*.py"))
+
+
+if __name__ == "__main__":
+    for name in sys.argv[1:] or specs():
+        for path in build(name, HERE):
+            print(path.relative_to(REPO))

@@ -1,0 +1,116 @@
+"""The reference module: its gradients agree with finite differences, training reaches the optimum,
+and every catalogued wrong variant is recognised by name by the hidden-test checks."""
+import importlib
+import pkgutil
+
+import numpy as np
+import pytest
+from scipy.stats import linregress
+
+import autograde.reference as reference_package
+from autograde import run_check
+from autograde.reference import linear_regression as linreg
+from autograde.reference import logistic_regression as logreg
+from autograde.reference import neuron
+
+
+def centred_difference(f, params, h=1e-6):
+    grad = np.zeros_like(params)
+    for j in range(len(params)):
+        step = np.zeros_like(params)
+        step[j] = h
+        grad[j] = (f(params + step) - f(params - step)) / (2 * h)
+    return grad
+
+
+def relative_error(a, b):
+    return np.max(np.abs(a - b) / np.maximum(1e-12, np.abs(a) + np.abs(b)))
+
+
+def test_linear_regression_gradient_matches_finite_differences():
+    rng = np.random.default_rng(1)
+    x, y = linreg.make_data(n=30, seed=3)
+    params = rng.normal(size=2)
+    numeric = centred_difference(lambda p: linreg.loss(y, linreg.predict(x, p[0], p[1])), params)
+    analytic = np.array(linreg.gradient(x, linreg.predict(x, *params), y))
+    assert relative_error(analytic, numeric) < 1e-7
+
+
+def test_logistic_regression_gradient_matches_finite_differences():
+    rng = np.random.default_rng(2)
+    x, y = rng.normal(size=(40, 3)), rng.integers(0, 2, size=40).astype(float)
+    params = rng.normal(size=4)
+    numeric = centred_difference(lambda p: logreg.loss(y, logreg.predict_proba(x, p[:3], p[3])), params)
+    dw, db = logreg.gradient(x, logreg.predict_proba(x, params[:3], params[3]), y)
+    assert relative_error(np.append(dw, db), numeric) < 1e-7
+
+
+def test_linear_regression_training_reaches_linregress():
+    x, y = linreg.make_data()
+    w, b, losses = linreg.train(x, y, linreg.ETA, linreg.EPOCHS)
+    fit = linregress(x, y)
+    assert abs(w - fit.slope) < 1e-3 and abs(b - fit.intercept) < 1e-3
+    assert losses.shape == (linreg.EPOCHS,) and np.all(np.diff(losses) <= 1e-12)
+
+
+def test_logistic_regression_generalises():
+    x_train, x_test, y_train, y_test = logreg.make_data()
+    w, b, losses = logreg.train(x_train, y_train, logreg.ETA, logreg.EPOCHS)
+    assert losses[-1] < losses[0] / 3
+    assert logreg.accuracy(y_test, logreg.predict(x_test, w, b)) >= 0.9
+
+
+def test_sigmoid_never_overflows():
+    with np.errstate(all="raise"):
+        values = neuron.sigmoid(np.array([-1e4, -50.0, 0.0, 50.0, 1e4]))
+    assert np.allclose(values, [0, 0, 0.5, 1, 1])
+
+
+def test_neuron_on_one_input_and_on_a_batch():
+    w, b = np.array([0.5, -1.0]), 1.0
+    assert np.isclose(neuron.neuron(np.array([1.0, 2.0]), w, b, neuron.id), -0.5)
+    out = neuron.neuron(np.array([[1.0, 2.0], [0.0, 0.0]]), w, b, neuron.relu)
+    assert out.shape == (2,) and np.allclose(out, [0.0, 1.0])
+
+
+def reference_modules():
+    return [importlib.import_module(f"autograde.reference.{m.name}")
+            for m in pkgutil.iter_modules(reference_package.__path__)]
+
+
+def catalogued_mistakes():
+    for module in reference_modules():
+        short = module.__name__.rsplit(".", 1)[1]
+        for function, mistakes in getattr(module, "MISTAKES", {}).items():
+            for mistake in mistakes:
+                yield pytest.param(f"{short}.{function}", mistake, id=mistake.name)
+
+
+@pytest.mark.parametrize("check_id, mistake", list(catalogued_mistakes()))
+def test_each_catalogued_mistake_is_named(check_id, mistake):
+    for seed in (0, 1, 2):
+        verdict = run_check(check_id, mistake.compute, seed=seed)
+        assert not verdict.passed
+        assert verdict.mistake == mistake.name, verdict.message
+        assert mistake.explanation in verdict.message
+
+
+@pytest.mark.parametrize("check_id, function", [
+    ("neuron.id", neuron.id), ("neuron.sigmoid", neuron.sigmoid), ("neuron.relu", neuron.relu),
+    ("neuron.tanh", neuron.tanh), ("neuron.neuron", neuron.neuron),
+    ("linear_regression.loss", linreg.loss), ("linear_regression.gradient", linreg.gradient),
+    ("linear_regression.train", linreg.train), ("logistic_regression.loss", logreg.loss),
+    ("logistic_regression.gradient", logreg.gradient), ("logistic_regression.train", logreg.train),
+    ("logistic_regression.predict", logreg.predict),
+])
+def test_the_reference_passes_its_own_checks(check_id, function):
+    for seed in (0, 1, 2):
+        verdict = run_check(check_id, function, seed=seed)
+        assert verdict.passed, verdict.message
+
+
+def test_every_function_has_at_least_three_known_mistakes():
+    for module in reference_modules():
+        for function, mistakes in getattr(module, "MISTAKES", {}).items():
+            assert len(mistakes) >= 3, f"{module.__name__}.{function}"
+            assert len({m.name for m in mistakes}) == len(mistakes)
