@@ -93,6 +93,13 @@ def export_grades(course_dir: Path, to: str = "grades.csv") -> Path:
     return Path(course_dir) / to
 
 
+_TIMEOUT_ERRORS = ("CellTimeoutError", "KeyboardInterrupt", "TimeoutError")
+
+
+def _timed_out(cell: dict) -> bool:
+    return any(o.get("output_type") == "error" and o.get("ename") in _TIMEOUT_ERRORS for o in cell.get("outputs", []))
+
+
 def _failure_message(cell: dict, timeout: int | None) -> str:
     """Why a graded cell got 0, in French, from its outputs in the autograded notebook."""
     for output in cell.get("outputs", []):
@@ -100,7 +107,7 @@ def _failure_message(cell: dict, timeout: int | None) -> str:
             name, value = output.get("ename", ""), output.get("evalue", "")
             if name == "HiddenTestFailure":
                 return value
-            if name in ("CellTimeoutError", "KeyboardInterrupt", "TimeoutError"):
+            if name in _TIMEOUT_ERRORS:
                 limit = f" ({timeout} s)" if timeout else ""
                 return f"Le test a dépassé la limite de temps{limit} et a été interrompu : boucle infinie ?"
             if name == "DeadKernelError":
@@ -125,12 +132,14 @@ def results(course_dir: Path, assignment: str) -> list[CellResult]:
         for student in submitted_students:
             for notebook in source_assignment.notebooks:
                 graded_path = course_dir / "autograded" / student / assignment / f"{notebook.name}.ipynb"
-                cells = {}
+                cells, interrupted = {}, []
                 if graded_path.exists():
-                    for cell in json.loads(graded_path.read_text(encoding="utf-8"))["cells"]:
+                    for index, cell in enumerate(json.loads(graded_path.read_text(encoding="utf-8"))["cells"]):
                         grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
                         if grade_id:
                             cells[grade_id] = cell
+                        if _timed_out(cell):
+                            interrupted.append(grade_id or f"n°{index + 1}")
                 for grade_cell in notebook.grade_cells:
                     try:
                         grade = gradebook.find_grade(grade_cell.name, notebook.name, assignment, student)
@@ -147,6 +156,10 @@ def results(course_dir: Path, assignment: str) -> list[CellResult]:
                             message = "Cellule de test absente du notebook corrigé."
                         else:
                             message = _failure_message(cells[grade_cell.name], timeout)
+                            others = [name for name in interrupted if name != grade_cell.name]
+                            if others:
+                                message += (" (Dans ce notebook, la limite de temps a interrompu la cellule "
+                                            + ", ".join(f"« {name} »" for name in others) + ".)")
                     rows.append(CellResult(student, notebook.name, grade_cell.name, float(score),
                                            float(grade_cell.max_score), message))
     return rows

@@ -85,6 +85,7 @@ def test_unknown_mistake_shows_expected_and_obtained(td1):
 def test_infinite_loop_is_interrupted_and_the_rest_is_graded(td1):
     message = td1.row("emma_boucle_infinie", "02_regression_lineaire", "test_gradient").message
     assert "`gradient` est introuvable" in message
+    assert "la limite de temps a interrompu la cellule « gradient »" in message
     graded = read(td1.course / "autograded" / "emma_boucle_infinie" / ASSIGNMENT / "02_regression_lineaire.ipynb")
     looping = [c for c in graded.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "gradient"][0]
     assert [o.ename for o in looping.outputs if o.output_type == "error"], "the endless cell was interrupted"
