@@ -108,3 +108,16 @@ def test_sample_submissions_are_what_the_builder_makes(tmp_path):
     for path in fresh:
         committed = SUBMISSIONS / path.relative_to(tmp_path)
         assert read(committed) == read(path), f"{committed} is stale: run python tests/submissions/build.py"
+
+
+def test_grade_table_shows_every_student_with_the_total(td1):
+    from autograde.pipeline import grade_table, lost_points
+
+    table = grade_table(td1.rows).splitlines()
+    assert table[0].split() == ["étudiant", *FULL, "total"]
+    totals = {line.split()[0]: line.split()[-1] for line in table[2:]}
+    assert totals == {student: f"{sum(sum(c.values()) for c in cells.values()):g}/21"
+                      for student, cells in EXPECTED.items()}
+    lines = lost_points(td1.rows).splitlines()
+    assert len(lines) == sum(1 for r in td1.rows if r.score < r.max_score)
+    assert any(line.startswith("chloe_gradient_faux · 02_regression_lineaire · test_gradient (0/3) : ") for line in lines)
