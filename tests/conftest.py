@@ -33,6 +33,15 @@ def read(path: Path) -> nbformat.NotebookNode:
     return nbformat.read(str(path), as_version=4)
 
 
+def execute(nb: nbformat.NotebookNode, cwd: Path, env: dict | None = None) -> list[tuple[str, str]]:
+    """Run every cell of ``nb`` headless (outputs kept in ``nb``); return the (ename, evalue) of each error."""
+    from nbclient import NotebookClient
+
+    NotebookClient(nb, timeout=600, kernel_name="python3", allow_errors=True,
+                   resources={"metadata": {"path": str(cwd)}}).execute(**({"env": env} if env else {}))
+    return [(o.ename, o.evalue) for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"]
+
+
 def notebook_id(path: Path) -> str:
     return f"{path.parent.name}/{path.stem}"
 

@@ -5,10 +5,9 @@ import subprocess
 
 import nbformat
 import pytest
-from nbclient import NotebookClient
 
 from autograde import cli
-from conftest import RELEASE, REPO, SOURCE, nbgrader_meta, notebook_id, notebooks, read
+from conftest import RELEASE, REPO, SOURCE, execute, nbgrader_meta, notebook_id, notebooks, read
 
 RELEASE_NOTEBOOKS = notebooks(RELEASE)
 MARKERS = ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN TESTS")
@@ -74,21 +73,15 @@ def without_autograde(tmp_path):
     return dict(os.environ, PYTHONPATH=str(shadow.parent))
 
 
-def run(nb, env, cwd):
-    NotebookClient(nb, timeout=600, kernel_name="python3", allow_errors=True,
-                   resources={"metadata": {"path": str(cwd)}}).execute(env=env)
-    return [(o.ename, o.evalue) for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"]
-
-
 def test_the_student_environment_really_lacks_autograde(tmp_path):
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("import autograde")])
-    assert run(nb, without_autograde(tmp_path), tmp_path) == [("ImportError", "autograde is teacher-only")]
+    assert execute(nb, tmp_path, without_autograde(tmp_path)) == [("ImportError", "autograde is teacher-only")]
 
 
 @pytest.mark.parametrize("path", RELEASE_NOTEBOOKS, ids=notebook_id)
 def test_completed_release_runs_where_autograde_is_not_installed(path, tmp_path):
     """Every cell of a release notebook, solutions written in, runs without the grading package."""
-    assert run(completed_release(path), without_autograde(tmp_path), path.parent) == []
+    assert execute(completed_release(path), path.parent, without_autograde(tmp_path)) == []
 
 
 def nbgrader_validate(*args):
