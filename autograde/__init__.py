@@ -9,12 +9,20 @@ from typing import Any, Callable
 
 from .checking import Verdict, seed_for, with_reference_helpers
 
-__all__ = ["hidden_test", "run_check", "Verdict", "seed_for"]
+__all__ = ["hidden_test", "run_check", "student_name", "Verdict", "seed_for"]
 
 
 def _check_module(check_id: str):
+    """``"module.name"`` → (checks module, ``"name"``); ``"module.Name/aspect"`` → (…, ``"Name_aspect"``)."""
     module_name, function_name = check_id.rsplit(".", 1)
-    return importlib.import_module(f"autograde.checks.{module_name}"), function_name
+    return importlib.import_module(f"autograde.checks.{module_name}"), function_name.replace("/", "_")
+
+
+def student_name(check_id: str) -> str:
+    """The name the student's code defines: ``"autodiff.Value/backward"`` → ``"Value"``.
+
+    The ``/aspect`` form lets several graded cells check different parts of one class."""
+    return check_id.rsplit(".", 1)[1].split("/", 1)[0]
 
 
 def run_check(check_id: str, student_fn: Any, seed: int | None = None) -> Verdict:
@@ -31,8 +39,9 @@ def _isolate_for_this_cell(namespace: dict, check_id: str) -> None:
     own (``train`` calls ``gradient``), the visible self-check must not fail because of another
     function's mistake: that one already costs its own cell.
     """
-    module, function_name = _check_module(check_id)
-    helpers = getattr(module, "ISOLATED", {}).get(function_name)
+    module, check_name = _check_module(check_id)
+    function_name = student_name(check_id)
+    helpers = getattr(module, "ISOLATED", {}).get(check_name)
     try:
         from IPython import get_ipython
     except ImportError:  # pragma: no cover - the grading kernel always has IPython
@@ -63,7 +72,7 @@ def hidden_test(check_ids: str | list[str], namespace: dict) -> None:
     """
     failures, successes = [], []
     for check_id in [check_ids] if isinstance(check_ids, str) else check_ids:
-        function_name = check_id.rsplit(".", 1)[1]
+        function_name = student_name(check_id)
         student_fn = namespace.get(function_name)
         if student_fn is None:
             failures.append(

@@ -19,6 +19,9 @@ SUBMISSIONS = Path(__file__).resolve().parent / "submissions"
 os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
 os.environ.setdefault("AUTOGRADE_CELL_TIMEOUT", "15")
 os.environ.setdefault("MPLBACKEND", "Agg")
+# The 10,000 real MNIST digits beside the repository: the notebooks' loader reads them, never the network.
+MNIST_DIR = REPO.parent / "shared" / "data" / "mnist"
+os.environ.setdefault("MNIST_DIR", str(MNIST_DIR))
 
 
 def notebooks(root: Path) -> list[Path]:

@@ -5,7 +5,7 @@ import re
 import numpy as np
 import pytest
 
-from autograde import run_check
+from autograde import run_check, student_name
 from conftest import SOURCE, execute, nbgrader_meta, notebook_id, notebooks, read
 
 SOURCE_NOTEBOOKS = notebooks(SOURCE)
@@ -51,7 +51,7 @@ def test_solution_cells_agree_with_the_reference(path):
     check_ids = checked_functions(path)
     assert check_ids
     for check_id in check_ids:
-        function = namespace[check_id.rsplit(".", 1)[1]]
+        function = namespace[student_name(check_id)]
         for seed in (11, 12, 13):
             verdict = run_check(check_id, function, seed=seed)
             assert verdict.passed, f"{check_id} (seed {seed}): {verdict.message}"

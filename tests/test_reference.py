@@ -95,18 +95,30 @@ def test_each_catalogued_mistake_is_named(check_id, mistake):
         assert mistake.explanation in verdict.message
 
 
-@pytest.mark.parametrize("check_id, function", [
-    ("neuron.id", neuron.id), ("neuron.sigmoid", neuron.sigmoid), ("neuron.relu", neuron.relu),
-    ("neuron.tanh", neuron.tanh), ("neuron.neuron", neuron.neuron),
-    ("linear_regression.loss", linreg.loss), ("linear_regression.gradient", linreg.gradient),
-    ("linear_regression.train", linreg.train), ("logistic_regression.loss", logreg.loss),
-    ("logistic_regression.gradient", logreg.gradient), ("logistic_regression.train", logreg.train),
-    ("logistic_regression.predict", logreg.predict),
-])
+def graded_objects():
+    """Every (check id, reference object) pair: MISTAKES keys are the checks' names, ``"loss"`` or
+    ``"Value/backward"`` (several checks of one class)."""
+    for module in reference_modules():
+        short = module.__name__.rsplit(".", 1)[1]
+        for key in getattr(module, "MISTAKES", {}):
+            yield pytest.param(f"{short}.{key}", getattr(module, key.split("/")[0]), id=f"{short}.{key}")
+
+
+@pytest.mark.parametrize("check_id, function", list(graded_objects()))
 def test_the_reference_passes_its_own_checks(check_id, function):
     for seed in (0, 1, 2):
         verdict = run_check(check_id, function, seed=seed)
         assert verdict.passed, verdict.message
+
+
+def test_every_check_has_its_catalogue_of_mistakes():
+    import autograde.checks as checks_package
+
+    for info in pkgutil.iter_modules(checks_package.__path__):
+        checks = importlib.import_module(f"autograde.checks.{info.name}")
+        ref = importlib.import_module(f"autograde.reference.{info.name}")
+        names = sorted(n[len("check_"):] for n in dir(checks) if n.startswith("check_"))
+        assert names == sorted(k.replace("/", "_") for k in getattr(ref, "MISTAKES", {})), info.name
 
 
 def test_every_function_has_at_least_three_known_mistakes():
