@@ -12,13 +12,14 @@ from pathlib import Path
 from . import pipeline
 
 
-def release(repo_root: Path, check: bool) -> int:
+def release(repo_root: Path, check: bool, only: list[str] | None = None) -> int:
     """Regenerate release/ from source/ with nbgrader (in a scratch course directory, so that no
     gradebook is left in the repository). With ``check``, only report whether release/ is stale."""
     stale = []
     with tempfile.TemporaryDirectory() as scratch:
-        course = pipeline.prepare_course(Path(scratch) / "course", repo_root)
-        for assignment in pipeline.assignments(repo_root):
+        names = only or pipeline.assignments(repo_root)
+        course = pipeline.prepare_course(Path(scratch) / "course", repo_root, names)
+        for assignment in names:
             fresh = pipeline.generate_release(course, assignment)
             committed = repo_root / "release" / assignment
             same = committed.is_dir() and not _differences(filecmp.dircmp(fresh, committed))
@@ -72,6 +73,7 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     rel = commands.add_parser("release", help="regenerate release/ from source/")
     rel.add_argument("--check", action="store_true", help="only check that release/ is up to date")
+    rel.add_argument("assignments", nargs="*", help="only these assignments (default: all of source/)")
     gr = commands.add_parser("grade", help="autograde a folder of submissions (<folder>/<student>/*.ipynb)")
     gr.add_argument("assignment")
     gr.add_argument("submissions", type=Path)
@@ -83,7 +85,7 @@ def main(argv: list[str] | None = None) -> int:
     if not (repo / "nbgrader_config.py").exists():
         parser.error(f"{repo} is not the course repository (no nbgrader_config.py)")
     if args.command == "release":
-        return release(repo, args.check)
+        return release(repo, args.check, args.assignments)
     if args.command == "grade":
         course = (args.course or repo / ".grading" / args.assignment).resolve()
         return grade(repo, args.assignment, args.submissions.resolve(), course, args.details)
