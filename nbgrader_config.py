@@ -17,3 +17,22 @@ c.Execute.timeout = int(os.environ.get("AUTOGRADE_CELL_TIMEOUT", 60))
 # A cell printing without end is cut in the graded notebook (and its feedback).
 c.LimitOutput.max_lines = 200
 c.LimitOutput.max_traceback = 50
+
+# Autograding runs each notebook in the course's python3 kernel and survives the kernel: see
+# autograde/execution.py (restart and replay after a crash, untested cells failed, not passed).
+from nbconvert.preprocessors import ClearMetadataPreprocessor  # noqa: E402
+from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, IgnorePattern, LimitOutput,  # noqa: E402
+                                    SaveAutoGrades)
+
+from autograde.execution import GuardedExecute  # noqa: E402
+
+c.Autograde.autograde_preprocessors = [GuardedExecute, IgnorePattern, ClearMetadataPreprocessor, LimitOutput,
+                                       SaveAutoGrades, AssignLatePenalties, CheckCellMetadata]
+
+# Feedback never shows the hidden tests' code nor a traceback from inside a check (autograde/feedback.py).
+from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor  # noqa: E402, I001
+from nbgrader.preprocessors import GetGrades  # noqa: E402
+
+from autograde.feedback import StripHiddenTests  # noqa: E402
+
+c.GenerateFeedback.preprocessors = [GetGrades, StripHiddenTests, CSSHTMLHeaderPreprocessor]

@@ -59,6 +59,18 @@ def _isolate_for_this_cell(namespace: dict, check_id: str) -> None:
     shell.events.register("post_run_cell", restore)
 
 
+def _renamed_hint(function_name: str, namespace: dict) -> str:
+    """" Est-ce `gradient_lineaire` ?" when the notebook defines a function with a close name."""
+    import difflib
+    import types
+
+    defined = [name for name, value in namespace.items() if not name.startswith("_")
+               and isinstance(value, (types.FunctionType, type)) and value.__module__ == namespace.get("__name__")]
+    close = difflib.get_close_matches(function_name, defined, n=1, cutoff=0.5) or \
+        [name for name in defined if function_name.lower() in name.lower()][:1]
+    return f" Le notebook définit `{close[0]}` : est-ce elle, renommée ?" if close else ""
+
+
 class HiddenTestFailure(AssertionError):
     """Raised in a hidden test cell; its text is the French message the student reads."""
 
@@ -77,7 +89,8 @@ def hidden_test(check_ids: str | list[str], namespace: dict) -> None:
         if student_fn is None:
             failures.append(
                 f"La fonction `{function_name}` est introuvable : elle a été renommée, supprimée, ou la cellule "
-                "qui la définit a échoué. Gardez le nom de l'énoncé et relancez le notebook de haut en bas.")
+                "qui la définit a échoué. Gardez le nom de l'énoncé et relancez le notebook de haut en bas."
+                + _renamed_hint(function_name, namespace))
             continue
         verdict = run_check(check_id, student_fn)
         (successes if verdict.passed else failures).append(verdict.message)

@@ -99,14 +99,14 @@ def _as_float_array(value: Any) -> np.ndarray | None:
 
     Only real numpy arrays and plain numbers are accepted: anything else (a list, a custom
     object with a lying ``__eq__`` or ``__array__``) is rejected by type before any comparison.
+    Booleans count as 0 and 1, as numpy does in arithmetic: ``z > 0`` is a fine step function,
+    whether ``z`` is an array or a number.
     """
-    if isinstance(value, bool):
-        return None
     if isinstance(value, np.ndarray) and type(value) is np.ndarray:
         if value.dtype.kind not in "biuf":
             return None
         return value.astype(np.float64)
-    if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, np.bool_):
+    if isinstance(value, (bool, int, float, np.bool_, np.integer, np.floating)):
         return np.asarray(float(value))
     return None
 

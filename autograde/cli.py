@@ -47,8 +47,13 @@ def _differences(comparison: filecmp.dircmp) -> list[str]:
 def grade(repo_root: Path, assignment: str, submissions: Path, course: Path, details: bool) -> int:
     start = time.perf_counter()
     print(f"== {assignment}: grading {submissions} in {course}", flush=True)
-    rows = pipeline.grade(assignment, submissions, course, repo_root)
-    print(pipeline.grade_table(rows))
+    rows = pipeline.grade(assignment, submissions, course, repo_root, progress=lambda line: print(line, flush=True))
+    print("\n" + pipeline.grade_table(rows) + "\n\n" + pipeline.summary(rows))
+    notes = pipeline.intake_notes(course)
+    if notes:
+        print("\nÀ la réception des copies :\n" + "\n".join(
+            f"{student} · {notebook} : {note}" for student, by_notebook in notes.items()
+            for notebook, found in by_notebook.items() for note in found))
     if details:
         lost = pipeline.lost_points(rows)
         if lost:

@@ -7,11 +7,17 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
+import time
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
+
+from .execution import memory_limit_mb, write_kernel_limits
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 _BIN = Path(sys.executable).parent
@@ -31,11 +37,37 @@ class CellResult:
     message: str  # French, empty when the cell got all its points
 
 
+def cell_timeout_s() -> int:
+    """The per-cell time limit: ``AUTOGRADE_CELL_TIMEOUT`` seconds, 60 by default (read by nbgrader_config.py)."""
+    return int(os.environ.get("AUTOGRADE_CELL_TIMEOUT", 60))
+
+
+def nbgrader_env(course_dir: Path, cell_timeout: int | None = None) -> dict[str, str]:
+    """The environment of nbgrader and of the kernels it starts.
+
+    This interpreter's executables first (nbgrader calls ``alembic`` and ``jupyter`` by name); an
+    IPython directory of the course's own, whose start-up file sets the kernels' memory limit; the
+    MNIST folder beside the repository when there is one, so no notebook downloads at grading time."""
+    env = dict(os.environ, PATH=f"{_BIN}{os.pathsep}{os.environ.get('PATH', '')}", MPLBACKEND="Agg",
+               IPYTHONDIR=str(Path(course_dir).resolve() / ".ipython"), PYTHONWARNINGS="ignore")
+    # Students' small matrix products run far faster on one BLAS thread, and kernels do not fight
+    # over the cores.
+    for variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        env.setdefault(variable, "1")
+    mnist = REPO_ROOT.parent / "shared" / "data" / "mnist"
+    if "MNIST_DIR" not in env and mnist.is_dir():
+        env["MNIST_DIR"] = str(mnist)
+    if cell_timeout is not None:
+        env["AUTOGRADE_CELL_TIMEOUT"] = str(cell_timeout)
+    return env
+
+
 def run_nbgrader(course_dir: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
     """Run ``nbgrader ARGS`` in ``course_dir`` with this environment's executables on PATH."""
-    env = dict(os.environ, PATH=f"{_BIN}{os.pathsep}{os.environ.get('PATH', '')}", MPLBACKEND="Agg")
-    done = subprocess.run([str(_BIN / "nbgrader"), *args], cwd=course_dir, env=env,
+    done = subprocess.run([str(_BIN / "nbgrader"), *args], cwd=course_dir, env=nbgrader_env(course_dir),
                           capture_output=True, text=True)
+    if "Exception while loading config file" in done.stdout + done.stderr:
+        raise PipelineError(f"nbgrader could not load {Path(course_dir) / 'nbgrader_config.py'}:\n{done.stderr[-4000:]}")
     if check and done.returncode != 0:
         raise PipelineError(f"nbgrader {' '.join(args)} failed ({done.returncode}):\n{done.stderr[-4000:]}")
     return done
@@ -52,6 +84,7 @@ def prepare_course(course_dir: Path, repo_root: Path = REPO_ROOT, only: list[str
         shutil.rmtree(course_dir)
     (course_dir / "source").mkdir(parents=True)
     shutil.copy2(repo_root / "nbgrader_config.py", course_dir / "nbgrader_config.py")
+    write_kernel_limits(course_dir / ".ipython", memory_limit_mb())
     for name in only or assignments(repo_root):
         shutil.copytree(repo_root / "source" / name, course_dir / "source" / name,
                         ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
@@ -63,10 +96,20 @@ def generate_release(course_dir: Path, assignment: str) -> Path:
     return Path(course_dir) / "release" / assignment
 
 
+INTAKE_NOTES = "intake.json"
+
+
 def submit(course_dir: Path, assignment: str, submissions_dir: Path) -> list[str]:
     """Copy ``submissions_dir/<student>/*`` to ``submitted/<student>/<assignment>/`` (what
-    ``nbgrader collect`` or ``zip_collect`` produce). Returns the student ids."""
-    students = []
+    ``nbgrader collect`` or ``zip_collect`` produce), then check and repair each notebook against
+    the release (:mod:`autograde.intake`); the notes go to ``intake.json``. Returns the student ids."""
+    import nbformat
+
+    from .intake import take_in
+
+    releases = {p.stem: nbformat.read(str(p), as_version=4)
+                for p in sorted((Path(course_dir) / "release" / assignment).glob("*.ipynb"))}
+    students, notes = [], {}
     for student_dir in sorted(Path(submissions_dir).iterdir()):
         if not student_dir.is_dir():
             continue
@@ -75,13 +118,54 @@ def submit(course_dir: Path, assignment: str, submissions_dir: Path) -> list[str
             shutil.rmtree(target)
         shutil.copytree(student_dir, target)
         students.append(student_dir.name)
+        found = take_in(target, releases)
+        if found:
+            notes[student_dir.name] = found
+    (Path(course_dir) / INTAKE_NOTES).write_text(json.dumps(notes, ensure_ascii=False, indent=1), encoding="utf-8")
     return students
 
 
-def autograde(course_dir: Path, assignment: str) -> subprocess.CompletedProcess:
-    """Autograde every submitted student. A student whose notebook nbgrader cannot process makes
-    the command exit non-zero, but the others are graded: the results tell who got what."""
-    return run_nbgrader(course_dir, "autograde", assignment, "--force", check=False)
+def intake_notes(course_dir: Path) -> dict[str, dict[str, list[str]]]:
+    path = Path(course_dir) / INTAKE_NOTES
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+
+
+Progress = Callable[[str], None]
+_CONVERTING = re.compile(r"Sanitizing .*?submitted[/\\]([^/\\]+)[/\\][^/\\]+[/\\]([^/\\]+)\.ipynb")
+
+
+def _clock(seconds: float) -> str:
+    return f"{int(seconds) // 60}:{int(seconds) % 60:02d}"
+
+
+def autograde(course_dir: Path, assignment: str, progress: Progress | None = None,
+              cell_timeout: int | None = None) -> int:
+    """Autograde every submitted student with ``nbgrader autograde``, reporting progress.
+
+    ``progress`` receives a line each time a notebook starts (students done out of total, the
+    current student and notebook, elapsed time). nbgrader's log is kept in ``autograde.log``.
+    Returns nbgrader's exit status: non-zero when it could not process a student, whose cells the
+    results then show as not graded, with the reason."""
+    course_dir = Path(course_dir)
+    students = sorted(p.name for p in (course_dir / "submitted").iterdir() if p.is_dir())
+    start = time.monotonic()
+    with open(course_dir / "autograde.log", "w", encoding="utf-8") as log, subprocess.Popen(
+            [str(_BIN / "nbgrader"), "autograde", assignment, "--force"], cwd=course_dir,
+            env=nbgrader_env(course_dir, cell_timeout), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) as process:
+        for line in process.stdout:
+            log.write(line)
+            if "Exception while loading config file" in line:
+                process.kill()
+                raise PipelineError(f"nbgrader could not load {course_dir / 'nbgrader_config.py'}; see {log.name}")
+            match = _CONVERTING.search(line)
+            if match and progress:
+                student, notebook = match.groups()
+                done = students.index(student) if student in students else 0  # nbgrader goes in this order
+                progress(f"[{done}/{len(students)} étudiants corrigés] en cours : {student} · {notebook} "
+                         f"· {_clock(time.monotonic() - start)} écoulées")
+    if progress:
+        progress(f"[{len(students)}/{len(students)} étudiants corrigés] en {_clock(time.monotonic() - start)}")
+    return process.returncode
 
 
 def generate_feedback(course_dir: Path, assignment: str) -> subprocess.CompletedProcess:
@@ -93,7 +177,8 @@ def export_grades(course_dir: Path, to: str = "grades.csv") -> Path:
     return Path(course_dir) / to
 
 
-_TIMEOUT_ERRORS = ("CellTimeoutError", "KeyboardInterrupt", "TimeoutError")
+_TIMEOUT_ERRORS = ("CellTimeoutError", "KeyboardInterrupt", "TimeoutError", "KernelStuck")
+_OWN_WORDS = ("HiddenTestFailure", "KernelDied", "KernelStuck", "CellNotRun")
 
 
 def _timed_out(cell: dict) -> bool:
@@ -102,28 +187,31 @@ def _timed_out(cell: dict) -> bool:
 
 def _failure_message(cell: dict, timeout: int | None) -> str:
     """Why a graded cell got 0, in French, from its outputs in the autograded notebook."""
+    errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
+    for output in errors:  # the grader's own words first: they say the most
+        if output.get("ename") in _OWN_WORDS:
+            return output.get("evalue", "")
+    for output in errors:
+        name, value = output.get("ename", ""), output.get("evalue", "")
+        if name in _TIMEOUT_ERRORS:
+            limit = f" ({timeout} s)" if timeout else ""
+            return f"Le test a dépassé la limite de temps{limit} et a été interrompu : boucle infinie ?"
+        if name == "MemoryError":
+            return "Le test a dépassé la limite de mémoire du noyau (MemoryError) : allocation sans fin ?"
+        return f"Erreur {name} : {value}".strip()
     for output in cell.get("outputs", []):
-        if output.get("output_type") == "error":
-            name, value = output.get("ename", ""), output.get("evalue", "")
-            if name == "HiddenTestFailure":
-                return value
-            if name in _TIMEOUT_ERRORS:
-                limit = f" ({timeout} s)" if timeout else ""
-                return f"Le test a dépassé la limite de temps{limit} et a été interrompu : boucle infinie ?"
-            if name == "DeadKernelError":
-                return "Le noyau Python s'est arrêté pendant ce test (plantage ou mémoire épuisée)."
-            return f"Erreur {name} : {value}".strip()
         if output.get("output_type") == "stream" and output.get("name") == "stderr":
             return "Le test a écrit sur la sortie d'erreur : " + "".join(output.get("text", ""))[:300]
     return "Cellule non notée (aucune sortie d'erreur, mais pas de point attribué)."
 
 
-def results(course_dir: Path, assignment: str) -> list[CellResult]:
+def results(course_dir: Path, assignment: str, cell_timeout: int | None = None) -> list[CellResult]:
     """Every graded cell of every submitted student, with its score and why points were lost."""
     from nbgrader.api import Gradebook, MissingEntry
 
     course_dir = Path(course_dir)
-    timeout = int(os.environ.get("AUTOGRADE_CELL_TIMEOUT", 60))
+    timeout = cell_timeout or cell_timeout_s()
+    notes = intake_notes(course_dir)
     rows: list[CellResult] = []
     db_url = "sqlite:///" + str(course_dir / "gradebook.db")
     with Gradebook(db_url) as gradebook:
@@ -150,8 +238,10 @@ def results(course_dir: Path, assignment: str) -> list[CellResult]:
                     if score < grade_cell.max_score:
                         if not graded_path.exists():
                             submitted = course_dir / "submitted" / student / assignment / f"{notebook.name}.ipynb"
-                            message = (f"Notebook {notebook.name}.ipynb non corrigé : il n'a pas pu être lu ou exécuté."
-                                       if submitted.exists() else f"Notebook {notebook.name}.ipynb non rendu.")
+                            set_aside = " ".join(notes.get(student, {}).get(notebook.name, []))
+                            message = (set_aside or
+                                       (f"Notebook {notebook.name}.ipynb non corrigé : il n'a pas pu être lu ou exécuté."
+                                        if submitted.exists() else f"Notebook {notebook.name}.ipynb non rendu."))
                         elif grade_cell.name not in cells:
                             message = "Cellule de test absente du notebook corrigé."
                         else:
@@ -179,9 +269,47 @@ def grade_table(rows: list[CellResult]) -> str:
             cells.append(f"{sum(r.score for r in nb_rows):g}/{sum(r.max_score for r in nb_rows):g}")
         cells.append(f"{sum(r.score for r in mine):g}/{sum(r.max_score for r in mine):g}")
         lines.append([student, *cells])
+    return "\n".join(_render(header, lines))
+
+
+def _catalogue() -> list[tuple[str, str]]:
+    """(explanation, name) of every catalogued mistake of every reference module."""
+    import importlib
+    import pkgutil
+
+    from . import reference
+
+    found = []
+    for info in pkgutil.iter_modules(reference.__path__):
+        module = importlib.import_module(f"autograde.reference.{info.name}")
+        for mistakes in getattr(module, "MISTAKES", {}).values():
+            found += [(m.explanation, m.name) for m in mistakes]
+    return found
+
+
+def named_mistakes(message: str) -> list[str]:
+    """The catalogued mistakes a message names (hidden tests write "erreur reconnue : <explanation>")."""
+    return [name for explanation, name in _catalogue() if f"erreur reconnue : {explanation}" in message]
+
+
+def _render(header: list[str], lines: list[list[str]]) -> list[str]:
     widths = [max(len(str(row[i])) for row in [header, *lines]) for i in range(len(header))]
-    render = lambda row: "  ".join(str(value).ljust(width) for value, width in zip(row, widths))  # noqa: E731
-    return "\n".join([render(header), render(["-" * w for w in widths]), *map(render, lines)])
+    render = lambda row: "  ".join(str(value).ljust(width) for value, width in zip(row, widths)).rstrip()  # noqa: E731
+    return [render(header), render(["-" * w for w in widths]), *map(render, lines)]
+
+
+def summary(rows: list[CellResult]) -> str:
+    """Per graded cell: the class average and the most frequent named mistake."""
+    cells = list(dict.fromkeys((r.notebook, r.grade_id) for r in rows))
+    lines = []
+    for notebook, grade_id in cells:
+        mine = [r for r in rows if (r.notebook, r.grade_id) == (notebook, grade_id)]
+        mistakes = Counter(name for r in mine for name in named_mistakes(r.message))
+        common = mistakes.most_common(1)
+        lines.append([f"{notebook} · {grade_id}", f"{sum(r.score for r in mine) / len(mine):.2f}/{mine[0].max_score:g}",
+                      f"{sum(r.score == r.max_score for r in mine)}/{len(mine)}",
+                      f"{common[0][0]} ({common[0][1]})" if common else "—"])
+    return "\n".join(_render(["cellule", "moyenne", "réussie par", "erreur reconnue la plus fréquente"], lines))
 
 
 def lost_points(rows: list[CellResult]) -> str:
@@ -190,12 +318,15 @@ def lost_points(rows: list[CellResult]) -> str:
                      + r.message.replace("\n", " / ") for r in rows if r.score < r.max_score)
 
 
-def grade(assignment: str, submissions_dir: Path, course_dir: Path, repo_root: Path = REPO_ROOT) -> list[CellResult]:
-    """The whole pipeline for one assignment in a fresh course directory."""
+def grade(assignment: str, submissions_dir: Path, course_dir: Path, repo_root: Path = REPO_ROOT,
+          progress: Progress | None = None, cell_timeout: int | None = None) -> list[CellResult]:
+    """The whole pipeline for one assignment in a fresh course directory.
+
+    ``cell_timeout`` overrides ``AUTOGRADE_CELL_TIMEOUT`` for this run."""
     prepare_course(course_dir, repo_root, only=[assignment])
     generate_release(course_dir, assignment)
     submit(course_dir, assignment, submissions_dir)
-    autograde(course_dir, assignment)
+    autograde(course_dir, assignment, progress, cell_timeout)
     generate_feedback(course_dir, assignment)
     export_grades(course_dir)
-    return results(course_dir, assignment)
+    return results(course_dir, assignment, cell_timeout)

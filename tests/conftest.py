@@ -14,11 +14,12 @@ SOURCE = REPO / "source"
 RELEASE = REPO / "release"
 SUBMISSIONS = Path(__file__).resolve().parent / "submissions"
 
-# nbgrader runs `alembic` and kernels by name: this interpreter's bin first. A short per-cell
-# limit keeps the infinite-loop samples cheap; a correct cell needs far less.
+# nbgrader runs `alembic` and kernels by name: this interpreter's bin first.
 os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
-os.environ.setdefault("AUTOGRADE_CELL_TIMEOUT", "15")
 os.environ.setdefault("MPLBACKEND", "Agg")
+# Two pytest workers on two cores: one BLAS thread each (small products are faster so, too).
+for _variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_variable, "1")
 # The 10,000 real MNIST digits beside the repository: the notebooks' loader reads them, never the network.
 MNIST_DIR = REPO.parent / "shared" / "data" / "mnist"
 os.environ.setdefault("MNIST_DIR", str(MNIST_DIR))
@@ -53,6 +54,7 @@ def notebook_id(path: Path) -> str:
 class GradedClass:
     course: Path
     rows: list
+    progress: list
 
     def score(self, student: str, notebook: str, grade_id: str) -> float:
         return self.row(student, notebook, grade_id).score
@@ -80,11 +82,16 @@ def graded_class(tmp_path_factory):
 
     done: dict[str, GradedClass] = {}
 
-    def grade(assignment: str) -> GradedClass:
-        if assignment not in done:
-            course = tmp_path_factory.mktemp(f"course-{assignment}") / "course"
-            rows = pipeline.grade(assignment, SUBMISSIONS / assignment, course, REPO)
-            done[assignment] = GradedClass(course, rows)
-        return done[assignment]
+    def grade(assignment: str, samples: str | None = None, cell_timeout: int | None = None) -> GradedClass:
+        """``samples``: the folder of tests/submissions/ (default: the assignment's); ``cell_timeout``:
+        a short per-cell limit keeps the endless-loop samples cheap, where every correct cell is fast."""
+        samples = samples or assignment
+        if samples not in done:
+            course = tmp_path_factory.mktemp(f"course-{samples}") / "course"
+            progress: list[str] = []
+            rows = pipeline.grade(assignment, SUBMISSIONS / samples, course, REPO, progress=progress.append,
+                                  cell_timeout=cell_timeout)
+            done[samples] = GradedClass(course, rows, progress)
+        return done[samples]
 
     return grade

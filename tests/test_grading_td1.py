@@ -2,6 +2,7 @@
 every graded cell, and what the student is told."""
 import csv
 import html
+import importlib
 import importlib.util
 
 import pytest
@@ -35,12 +36,39 @@ EXPECTED = {
     "david_erreurs": but(**{"02_regression_lineaire__test_train": 0, "03_regression_logistique__test_predict": 0}),
     # The endless loop is interrupted; gradient is never defined, the cells after it are graded.
     "emma_boucle_infinie": but(**{"02_regression_lineaire__test_gradient": 0}),
+    # erreurs_k makes the k-th catalogued mistake of every function that has k of them (test below).
+    "erreurs_1": {notebook: {grade_id: 0 for grade_id in cells} for notebook, cells in FULL.items()},
+    "erreurs_2": {notebook: {grade_id: 0 for grade_id in cells} for notebook, cells in FULL.items()},
+    "erreurs_3": {notebook: {grade_id: 0 for grade_id in cells} for notebook, cells in FULL.items()},
+    # Mistakes in id only (not neuron), in the losses and the gradients; train and predict are right.
+    "erreurs_4": but(**{"01_neurone__test_activations": 0, "02_regression_lineaire__test_loss": 0,
+                        "02_regression_lineaire__test_gradient": 0, "03_regression_logistique__test_loss": 0,
+                        "03_regression_logistique__test_gradient": 0}),
+    # Only the linear-regression gradient has a fifth catalogued mistake.
+    "erreurs_5": but(**{"02_regression_lineaire__test_gradient": 0}),
 }
+
+# Where each graded function of TD 1 is graded: (reference module, MISTAKES key) -> (notebook, graded cell).
+GRADED_IN = {
+    **{("neuron", name): ("01_neurone", "test_activations") for name in ("id", "sigmoid", "relu", "tanh")},
+    ("neuron", "neuron"): ("01_neurone", "test_neuron"),
+    **{("linear_regression", name): ("02_regression_lineaire", f"test_{name}") for name in ("loss", "gradient", "train")},
+    **{("logistic_regression", name): ("03_regression_logistique", f"test_{name}")
+       for name in ("loss", "gradient", "train", "predict")},
+}
+
+
+def catalogued_mistakes():
+    """(student, notebook, graded cell, function, mistake): the sample student making each catalogued mistake."""
+    for (module, function), (notebook, grade_id) in GRADED_IN.items():
+        mistakes = importlib.import_module(f"autograde.reference.{module}").MISTAKES[function]
+        for k, mistake in enumerate(mistakes, start=1):
+            yield pytest.param(f"erreurs_{k}", notebook, grade_id, function, mistake, id=mistake.name)
 
 
 @pytest.fixture(scope="module")
 def td1(graded_class):
-    return graded_class(ASSIGNMENT)
+    return graded_class(ASSIGNMENT, cell_timeout=15)
 
 
 def test_every_sample_submission_has_an_expected_score():
@@ -69,6 +97,31 @@ def test_wrong_gradient_is_named_in_the_message_and_the_feedback(td1):
     assert "erreur reconnue : le signe est inversé" in message
     feedback = html.unescape(td1.feedback_html("chloe_gradient_faux", ASSIGNMENT, "02_regression_lineaire"))
     assert "erreur reconnue : le signe est inversé" in feedback
+
+
+def test_every_graded_function_of_td1_has_its_catalogue_of_mistakes():
+    from autograde.checks import linear_regression, logistic_regression, neuron
+
+    checks = {(module.__name__.rsplit(".", 1)[1], name[len("check_"):])
+              for module in (neuron, linear_regression, logistic_regression)
+              for name in dir(module) if name.startswith("check_")}
+    assert set(GRADED_IN) == checks
+    for module, function in GRADED_IN:
+        assert len(importlib.import_module(f"autograde.reference.{module}").MISTAKES[function]) >= 3
+
+
+def test_there_is_one_mistake_student_per_rank_of_the_largest_catalogue():
+    largest = max(len(importlib.import_module(f"autograde.reference.{module}").MISTAKES[function])
+                  for module, function in GRADED_IN)
+    assert sorted(s for s in EXPECTED if s.startswith("erreurs_")) == sorted(f"erreurs_{k}" for k in range(1, largest + 1))
+
+
+@pytest.mark.parametrize("student, notebook, grade_id, function, mistake", list(catalogued_mistakes()))
+def test_each_catalogued_mistake_is_named_to_the_sample_student_making_it(td1, student, notebook, grade_id,
+                                                                          function, mistake):
+    row = td1.row(student, notebook, grade_id)
+    assert row.score == 0, row
+    assert f"`{function}` — erreur reconnue : {mistake.explanation}" in row.message.splitlines(), row.message
 
 
 def test_exception_in_train_is_reported_with_its_case(td1):

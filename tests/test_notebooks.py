@@ -1,6 +1,7 @@
 """Every source notebook runs headless with all its self-checks and hidden tests passing, and its
 solution cells give the same results as the reference module."""
 import re
+import sys
 
 import numpy as np
 import pytest
@@ -29,11 +30,22 @@ def test_source_notebook_runs_with_every_test_passing(path):
 
 
 def run_in_process(path):
-    """Execute the notebook's code cells in this process and return its namespace."""
+    """Execute the notebook's code cells in this process and return its namespace.
+
+    The notebook's folder is importable while it runs, as in Jupyter (the MNIST notebooks import
+    the ``mnist.py`` shipped beside them)."""
     namespace = {"__name__": "__notebook__"}
-    for cell in read(path).cells:
-        if cell.cell_type == "code":
-            exec(compile(cell.source, f"{path.name}:{nbgrader_meta(cell).get('grade_id')}", "exec"), namespace)  # noqa: S102
+    sys.path.insert(0, str(path.parent))
+    try:
+        for cell in read(path).cells:
+            if cell.cell_type == "code":
+                exec(compile(cell.source, f"{path.name}:{nbgrader_meta(cell).get('grade_id')}", "exec"), namespace)  # noqa: S102
+    finally:
+        sys.path.remove(str(path.parent))
+        sys.modules.pop("mnist", None)
+        import matplotlib.pyplot as plt
+
+        plt.close("all")
     return namespace
 
 

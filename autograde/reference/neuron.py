@@ -42,7 +42,18 @@ def neuron(x, w, b, f):
 def _mistakes():
     from ..checking import Mistake
 
+    same_shape = "une activation s'applique élément par élément : id(z) = z, de même forme que z."
     return {
+        "id": [
+            Mistake("id_relu", "les valeurs négatives sont mises à 0, comme ReLU : l'identité renvoie z tel quel, "
+                    "id(z) = z pour tout z, y compris z < 0.", lambda z: np.maximum(0.0, z)),
+            Mistake("id_derivative", "c'est la dérivée id'(z) = 1 qui est calculée ; l'identité renvoie z "
+                    "lui-même : id(z) = z.", lambda z: np.ones_like(np.asarray(z, dtype=float))),
+            Mistake("id_flatten", "la sortie est aplatie en vecteur (ravel/flatten) alors que z peut être une "
+                    "matrice ; " + same_shape, lambda z: np.ravel(z)),
+            Mistake("id_sum", "les zᵢ sont additionnés en un seul nombre Σ zᵢ ; " + same_shape,
+                    lambda z: np.sum(z)),
+        ],
         "sigmoid": [
             Mistake("sigmoid_sign", "le signe de l'exponentielle est inversé : σ(z) = 1 / (1 + e^(−z)), "
                     "pas 1 / (1 + e^z).", lambda z: 1.0 / (1.0 + np.exp(np.asarray(z, dtype=float)))),

@@ -1,8 +1,11 @@
 """Build the sample submissions from the committed release notebooks.
 
 A sample student is the release notebook with some solution cells filled in, as a student would
-leave it in JupyterLab. Each ``<assignment>.py`` beside this file defines ``STUDENTS``:
+leave it in JupyterLab. Each ``<name>.py`` beside this file defines ``STUDENTS``:
 ``{student: {notebook: {grade_id: source}}}``; a notebook mapped to ``{}`` is handed in untouched.
+A spec may also set ``ASSIGNMENT`` (the release it starts from, default: its own name) and
+``DAMAGE = {student: {notebook: function}}``: the function gets the filled notebook and returns the
+bytes to write, or ``(file name, bytes)``, for files no JupyterLab would save.
 Run ``python tests/submissions/build.py`` after changing a spec or release/; a test checks that the
 committed notebooks are what this script builds.
 """
@@ -38,24 +41,34 @@ def fill(release_nb: nbformat.NotebookNode, answers: dict[str, str]) -> nbformat
     return nb
 
 
-def build(assignment: str, out_root: Path) -> list[Path]:
-    """Write ``out_root/<assignment>/<student>/<notebook>.ipynb`` for every student of the spec."""
+def build(name: str, out_root: Path) -> list[Path]:
+    """Write ``out_root/<name>/<student>/<notebook>.ipynb`` for every student of the spec ``<name>.py``."""
     written = []
-    if (out_root / assignment).exists():
+    if (out_root / name).exists():
         import shutil
-        shutil.rmtree(out_root / assignment)
-    for student, notebooks in load_spec(assignment).STUDENTS.items():
+        shutil.rmtree(out_root / name)
+    spec = load_spec(name)
+    assignment = getattr(spec, "ASSIGNMENT", name)
+    damage = getattr(spec, "DAMAGE", {})
+    for student, notebooks in spec.STUDENTS.items():
         for notebook, answers in notebooks.items():
             release_nb = nbformat.read(REPO / "release" / assignment / f"{notebook}.ipynb", as_version=4)
-            target = out_root / assignment / student / f"{notebook}.ipynb"
+            target = out_root / name / student / f"{notebook}.ipynb"
             target.parent.mkdir(parents=True, exist_ok=True)
-            nbformat.write(fill(release_nb, answers), target)
+            filled = fill(release_nb, answers)
+            if notebook in damage.get(student, {}):
+                made = damage[student][notebook](filled)
+                file_name, content = made if isinstance(made, tuple) else (target.name, made)
+                target = target.with_name(file_name)
+                target.write_bytes(content)
+            else:
+                nbformat.write(filled, target)
             written.append(target)
     return written
 
 
 def specs() -> list[str]:
-    return sorted(p.stem for p in HERE.glob("td*.py"))
+    return sorted(p.stem for p in HERE.glob("*.py") if p.stem != "build")
 
 
 if __name__ == "__main__":

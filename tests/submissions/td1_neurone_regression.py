@@ -145,3 +145,294 @@ def gradient(x, y_hat, y):
     return np.mean(residual * x), np.mean(residual)
 '''}},
 }
+
+
+# erreurs_k: the k-th catalogued mistake (MISTAKES of autograde/reference/) of every graded function
+# that has at least k of them, written by hand as a student would; every other function is alice's.
+# Each wrong cell gets 0 and its message names the mistake (tests/test_grading_td1.py).
+ERREURS = {
+    1: {
+        "01_neurone": {
+            "activations": '''
+def id(z):
+    # l'identité ne garde que ce qui est positif ?
+    return np.maximum(z, 0)
+
+
+def sigmoid(z):
+    return 1 / (1 + np.exp(z))
+
+
+def relu(z):
+    return np.minimum(0, z)
+
+
+def tanh(z):
+    return 1 / (1 + np.exp(-z))
+''',
+            "neuron": '''
+def neuron(x, w, b, f):
+    return f(x @ w)
+''',
+        },
+        "02_regression_lineaire": {
+            "loss": '''
+def loss(y, y_hat):
+    return np.mean((y_hat - y) ** 2)
+''',
+            "gradient": '''
+def gradient(x, y_hat, y):
+    n = len(y)
+    dw = np.sum((y - y_hat) * x) / n
+    db = np.sum(y - y_hat) / n
+    return dw, db
+''',
+            "train": '''
+def train(x, y, eta, epochs):
+    w, b = W_INIT, B_INIT
+    losses = np.zeros(epochs)
+    for epoch in range(epochs):
+        y_hat = predict(x, w, b)
+        losses[epoch] = loss(y, y_hat)
+        dw, db = gradient(x, y_hat, y)
+        w = w + eta * dw
+        b = b + eta * db
+    return w, b, losses
+''',
+        },
+        "03_regression_logistique": {
+            "loss": '''
+def loss(y, y_hat):
+    return -np.mean(y * np.log(y_hat) + (1 - y) * np.log(1 - y_hat))
+''',
+            "gradient": '''
+def gradient(x, y_hat, y):
+    erreur = y - y_hat
+    return x.T @ erreur / len(y), np.mean(erreur)
+''',
+            "train": '''
+def train(x, y, eta, epochs):
+    w, b = np.zeros(x.shape[1]), 0.0
+    losses = np.zeros(epochs)
+    for epoch in range(epochs):
+        y_hat = predict_proba(x, w, b)
+        losses[epoch] = loss(y, y_hat)
+        dw, db = gradient(x, y_hat, y)
+        w += eta * dw
+        b += eta * db
+    return w, b, losses
+''',
+            "predict": '''
+def predict(x, w, b):
+    return predict_proba(x, w, b)
+''',
+        },
+    },
+    2: {
+        "01_neurone": {
+            "activations": '''
+def id(z):
+    # la dérivée de z par rapport à z vaut 1
+    return np.ones_like(z)
+
+
+def sigmoid(z):
+    return 1 / np.exp(-z)
+
+
+def relu(z):
+    return np.abs(z)
+
+
+def tanh(z):
+    return (np.exp(-z) - np.exp(z)) / (np.exp(z) + np.exp(-z))
+''',
+            "neuron": '''
+def neuron(x, w, b, f):
+    return f(np.dot(x, w)) + b
+''',
+        },
+        "02_regression_lineaire": {
+            "loss": '''
+def loss(y, y_hat):
+    return np.sum((y_hat - y) ** 2) / 2
+''',
+            "gradient": '''
+def gradient(x, y_hat, y):
+    residual = y_hat - y
+    return np.sum(residual * x), np.sum(residual)
+''',
+            "train": '''
+def train(x, y, eta, epochs):
+    w, b = W_INIT, B_INIT
+    losses = []
+    for epoch in range(epochs):
+        y_hat = predict(x, w, b)
+        losses.append(loss(y, y_hat))
+        dw, db = gradient(x, y_hat, y)
+        w = w - dw
+        b = b - db
+    return w, b, np.array(losses)
+''',
+        },
+        "03_regression_logistique": {
+            "loss": '''
+def loss(y, y_hat):
+    p = np.clip(y_hat, 1e-12, 1 - 1e-12)
+    return np.mean(y * np.log(p) + (1 - y) * np.log(1 - p))
+''',
+            "gradient": '''
+def gradient(x, y_hat, y):
+    residual = y_hat - y
+    return x.T @ residual, np.sum(residual)
+''',
+            "train": '''
+def train(x, y, eta, epochs):
+    w, b = np.zeros(x.shape[1]), 0.0
+    losses = np.zeros(epochs)
+    for epoch in range(epochs):
+        y_hat = predict_proba(x, w, b)
+        losses[epoch] = loss(y, y_hat)
+        dw, db = gradient(x, y_hat, y)
+        w = w - dw
+        b = b - db
+    return w, b, losses
+''',
+            "predict": '''
+def predict(x, w, b):
+    return (predict_proba(x, w, b) < 0.5).astype(int)
+''',
+        },
+    },
+    3: {
+        "01_neurone": {
+            "activations": '''
+def id(z):
+    return np.ravel(z)
+
+
+def sigmoid(z):
+    s = 1 / (1 + np.exp(-z))
+    return s * (1 - s)
+
+
+def relu(z):
+    return np.where(z > 0, 1.0, 0.0)
+
+
+def tanh(z):
+    return 2 / (1 + np.exp(-z)) - 1
+''',
+            "neuron": '''
+def neuron(x, w, b, f):
+    return x @ w + b
+''',
+        },
+        "02_regression_lineaire": {
+            "loss": '''
+def loss(y, y_hat):
+    return np.sum((y_hat - y) ** 2)
+''',
+            "gradient": '''
+def gradient(x, y_hat, y):
+    # dérivée de (ŷ − y)² : 2 (ŷ − y)
+    residual = y_hat - y
+    return 2 * np.mean(residual * x), 2 * np.mean(residual)
+''',
+            "train": '''
+def train(x, y, eta, epochs):
+    w, b = W_INIT, B_INIT
+    losses = np.zeros(epochs)
+    for epoch in range(epochs):
+        dw, db = gradient(x, predict(x, w, b), y)
+        w = w - eta * dw
+        b = b - eta * db
+        losses[epoch] = loss(y, predict(x, w, b))
+    return w, b, losses
+''',
+        },
+        "03_regression_logistique": {
+            "loss": '''
+def loss(y, y_hat):
+    p = np.clip(y_hat, 1e-12, 1 - 1e-12)
+    return -np.sum(y * np.log(p) + (1 - y) * np.log(1 - p))
+''',
+            "gradient": '''
+def gradient(x, y_hat, y):
+    n = len(y)
+    residual = y_hat - y
+    return x.T @ residual / n, residual / n
+''',
+            "train": '''
+def train(x, y, eta, epochs):
+    w, b = np.zeros(x.shape[1]), 0.0
+    losses = np.zeros(epochs)
+    for epoch in range(epochs):
+        dw, db = gradient(x, predict_proba(x, w, b), y)
+        w = w - eta * dw
+        b = b - eta * db
+        losses[epoch] = loss(y, predict_proba(x, w, b))
+    return w, b, losses
+''',
+            "predict": '''
+def predict(x, w, b):
+    return (predict_proba(x, w, b) >= 0).astype(int)
+''',
+        },
+    },
+    4: {
+        "01_neurone": {
+            "activations": '''
+def id(z):
+    return np.sum(z)
+
+
+def sigmoid(z):
+    return np.exp(-np.logaddexp(0.0, -z))
+
+
+def relu(z):
+    return np.where(z > 0, z, 0.0)
+
+
+def tanh(z):
+    return 2.0 / (1.0 + np.exp(-2.0 * z)) - 1.0
+''',
+        },
+        "02_regression_lineaire": {
+            "loss": '''
+def loss(y, y_hat):
+    return np.mean(y_hat - y) / 2
+''',
+            "gradient": '''
+def gradient(x, y_hat, y):
+    residual = y_hat - y
+    return np.mean(residual), np.mean(residual)
+''',
+        },
+        "03_regression_logistique": {
+            "loss": '''
+def loss(y, y_hat):
+    p = np.clip(y_hat, 1e-12, 1 - 1e-12)
+    return -np.mean(y * np.log(p))
+''',
+            "gradient": '''
+def gradient(x, y_hat, y):
+    residual = y_hat - y
+    return x.T @ residual / len(y), residual
+''',
+        },
+    },
+    5: {
+        "02_regression_lineaire": {
+            "gradient": '''
+def gradient(x, y_hat, y):
+    residual = y_hat - y
+    return np.mean(residual), np.mean(residual * x)
+''',
+        },
+    },
+}
+
+for k, wrong in ERREURS.items():
+    STUDENTS[f"erreurs_{k}"] = {notebook: {**cells, **wrong.get(notebook, {})} for notebook, cells in ALICE.items()}

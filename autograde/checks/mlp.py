@@ -1,0 +1,146 @@
+"""Hidden-test checks of TD 6, notebook 1 (multilayer perceptron in numpy)."""
+import numpy as np
+
+from ..checking import Case, Verdict, call_quietly, check_against_reference, with_reference_helpers
+from ..reference import mlp as ref
+
+# Functions judged on their own: the names they may call resolve to the reference ones.
+ISOLATED = {
+    "forward": {"dropout": ref.dropout},
+    "train": {"forward": ref.forward, "backward": ref.backward, "loss": ref.loss, "dropout": ref.dropout,
+              "relu": ref.relu, "softmax": ref.softmax, "one_hot": ref.one_hot},
+}
+
+
+def _params(rng, d, h, k, scale=1.0):
+    """Random parameters with non-zero biases (so that a bias mistake shows)."""
+    return (rng.normal(0, 1 / np.sqrt(d), size=(d, h)), rng.normal(0, 0.5, size=h),
+            scale * rng.normal(0, 1 / np.sqrt(h), size=(h, k)), rng.normal(0, 0.5, size=k))
+
+
+def _classification(rng, n, d, k):
+    """X: (n, d) Gaussian, Y: (n, k) one-hot labels of a random linear rule (with every class present when n ≥ k)."""
+    X = rng.normal(size=(n, d))
+    labels = (X @ rng.normal(size=(d, k))).argmax(axis=1)
+    if n >= k:
+        labels[:k] = np.arange(k)
+    return X, ref.one_hot(labels, k)
+
+
+def check_init_params(student_fn, seed):
+    rng = np.random.default_rng(seed)
+    cases = [Case("petite couche", (3, 5, 2, int(rng.integers(1000)))),
+             Case("couches moyennes", (int(rng.integers(10, 20)), int(rng.integers(24, 40)), 4, int(rng.integers(1000)))),
+             Case("64 → 32 → 10", (64, 32, 10, int(rng.integers(1000))))]
+    return check_against_reference(student_fn, ref.init_params, cases, name="init_params",
+                                   arg_names=["n_in", "n_hidden", "n_out", "seed"],
+                                   mistakes=ref.MISTAKES["init_params"])
+
+
+def check_dropout(student_fn, seed):
+    rng = np.random.default_rng(seed)
+    cases = []
+    for label, shape, p, training in (("p = 0,5", (1, 6), 0.5, True),
+                                      ("p quelconque", (int(rng.integers(4, 9)), int(rng.integers(5, 12))),
+                                       float(rng.uniform(0.1, 0.4)), True),
+                                      ("p = 0 : rien n'est éteint", (3, 4), 0.0, True),
+                                      ("test : training=False", (5, 7), 0.5, False)):
+        A = np.maximum(0.0, rng.normal(size=shape))
+        cases.append(Case(label, (A, p, np.random.default_rng(int(rng.integers(1_000_000))), training)))
+    return check_against_reference(student_fn, ref.dropout, cases, name="dropout",
+                                   arg_names=["A", "p", "rng", "training"], mistakes=ref.MISTAKES["dropout"])
+
+
+def check_forward(student_fn, seed):
+    student_fn = with_reference_helpers(student_fn, ISOLATED["forward"])
+    rng = np.random.default_rng(seed)
+    cases = []
+    d, h, k = 3, 4, 3
+    cases.append(Case("N = 1, sans dropout", (rng.normal(size=(1, d)), _params(rng, d, h, k), 0.0, None)))
+    n, d, h, k = int(rng.integers(5, 12)), int(rng.integers(4, 8)), int(rng.integers(5, 9)), 4
+    cases.append(Case(f"N = {n}, sans dropout", (rng.normal(size=(n, d)), _params(rng, d, h, k), 0.0, None)))
+    n = int(rng.integers(5, 12))
+    cases.append(Case(f"N = {n}, entraînement avec dropout p = 0,5", (
+        rng.normal(size=(n, d)), _params(rng, d, h, k), 0.5, np.random.default_rng(int(rng.integers(1_000_000))))))
+    n = int(rng.integers(3, 8))
+    cases.append(Case(f"N = {n}, logits de l'ordre de 1000", (
+        rng.normal(size=(n, d)), _params(rng, d, h, k, scale=800.0), 0.0, None)))
+    return check_against_reference(student_fn, ref.forward, cases, name="forward",
+                                   arg_names=["X", "params", "p_drop", "rng"], mistakes=ref.MISTAKES["forward"])
+
+
+def check_loss(student_fn, seed):
+    rng = np.random.default_rng(seed)
+    cases = []
+    for n, lam in ((1, 0.1), (int(rng.integers(5, 15)), 0.0), (int(rng.integers(20, 60)), float(rng.uniform(0.01, 0.5)))):
+        d, h, k = int(rng.integers(2, 6)), int(rng.integers(3, 8)), 3
+        X, Y = _classification(rng, n, d, k)
+        params = _params(rng, d, h, k)
+        cases.append(Case(f"N = {n}, λ = {lam:.3g}", (Y, ref.forward(X, params)[0], params, lam)))
+    # A confident wrong answer: the probability of the true class is exactly 0.
+    Y = ref.one_hot(np.array([0, 1, 2, 1]), 3)
+    P = np.array([[0.0, 1.0, 0.0], [0.2, 0.7, 0.1], [0.1, 0.1, 0.8], [0.5, 0.5, 0.0]])
+    cases.append(Case("une probabilité de la bonne classe vaut 0", (Y, P, _params(rng, 2, 3, 3), 0.05)))
+    return check_against_reference(student_fn, ref.loss, cases, name="loss",
+                                   arg_names=["Y", "P", "params", "lam"], mistakes=ref.MISTAKES["loss"])
+
+
+def check_backward(student_fn, seed):
+    rng = np.random.default_rng(seed)
+    cases = []
+    for n, lam, p_drop in ((1, 0.1, 0.0), (int(rng.integers(5, 15)), 0.0, 0.0),
+                           (int(rng.integers(20, 50)), float(rng.uniform(0.01, 0.3)), 0.5)):
+        d, h, k = int(rng.integers(2, 6)), int(rng.integers(4, 9)), 3
+        X, Y = _classification(rng, n, d, k)
+        params = _params(rng, d, h, k)
+        drop_rng = np.random.default_rng(int(rng.integers(1_000_000))) if p_drop else None
+        P, cache = ref.forward(X, params, p_drop, drop_rng)
+        label = f"N = {n}, λ = {lam:.3g}" + (f", dropout p = {p_drop}" if p_drop else ", sans dropout")
+        cases.append(Case(label, (X, Y, params, P, cache, lam)))
+    return check_against_reference(student_fn, ref.backward, cases, name="backward",
+                                   arg_names=["X", "Y", "params", "P", "cache", "lam"],
+                                   mistakes=ref.MISTAKES["backward"])
+
+
+QUALITY = {"hidden": 32, "eta": 0.1, "epochs": 10, "batch_size": 32}
+
+
+def check_train(student_fn, seed):
+    """Trajectory on small synthetic problems against the reference, then the test accuracy of a
+    full training on sklearn's load_digits; run with the reference forward/backward/loss/dropout
+    so that only train's own mistakes cost train's points."""
+    student_fn = with_reference_helpers(student_fn, ISOLATED["train"])
+    rng = np.random.default_rng(seed)
+    cases = []
+    for n, epochs, batch_size, lam, p_drop in ((int(rng.integers(11, 19)), 1, 4, 0.0, 0.0),
+                                               (int(rng.integers(25, 40)) * 2 + 1, int(rng.integers(2, 4)), 8,
+                                                float(rng.uniform(0.01, 0.1)), 0.0),
+                                               (int(rng.integers(20, 30)) * 3 + 1, 2, 6, 0.0, 0.3)):
+        d, h, k = int(rng.integers(3, 6)), int(rng.integers(4, 8)), 3
+        X, Y = _classification(rng, n, d, k)
+        params = ref.init_params(d, h, k, int(rng.integers(1000)))
+        eta = float(rng.choice([0.05, 0.1, 0.5]))
+        label = f"N = {n}, {epochs} époque(s), batch {batch_size}, λ = {lam:.3g}, dropout p = {p_drop}"
+        cases.append(Case(label, (X, Y, params, eta, epochs, batch_size, lam, p_drop, int(rng.integers(1000)))))
+    verdict = check_against_reference(
+        student_fn, ref.train, cases, name="train",
+        arg_names=["X", "Y", "params", "eta", "epochs", "batch_size", "lam", "p_drop", "seed"],
+        mistakes=ref.MISTAKES["train"])
+    if not verdict.passed:
+        return verdict
+    X_train, X_test, y_train, y_test = ref.digits_data(seed=int(rng.integers(1000)))
+    args = (X_train, ref.one_hot(y_train, 10), ref.init_params(64, QUALITY["hidden"], 10, 0), QUALITY["eta"],
+            QUALITY["epochs"], QUALITY["batch_size"], 0.0, 0.0, 0)
+    params, _ = call_quietly(student_fn, args)
+    params_ref, _ = ref.train(*args)
+    try:
+        acc = ref.accuracy(y_test, ref.predict(X_test, tuple(np.asarray(p, dtype=float) for p in params)))
+    except Exception:  # noqa: BLE001 - parameters of the wrong shape: no accuracy
+        acc = 0.0
+    acc_ref = ref.accuracy(y_test, ref.predict(X_test, params_ref))
+    where = (f"sur load_digits (couche cachée de {QUALITY['hidden']}, η = {QUALITY['eta']}, {QUALITY['epochs']} "
+             f"époques, batch {QUALITY['batch_size']})")
+    if not acc >= acc_ref - 0.02:
+        return Verdict(False, f"`train` : {where}, l'exactitude sur le test est {acc:.3f}, "
+                              f"celle de la correction {acc_ref:.3f}.")
+    return Verdict(True, verdict.message + f" Entraînement complet {where} : exactitude {acc:.3f} sur le test.")

@@ -1,0 +1,157 @@
+"""Hidden-test checks of TD 3 (softmax regression on MNIST).
+
+No check needs MNIST: the cases are small random arrays, and the quality of a full training is
+judged on scikit-learn's ``load_digits`` (1,797 digits of 8×8 pixels, shipped with scikit-learn).
+"""
+import numpy as np
+
+from ..checking import Case, Verdict, call_quietly, with_reference_helpers
+from ..checking import check_against_reference as compare_to_reference  # a check_* name would count as a check
+from ..reference import softmax_regression as ref
+
+# Functions judged on their own: the names they may call resolve to the reference ones.
+ISOLATED = {"train": {"softmax": ref.softmax, "cross_entropy": ref.cross_entropy, "gradient": ref.gradient}}
+
+
+def _sizes(rng, low, high, avoid=()):
+    """An integer in [low, high) different from every value of ``avoid`` (so that D ≠ K, N ≠ K…)."""
+    while True:
+        value = int(rng.integers(low, high))
+        if value not in avoid:
+            return value
+
+
+def _probabilities(rng, n, k, scale=1.5):
+    return ref.softmax(rng.normal(0.0, scale, size=(n, k)))
+
+
+def _one_hot(rng, n, k):
+    return ref.one_hot(rng.integers(0, k, size=n), k)
+
+
+def check_one_hot(student_fn, seed):
+    rng = np.random.default_rng(seed)
+    cases = []
+    k = _sizes(rng, 3, 6)
+    cases.append(Case(f"une seule étiquette, K = {k}", (np.array([int(rng.integers(0, k))]), k)))
+    n = _sizes(rng, 5, 15, avoid=(10,))
+    cases.append(Case(f"N = {n}, K = 10, toutes les classes possibles", (rng.integers(0, 10, size=n), 10)))
+    k = _sizes(rng, 6, 10)
+    n = _sizes(rng, 4, 12, avoid=(k,))
+    labels = rng.integers(0, k - 2, size=n)  # the last two classes are absent from this batch
+    cases.append(Case(f"N = {n}, K = {k}, les classes {k - 2} et {k - 1} absentes", (labels, k)))
+    return compare_to_reference(student_fn, ref.one_hot, cases, name="one_hot",
+                                arg_names=["labels", "num_classes"], mistakes=ref.MISTAKES["one_hot"])
+
+
+def check_softmax(student_fn, seed):
+    rng = np.random.default_rng(seed)
+    cases = []
+    k = _sizes(rng, 3, 7)
+    cases.append(Case("une seule ligne", (rng.normal(0, 2, size=(1, k)),)))
+    n, k = _sizes(rng, 4, 9), _sizes(rng, 2, 6)
+    cases.append(Case(f"N = {n}, K = {k}", (rng.normal(0, 3, size=(n, k)),)))
+    n = _sizes(rng, 20, 60)
+    cases.append(Case(f"N = {n}, K = 10", (rng.normal(0, 5, size=(n, 10)),)))
+    large = np.array([[1000.0, 999.0, 990.0, 995.0],
+                      [-1000.0, -1001.0, -1003.0, -1000.5],
+                      [1.0, 2.0, 3.0, 0.5]])
+    large += rng.uniform(-1, 1, size=large.shape)
+    cases.append(Case("grands logits (±1000)", (large[rng.permutation(3)],)))
+    return compare_to_reference(student_fn, ref.softmax, cases, name="softmax", arg_names=["Z"],
+                                mistakes=ref.MISTAKES["softmax"])
+
+
+def check_cross_entropy(student_fn, seed):
+    rng = np.random.default_rng(seed)
+    cases = []
+    for n, k in ((1, _sizes(rng, 3, 6)), (_sizes(rng, 3, 10), _sizes(rng, 2, 5)), (_sizes(rng, 30, 80), 10)):
+        cases.append(Case(f"N = {n}, K = {k}", (_one_hot(rng, n, k), _probabilities(rng, n, k))))
+    # Sure and right: P is exactly 1 on the true class and 0 elsewhere; the loss is 0, not nan.
+    labels = rng.permutation(4)[:3]
+    cases.append(Case("P vaut exactement 0 hors de la bonne classe", (ref.one_hot(labels, 4), ref.one_hot(labels, 4))))
+    # Sure and wrong: P is exactly 0 on the true class of one example.
+    y = ref.one_hot(np.array([0, 2, 1]), 3)
+    p = np.array([[0.7, 0.2, 0.1], [0.1, 0.3, 0.6], [0.5, 0.0, 0.5]])
+    cases.append(Case("P vaut exactement 0 sur la bonne classe", (y, p)))
+    return compare_to_reference(student_fn, ref.cross_entropy, cases, name="cross_entropy", arg_names=["Y", "P"],
+                                mistakes=ref.MISTAKES["cross_entropy"])
+
+
+def check_gradient(student_fn, seed):
+    rng = np.random.default_rng(seed)
+    cases = []
+    for n, low, high in ((1, 2, 5), (_sizes(rng, 3, 10), 2, 6), (_sizes(rng, 30, 70), 5, 12)):
+        k = _sizes(rng, 3, 6)
+        d = _sizes(rng, low, high, avoid=(k, n))
+        X = rng.uniform(0, 1, size=(n, d))
+        P = ref.softmax(X @ rng.normal(size=(d, k)) + rng.normal(size=k))
+        cases.append(Case(f"N = {n}, D = {d}, K = {k}", (X, P, _one_hot(rng, n, k))))
+    return compare_to_reference(student_fn, ref.gradient, cases, name="gradient", arg_names=["X", "P", "Y"],
+                                mistakes=ref.MISTAKES["gradient"])
+
+
+def _blobs(rng, n, d, k):
+    """n points in D dimensions around k random centres, with their one-hot labels."""
+    labels = rng.integers(0, k, size=n)
+    centres = rng.normal(0, 2, size=(k, d))
+    return centres[labels] + rng.normal(0, 1, size=(n, d)), ref.one_hot(labels, k)
+
+
+def _digits(seed):
+    """load_digits split 80 % / 20 %, pixels in [0, 1]: a small, fast stand-in for MNIST."""
+    from sklearn.datasets import load_digits
+    from sklearn.model_selection import train_test_split
+
+    digits = load_digits()
+    x_train, x_test, y_train, y_test = train_test_split(digits.data / 16.0, digits.target, test_size=0.2,
+                                                        random_state=seed)
+    return x_train, x_test, ref.one_hot(y_train, 10), ref.one_hot(y_test, 10)
+
+
+def check_train(student_fn, seed):
+    """Trajectory (W, b, per-epoch losses) after 1, a few and a dozen epochs against the reference,
+    then the test accuracy of a full training on load_digits.
+
+    ``train`` runs with the reference ``softmax``, ``cross_entropy`` and ``gradient``, so a mistake
+    in one of those costs that function's points, not train's as well.
+    """
+    student_fn = with_reference_helpers(student_fn, ISOLATED["train"])
+    rng = np.random.default_rng(seed)
+    cases = []
+    for epochs, batch_size, eta, d, k in ((1, 4, 0.5, 3, 3), (_sizes(rng, 3, 6), 8, 0.3, 4, 3),
+                                          (_sizes(rng, 10, 16), 16, 0.1, 5, 4)):
+        n = batch_size * int(rng.integers(2, 4)) + int(rng.integers(1, batch_size))  # a smaller last batch
+        X, Y = _blobs(rng, n, d, k)
+        train_seed = int(rng.integers(1000))
+        cases.append(Case(f"{epochs} époque(s), N = {n}, lots de {batch_size}, seed = {train_seed}",
+                          (X, Y, eta, epochs, batch_size, train_seed)))
+    verdict = compare_to_reference(student_fn, ref.train, cases, name="train",
+                                   arg_names=["X", "Y", "eta", "epochs", "batch_size", "seed"],
+                                   mistakes=ref.MISTAKES["train"])
+    if not verdict.passed:
+        return verdict
+    x_train, x_test, y_train, y_test = _digits(int(rng.integers(1000)))
+    train_seed = int(rng.integers(1000))
+    args = (x_train, y_train, ref.ETA, ref.EPOCHS, ref.BATCH_SIZE, train_seed)
+    W, b, _ = call_quietly(student_fn, args)
+    W_ref, b_ref, _ = ref.train(*args)
+    acc = ref.accuracy(y_test, ref.softmax(x_test @ np.asarray(W, dtype=float) + np.asarray(b, dtype=float)))
+    acc_ref = ref.accuracy(y_test, ref.softmax(x_test @ W_ref + b_ref))
+    where = (f"sur les chiffres 8×8 de load_digits ({ref.EPOCHS} époques, η = {ref.ETA}, "
+             f"lots de {ref.BATCH_SIZE})")
+    if not acc >= acc_ref - 0.02:
+        return Verdict(False, f"`train` : {where}, l'exactitude sur le test est {acc:.3f}, "
+                              f"celle de la correction {acc_ref:.3f}.")
+    return Verdict(True, verdict.message + f" Entraînement complet {where} : exactitude {acc:.3f} sur le test.")
+
+
+def check_accuracy(student_fn, seed):
+    rng = np.random.default_rng(seed)
+    cases = []
+    for n, k in ((1, _sizes(rng, 3, 6)), (_sizes(rng, 6, 15), _sizes(rng, 3, 6)), (_sizes(rng, 40, 90), 10)):
+        Y = _one_hot(rng, n, k)
+        P = ref.softmax(2.0 * Y + rng.normal(0, 1.2, size=(n, k)))  # right about two times out of three
+        cases.append(Case(f"N = {n}, K = {k}", (Y, P)))
+    return compare_to_reference(student_fn, ref.accuracy, cases, name="accuracy", arg_names=["Y", "P"],
+                                mistakes=ref.MISTAKES["accuracy"])

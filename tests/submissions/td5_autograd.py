@@ -1,0 +1,426 @@
+"""Sample submissions of TD 5 (autograd) and the situation each one reproduces (scores: tests/test_grading_td5.py).
+
+The `Value` class is one solution cell graded by three cells (arithmetic, unary functions, backward). A
+student's class is written here from its methods, so that the mistake students change only the methods
+where they make their mistake.
+"""
+
+# ------------------------------------------------------------------ notebook 1, written by alice
+GRAPHE = {
+    "hand_gradients": '''
+def hand_gradients(w1, w2, x, y):
+    # passe avant
+    a = w1 * x
+    b = w2 * y
+    c = a + b
+    # passe arrière, du haut vers les feuilles
+    dL_dc = 2 * c
+    dL_da = dL_dc * 1
+    dL_db = dL_dc * 1
+    return (dL_da * x, dL_db * y, dL_da * w1, dL_db * w2)
+''',
+    "numerical_gradient": '''
+def numerical_gradient(f, params, h=1e-5):
+    n = len(params)
+    resultat = []
+    for i in range(n):
+        plus = np.array(params, dtype=float)
+        moins = np.array(params, dtype=float)
+        plus[i] = plus[i] + h
+        moins[i] = moins[i] - h
+        resultat.append((f(plus) - f(moins)) / (2 * h))
+    return np.array(resultat)
+''',
+}
+
+# ------------------------------------------------------------------ notebook 2: alice's Value, method by method
+HEAD = '''
+class Value:
+    """Un nombre (data) et le nœud du graphe de calcul qui l'a produit."""
+
+    def __init__(self, data, _children=(), _op="", label=""):
+        self.data = float(data)
+        self.grad = 0.0
+        self._backward = lambda: None
+        self._prev = tuple(_children)
+        self._op = _op
+        self.label = label
+
+    def __repr__(self):
+        return f"Value(data={self.data:.4g}, grad={self.grad:.4g})"
+
+    def __add__(self, other):
+        other = other if isinstance(other, Value) else Value(other)
+        out = Value(self.data + other.data, (self, other), "+")
+
+        def _backward():
+            self.grad += out.grad
+            other.grad += out.grad
+        out._backward = _backward
+        return out
+'''
+
+GIVEN = '''
+    def __neg__(self):
+        return self * -1
+
+    def __radd__(self, other):
+        return self + other
+
+    def __rmul__(self, other):
+        return self * other
+
+    def __rsub__(self, other):
+        return Value(other) - self
+
+    def __rtruediv__(self, other):
+        return Value(other) / self
+'''
+
+ALICE_METHODS = {
+    "mul": '''
+    def __mul__(self, other):
+        other = other if isinstance(other, Value) else Value(other)
+        resultat = Value(self.data * other.data, (self, other), "*")
+        d_self, d_other = other.data, self.data
+
+        def _backward():
+            self.grad = self.grad + d_self * resultat.grad
+            other.grad = other.grad + d_other * resultat.grad
+        resultat._backward = _backward
+        return resultat
+''',
+    "pow": '''
+    def __pow__(self, n):
+        assert isinstance(n, (int, float)), "seules les puissances par un nombre sont prises en charge"
+        resultat = Value(self.data ** n, (self,), "**" + str(n))
+        derivee = n * self.data ** (n - 1)
+
+        def _backward():
+            self.grad = self.grad + derivee * resultat.grad
+        resultat._backward = _backward
+        return resultat
+''',
+    "sub": '''
+    def __sub__(self, other):
+        other = other if isinstance(other, Value) else Value(other)
+        resultat = Value(self.data - other.data, (self, other), "-")
+
+        def _backward():
+            self.grad = self.grad + resultat.grad
+            other.grad = other.grad - resultat.grad
+        resultat._backward = _backward
+        return resultat
+''',
+    "div": '''
+    def __truediv__(self, other):
+        other = other if isinstance(other, Value) else Value(other)
+        q = self.data / other.data
+        resultat = Value(q, (self, other), "/")
+
+        def _backward():
+            self.grad = self.grad + resultat.grad / other.data
+            other.grad = other.grad - q / other.data * resultat.grad
+        resultat._backward = _backward
+        return resultat
+''',
+    "exp": '''
+    def exp(self):
+        e = math.exp(self.data)
+        resultat = Value(e, (self,), "exp")
+
+        def _backward():
+            self.grad = self.grad + e * resultat.grad
+        resultat._backward = _backward
+        return resultat
+''',
+    "tanh": '''
+    def tanh(self):
+        e2 = math.exp(-2 * abs(self.data))
+        t = math.copysign((1 - e2) / (1 + e2), self.data)
+        resultat = Value(t, (self,), "tanh")
+
+        def _backward():
+            self.grad = self.grad + (1 - t * t) * resultat.grad
+        resultat._backward = _backward
+        return resultat
+''',
+    "relu": '''
+    def relu(self):
+        resultat = Value(max(0.0, self.data), (self,), "relu")
+
+        def _backward():
+            if self.data > 0:
+                self.grad = self.grad + resultat.grad
+        resultat._backward = _backward
+        return resultat
+''',
+    # Kahn's algorithm instead of a depth-first search: a node is processed once all its parents are.
+    "backward": '''
+    def backward(self):
+        parents = {}
+        a_voir, noeuds = [self], {id(self): self}
+        while a_voir:
+            v = a_voir.pop()
+            for enfant in v._prev:
+                parents[id(enfant)] = parents.get(id(enfant), 0) + 1
+                if id(enfant) not in noeuds:
+                    noeuds[id(enfant)] = enfant
+                    a_voir.append(enfant)
+        self.grad = 1.0
+        prets = [self]
+        while prets:
+            v = prets.pop()
+            v._backward()
+            for enfant in v._prev:
+                parents[id(enfant)] -= 1
+                if parents[id(enfant)] == 0:
+                    prets.append(enfant)
+''',
+}
+
+ORDER = ("mul", "pow", "sub", "div", "GIVEN", "exp", "tanh", "relu", "backward")
+
+
+def value_class(**methods):
+    """alice's class with some methods replaced."""
+    chosen = {**ALICE_METHODS, **methods, "GIVEN": GIVEN}
+    return HEAD + "".join(chosen[name] for name in ORDER)
+
+
+COPIE = '''
+def hand_gradients(w1, w2, x, y):
+    c = w1 * x + w2 * y
+    return 2 * c * x, 2 * c * y, 2 * c * w1, 2 * c * w2
+
+
+def numerical_gradient(f, params, h=1e-5):
+    g = np.zeros(len(params))
+    for i in range(len(params)):
+        e = np.zeros(len(params))
+        e[i] = h
+        g[i] = (f(params + e) - f(params - e)) / (2 * h)
+    return g
+'''
+
+ALICE = {"01_graphe_de_calcul": GRAPHE, "02_autograd": {"Value": value_class(), "copie_partie_1": COPIE}}
+
+# ------------------------------------------------------------------ the catalogued mistakes, as students write them
+# erreurs_k makes the k-th mistake of every catalogue (autograde/reference/computation_graph.py and autodiff.py).
+WRONG = {
+    1: {
+        "hand_gradients": '''
+def hand_gradients(w1, w2, x, y):
+    c = w1 * x + w2 * y
+    return c * x, c * y, c * w1, c * w2
+''',
+        "numerical_gradient": '''
+def numerical_gradient(f, params, h=1e-5):
+    grad = np.zeros(len(params))
+    for i in range(len(params)):
+        p = np.array(params, dtype=float)
+        p[i] += h
+        grad[i] = (f(p) - f(params)) / h
+    return grad
+''',
+        # grad = … instead of grad += … in every operation the student writes
+        "methods": {
+            "mul": '''
+    def __mul__(self, other):
+        other = other if isinstance(other, Value) else Value(other)
+        out = Value(self.data * other.data, (self, other), "*")
+
+        def _backward():
+            self.grad = other.data * out.grad
+            other.grad = self.data * out.grad
+        out._backward = _backward
+        return out
+''',
+            "pow": '''
+    def __pow__(self, n):
+        out = Value(self.data ** n, (self,), f"**{n}")
+
+        def _backward():
+            self.grad = n * self.data ** (n - 1) * out.grad
+        out._backward = _backward
+        return out
+''',
+            "sub": '''
+    def __sub__(self, other):
+        other = other if isinstance(other, Value) else Value(other)
+        out = Value(self.data - other.data, (self, other), "-")
+
+        def _backward():
+            self.grad = out.grad
+            other.grad = -out.grad
+        out._backward = _backward
+        return out
+''',
+            "div": '''
+    def __truediv__(self, other):
+        other = other if isinstance(other, Value) else Value(other)
+        out = Value(self.data / other.data, (self, other), "/")
+
+        def _backward():
+            self.grad = out.grad / other.data
+            other.grad = -self.data / other.data ** 2 * out.grad
+        out._backward = _backward
+        return out
+''',
+            "tanh": '''
+    def tanh(self):
+        t = math.tanh(self.data)
+        out = Value(t, (self,), "tanh")
+
+        def _backward():
+            self.grad += (1 - t) * out.grad
+        out._backward = _backward
+        return out
+''',
+            # no topological sort: each node passes its gradient on as soon as it is reached
+            "backward": '''
+    def backward(self):
+        self.grad = 1.0
+
+        def descendre(v):
+            v._backward()
+            for enfant in v._prev:
+                descendre(enfant)
+        descendre(self)
+''',
+        },
+    },
+    2: {
+        "hand_gradients": '''
+def hand_gradients(w1, w2, x, y):
+    c = w1 * x + w2 * y
+    return 2 * c * w1, 2 * c * w2, 2 * c * x, 2 * c * y
+''',
+        "numerical_gradient": '''
+def numerical_gradient(f, params, h=1e-5):
+    grad = np.zeros(len(params))
+    for i in range(len(params)):
+        e = np.zeros(len(params))
+        e[i] = h
+        grad[i] = (f(params + e) - f(params - e)) / h
+    return grad
+''',
+        "methods": {
+            "mul": '''
+    def __mul__(self, other):
+        other = other if isinstance(other, Value) else Value(other)
+        out = Value(self.data * other.data, (self, other), "*")
+
+        def _backward():
+            self.grad += self.data * out.grad
+            other.grad += other.data * out.grad
+        out._backward = _backward
+        return out
+''',
+            "relu": '''
+    def relu(self):
+        out = Value(max(0.0, self.data), (self,), "relu")
+
+        def _backward():
+            self.grad += out.grad
+        out._backward = _backward
+        return out
+''',
+            # forgets dL/dL = 1
+            "backward": '''
+    def backward(self):
+        ordre, vus = [], set()
+
+        def construire(v):
+            if id(v) not in vus:
+                vus.add(id(v))
+                for enfant in v._prev:
+                    construire(enfant)
+                ordre.append(v)
+        construire(self)
+        for v in reversed(ordre):
+            v._backward()
+''',
+        },
+    },
+    3: {
+        "hand_gradients": '''
+def hand_gradients(w1, w2, x, y):
+    # L = (w1 x)² + (w2 y)²
+    return 2 * w1 * x * x, 2 * w2 * y * y, 2 * w1 * x * w1, 2 * w2 * y * w2
+''',
+        "numerical_gradient": '''
+def numerical_gradient(f, params, h=1e-5):
+    p = np.array(params, dtype=float)
+    grad = np.zeros(len(p))
+    for i in range(len(p)):
+        p[i] = p[i] + h
+        f_plus = f(p)
+        p[i] = p[i] - 2 * h
+        f_moins = f(p)
+        grad[i] = (f_plus - f_moins) / (2 * h)
+    return grad
+''',
+        "methods": {
+            "pow": '''
+    def __pow__(self, n):
+        out = Value(self.data ** n, (self,), f"**{n}")
+
+        def _backward():
+            self.grad += n * self.data ** n * out.grad
+        out._backward = _backward
+        return out
+''',
+            "exp": '''
+    def exp(self):
+        out = Value(math.exp(self.data), (self,), "exp")
+
+        def _backward():
+            self.grad += out.data
+        out._backward = _backward
+        return out
+''',
+            # calls _backward from the leaves to the output
+            "backward": '''
+    def backward(self):
+        ordre, vus = [], set()
+
+        def construire(v):
+            if id(v) not in vus:
+                vus.add(id(v))
+                for enfant in v._prev:
+                    construire(enfant)
+                ordre.append(v)
+        construire(self)
+        self.grad = 1.0
+        for v in ordre:
+            v._backward()
+''',
+        },
+    },
+    4: {  # only the arithmetic catalogue has a fourth mistake
+        "methods": {
+            "sub": '''
+    def __sub__(self, other):
+        other = other if isinstance(other, Value) else Value(other)
+        out = Value(self.data - other.data, (self, other), "-")
+
+        def _backward():
+            self.grad += out.grad
+            other.grad += out.grad
+        out._backward = _backward
+        return out
+''',
+        },
+    },
+}
+
+STUDENTS = {
+    "alice_autre_style": ALICE,
+    # bob hands in the release notebooks untouched: 0 everywhere.
+    "bob_intact": {notebook: {} for notebook in ALICE},
+}
+for k, wrong in WRONG.items():
+    graphe = {name: wrong.get(name, GRAPHE[name]) for name in GRAPHE}
+    STUDENTS[f"erreurs_{k}"] = {"01_graphe_de_calcul": graphe,
+                               "02_autograd": {"Value": value_class(**wrong["methods"]), "copie_partie_1": COPIE}}

@@ -1,0 +1,530 @@
+"""Sample submissions of TD 6 and the situation each one reproduces (scores: tests/test_grading_td6.py).
+
+``erreurs_k`` writes, for every graded function whose catalogue has at least k mistakes, the k-th
+mistake of its catalogue (``autograde.reference.mlp.MISTAKES`` and ``autograde.reference.moons.MISTAKES``),
+by hand as a student would; every other cell is alice's (right). A notebook with no k-th mistake at all
+is not handed in (erreurs_5 and erreurs_6 only hand in 01_mlp_numpy).
+"""
+
+# alice: everything right, written differently from the reference (loops, other formulas).
+MLP = {
+    "init_params": '''
+def init_params(n_in, n_hidden, n_out, seed=0):
+    rng = np.random.default_rng(seed)
+    parametres = []
+    for entree, sortie in [(n_in, n_hidden), (n_hidden, n_out)]:
+        # variance 2 / n_entrée : écart-type racine de 2 / n_entrée
+        W = rng.standard_normal((entree, sortie)) * (2.0 / entree) ** 0.5
+        parametres += [W, np.zeros(sortie)]
+    return tuple(parametres)
+''',
+    "dropout": '''
+def dropout(A, p, rng, training=True):
+    if training:
+        u = rng.random(A.shape)
+        masque = np.where(u < p, 0.0, 1.0 / (1.0 - p))
+    else:
+        masque = np.ones(A.shape)
+    return masque * A, masque
+''',
+    "forward": '''
+def relu(Z):
+    return np.where(Z > 0, Z, 0.0)
+
+
+def softmax(Z):
+    # log-softmax stable : z - log Σ exp(z)
+    from scipy.special import logsumexp
+    return np.exp(Z - logsumexp(Z, axis=1, keepdims=True))
+
+
+def forward(X, params, p_drop=0.0, rng=None):
+    W1, b1, W2, b2 = params
+    Z1 = np.dot(X, W1) + b1[np.newaxis, :]
+    entrainement = rng is not None
+    A1, mask = dropout(relu(Z1), p_drop, rng, training=entrainement)
+    Z2 = np.dot(A1, W2) + b2[np.newaxis, :]
+    P = softmax(Z2)
+    return P, (Z1, A1, mask)
+''',
+    "loss": '''
+def loss(Y, P, params, lam=0.0):
+    W1, b1, W2, b2 = params
+    N = Y.shape[0]
+    total = 0.0
+    for i in range(N):
+        k = int(np.argmax(Y[i]))
+        total -= np.log(max(P[i, k], 1e-12))
+    penalite = 0.0
+    for W in (W1, W2):
+        penalite += np.sum(W * W)
+    return total / N + 0.5 * lam * penalite
+''',
+    "backward": '''
+def backward(X, Y, params, P, cache, lam=0.0):
+    W1, b1, W2, b2 = params
+    Z1, A1, mask = cache
+    N = X.shape[0]
+    delta2 = P - Y
+    dW2 = np.einsum("ih,ik->hk", A1, delta2) / N + lam * W2
+    db2 = np.mean(delta2, axis=0)
+    delta1 = np.dot(delta2, W2.T) * mask
+    delta1[Z1 <= 0] = 0.0
+    dW1 = np.einsum("id,ih->dh", X, delta1) / N + lam * W1
+    db1 = np.mean(delta1, axis=0)
+    return dW1, db1, dW2, db2
+''',
+    "train": '''
+def train(X, Y, params, eta, epochs, batch_size, lam=0.0, p_drop=0.0, seed=0):
+    W1, b1, W2, b2 = params
+    rng = np.random.default_rng(seed)
+    historique = []
+    for epoque in range(epochs):
+        ordre = rng.permutation(len(X))
+        pertes = []
+        debut = 0
+        while debut < len(X):
+            lot = ordre[debut:debut + batch_size]
+            debut += batch_size
+            P, cache = forward(X[lot], (W1, b1, W2, b2), p_drop, rng)
+            pertes.append(loss(Y[lot], P, (W1, b1, W2, b2), lam))
+            dW1, db1, dW2, db2 = backward(X[lot], Y[lot], (W1, b1, W2, b2), P, cache, lam)
+            W1 = W1 - eta * dW1
+            b1 = b1 - eta * db1
+            W2 = W2 - eta * dW2
+            b2 = b2 - eta * db2
+        historique.append(sum(pertes) / len(pertes))
+    return (W1, b1, W2, b2), np.array(historique)
+''',
+}
+
+MOONS = {
+    "grid_points": '''
+def grid_points(X, n_steps=200, margin=0.5):
+    bas, haut = X.min(axis=0) - margin, X.max(axis=0) + margin
+    pas = (haut - bas) / (n_steps - 1)
+    axe0 = bas[0] + pas[0] * np.arange(n_steps)
+    axe1 = bas[1] + pas[1] * np.arange(n_steps)
+    xx = np.tile(axe0, (n_steps, 1))
+    yy = np.tile(axe1[:, None], (1, n_steps))
+    grid = np.array([[xx[i, j], yy[i, j]] for i in range(n_steps) for j in range(n_steps)])
+    return xx, yy, grid
+''',
+}
+
+ALICE = {"01_mlp_numpy": MLP, "02_frontieres_moons": MOONS}
+
+# ---------------------------------------------------------------- mistake k of every graded function
+ERREURS_1 = {
+    "01_mlp_numpy": {
+        # Xavier au lieu de He
+        "init_params": '''
+def init_params(n_in, n_hidden, n_out, seed=0):
+    rng = np.random.default_rng(seed)
+    W1 = rng.normal(0.0, np.sqrt(2.0 / (n_in + n_hidden)), size=(n_in, n_hidden))
+    W2 = rng.normal(0.0, np.sqrt(2.0 / (n_hidden + n_out)), size=(n_hidden, n_out))
+    return W1, np.zeros(n_hidden), W2, np.zeros(n_out)
+''',
+        # pas de division par 1 - p
+        "dropout": '''
+def dropout(A, p, rng, training=True):
+    if not training:
+        return A, np.ones_like(A)
+    mask = (rng.random(A.shape) >= p).astype(float)
+    return A * mask, mask
+''',
+        # softmax sans soustraction du maximum
+        "forward": '''
+def relu(Z):
+    return np.maximum(0.0, Z)
+
+
+def softmax(Z):
+    E = np.exp(Z)
+    return E / E.sum(axis=1, keepdims=True)
+
+
+def forward(X, params, p_drop=0.0, rng=None):
+    W1, b1, W2, b2 = params
+    Z1 = X @ W1 + b1
+    A1, mask = dropout(relu(Z1), p_drop, rng, training=rng is not None)
+    P = softmax(A1 @ W2 + b2)
+    return P, (Z1, A1, mask)
+''',
+        # lam * ||W||² sans le 1/2
+        "loss": '''
+def loss(Y, P, params, lam=0.0):
+    W1, b1, W2, b2 = params
+    ce = -np.sum(Y * np.log(np.clip(P, 1e-12, 1.0))) / len(Y)
+    return ce + lam * (np.sum(W1 ** 2) + np.sum(W2 ** 2))
+''',
+        # gradients des biais non sommés sur le batch
+        "backward": '''
+def backward(X, Y, params, P, cache, lam=0.0):
+    W1, b1, W2, b2 = params
+    Z1, A1, mask = cache
+    dZ2 = (P - Y) / len(X)
+    dW2 = A1.T @ dZ2 + lam * W2
+    db2 = dZ2
+    dZ1 = (dZ2 @ W2.T) * mask * (Z1 > 0)
+    dW1 = X.T @ dZ1 + lam * W1
+    db1 = dZ1
+    return dW1, db1, dW2, db2
+''',
+        # mise à jour avec +
+        "train": '''
+def train(X, Y, params, eta, epochs, batch_size, lam=0.0, p_drop=0.0, seed=0):
+    rng = np.random.default_rng(seed)
+    losses = np.zeros(epochs)
+    for epoch in range(epochs):
+        order = rng.permutation(len(X))
+        batch_losses = []
+        for start in range(0, len(X), batch_size):
+            batch = order[start:start + batch_size]
+            P, cache = forward(X[batch], params, p_drop, rng)
+            batch_losses.append(loss(Y[batch], P, params, lam))
+            grads = backward(X[batch], Y[batch], params, P, cache, lam)
+            params = tuple(theta + eta * g for theta, g in zip(params, grads))
+        losses[epoch] = np.mean(batch_losses)
+    return params, losses
+''',
+    },
+    "02_frontieres_moons": {
+        # marge oubliée
+        "grid_points": '''
+def grid_points(X, n_steps=200, margin=0.5):
+    axis0 = np.linspace(X[:, 0].min(), X[:, 0].max(), n_steps)
+    axis1 = np.linspace(X[:, 1].min(), X[:, 1].max(), n_steps)
+    xx, yy = np.meshgrid(axis0, axis1)
+    return xx, yy, np.column_stack([xx.ravel(), yy.ravel()])
+''',
+    },
+}
+
+ERREURS_2 = {
+    "01_mlp_numpy": {
+        # la variance 2/n donnée comme écart-type
+        "init_params": '''
+def init_params(n_in, n_hidden, n_out, seed=0):
+    rng = np.random.default_rng(seed)
+    W1 = rng.normal(0.0, 2.0 / n_in, size=(n_in, n_hidden))
+    W2 = rng.normal(0.0, 2.0 / n_hidden, size=(n_hidden, n_out))
+    return W1, np.zeros(n_hidden), W2, np.zeros(n_out)
+''',
+        # p pris pour la probabilité de garder
+        "dropout": '''
+def dropout(A, p, rng, training=True):
+    if not training:
+        return A, np.ones_like(A)
+    mask = (rng.random(A.shape) < p) / p
+    return A * mask, mask
+''',
+        # ReLU aussi sur la sortie
+        "forward": '''
+def relu(Z):
+    return np.maximum(0.0, Z)
+
+
+def softmax(Z):
+    E = np.exp(Z - Z.max(axis=1, keepdims=True))
+    return E / E.sum(axis=1, keepdims=True)
+
+
+def forward(X, params, p_drop=0.0, rng=None):
+    W1, b1, W2, b2 = params
+    Z1 = X @ W1 + b1
+    A1, mask = dropout(relu(Z1), p_drop, rng, training=rng is not None)
+    P = softmax(relu(A1 @ W2 + b2))
+    return P, (Z1, A1, mask)
+''',
+        # les biais pénalisés aussi
+        "loss": '''
+def loss(Y, P, params, lam=0.0):
+    ce = -np.sum(Y * np.log(np.clip(P, 1e-12, 1.0))) / len(Y)
+    return ce + lam / 2 * sum(np.sum(theta ** 2) for theta in params)
+''',
+        # pas de division par N
+        "backward": '''
+def backward(X, Y, params, P, cache, lam=0.0):
+    W1, b1, W2, b2 = params
+    Z1, A1, mask = cache
+    dZ2 = P - Y
+    dW2 = A1.T @ dZ2 + lam * W2
+    db2 = dZ2.sum(axis=0)
+    dZ1 = (dZ2 @ W2.T) * mask * (Z1 > 0)
+    dW1 = X.T @ dZ1 + lam * W1
+    db1 = dZ1.sum(axis=0)
+    return dW1, db1, dW2, db2
+''',
+        # eta oublié
+        "train": '''
+def train(X, Y, params, eta, epochs, batch_size, lam=0.0, p_drop=0.0, seed=0):
+    rng = np.random.default_rng(seed)
+    losses = np.zeros(epochs)
+    for epoch in range(epochs):
+        order = rng.permutation(len(X))
+        batch_losses = []
+        for start in range(0, len(X), batch_size):
+            batch = order[start:start + batch_size]
+            P, cache = forward(X[batch], params, p_drop, rng)
+            batch_losses.append(loss(Y[batch], P, params, lam))
+            grads = backward(X[batch], Y[batch], params, P, cache, lam)
+            params = tuple(theta - g for theta, g in zip(params, grads))
+        losses[epoch] = np.mean(batch_losses)
+    return params, losses
+''',
+    },
+    "02_frontieres_moons": {
+        # meshgrid en indexation 'ij'
+        "grid_points": '''
+def grid_points(X, n_steps=200, margin=0.5):
+    axis0 = np.linspace(X[:, 0].min() - margin, X[:, 0].max() + margin, n_steps)
+    axis1 = np.linspace(X[:, 1].min() - margin, X[:, 1].max() + margin, n_steps)
+    xx, yy = np.meshgrid(axis0, axis1, indexing="ij")
+    return xx, yy, np.column_stack([xx.ravel(), yy.ravel()])
+''',
+    },
+}
+
+ERREURS_3 = {
+    "01_mlp_numpy": {
+        # biais tirés au hasard comme les poids
+        "init_params": '''
+def init_params(n_in, n_hidden, n_out, seed=0):
+    rng = np.random.default_rng(seed)
+    W1 = rng.normal(0.0, np.sqrt(2.0 / n_in), size=(n_in, n_hidden))
+    b1 = rng.normal(0.0, np.sqrt(2.0 / n_in), size=n_hidden)
+    W2 = rng.normal(0.0, np.sqrt(2.0 / n_hidden), size=(n_hidden, n_out))
+    b2 = rng.normal(0.0, np.sqrt(2.0 / n_hidden), size=n_out)
+    return W1, b1, W2, b2
+''',
+        # dropout aussi au test
+        "dropout": '''
+def dropout(A, p, rng, training=True):
+    mask = (rng.random(A.shape) >= p) / (1.0 - p)
+    return A * mask, mask
+''',
+        # convention des transparents : un exemple par colonne
+        "forward": '''
+def relu(Z):
+    return np.maximum(0.0, Z)
+
+
+def softmax(Z):
+    E = np.exp(Z - Z.max(axis=0, keepdims=True))
+    return E / E.sum(axis=0, keepdims=True)
+
+
+def forward(X, params, p_drop=0.0, rng=None):
+    W1, b1, W2, b2 = params
+    Z1 = W1.T @ X.T + b1.reshape(-1, 1)
+    A1, mask = dropout(relu(Z1), p_drop, rng, training=rng is not None)
+    P = softmax(W2.T @ A1 + b2.reshape(-1, 1))
+    return P, (Z1, A1, mask)
+''',
+        # somme au lieu de moyenne
+        "loss": '''
+def loss(Y, P, params, lam=0.0):
+    W1, b1, W2, b2 = params
+    ce = -np.sum(Y * np.log(np.clip(P, 1e-12, 1.0)))
+    return ce + lam / 2 * (np.sum(W1 ** 2) + np.sum(W2 ** 2))
+''',
+        # terme L2 oublié dans les gradients
+        "backward": '''
+def backward(X, Y, params, P, cache, lam=0.0):
+    W1, b1, W2, b2 = params
+    Z1, A1, mask = cache
+    dZ2 = (P - Y) / len(X)
+    dW2 = A1.T @ dZ2
+    db2 = dZ2.sum(axis=0)
+    dZ1 = (dZ2 @ W2.T) * mask * (Z1 > 0)
+    dW1 = X.T @ dZ1
+    db1 = dZ1.sum(axis=0)
+    return dW1, db1, dW2, db2
+''',
+        # pas de mélange
+        "train": '''
+def train(X, Y, params, eta, epochs, batch_size, lam=0.0, p_drop=0.0, seed=0):
+    rng = np.random.default_rng(seed)
+    losses = np.zeros(epochs)
+    for epoch in range(epochs):
+        batch_losses = []
+        for start in range(0, len(X), batch_size):
+            Xb, Yb = X[start:start + batch_size], Y[start:start + batch_size]
+            P, cache = forward(Xb, params, p_drop, rng)
+            batch_losses.append(loss(Yb, P, params, lam))
+            grads = backward(Xb, Yb, params, P, cache, lam)
+            params = tuple(theta - eta * g for theta, g in zip(params, grads))
+        losses[epoch] = np.mean(batch_losses)
+    return params, losses
+''',
+    },
+    "02_frontieres_moons": {
+        # l'étendue de la première colonne pour les deux axes
+        "grid_points": '''
+def grid_points(X, n_steps=200, margin=0.5):
+    lo, hi = X[:, 0].min() - margin, X[:, 0].max() + margin
+    axis = np.linspace(lo, hi, n_steps)
+    xx, yy = np.meshgrid(axis, axis)
+    return xx, yy, np.column_stack([xx.ravel(), yy.ravel()])
+''',
+    },
+}
+
+# Catalogue sizes: init_params 4, dropout 3, forward 4, loss 4, backward 6, train 5, grid_points 4.
+# erreurs_4: dropout has no fourth mistake, so erreurs_4's dropout is alice's (right).
+ERREURS_4 = {
+    "01_mlp_numpy": {
+        **MLP,
+        # écart-type calculé avec le nombre de sorties de la couche
+        "init_params": """
+def init_params(n_in, n_hidden, n_out, seed=0):
+    rng = np.random.default_rng(seed)
+    W1 = rng.normal(0.0, np.sqrt(2.0 / n_hidden), size=(n_in, n_hidden))
+    W2 = rng.normal(0.0, np.sqrt(2.0 / n_out), size=(n_hidden, n_out))
+    return W1, np.zeros(n_hidden), W2, np.zeros(n_out)
+""",
+        # softmax normalisée sur les exemples (axis=0)
+        "forward": """
+def relu(Z):
+    return np.maximum(0.0, Z)
+
+
+def softmax(Z):
+    E = np.exp(Z - np.max(Z, axis=0, keepdims=True))
+    return E / np.sum(E, axis=0, keepdims=True)
+
+
+def forward(X, params, p_drop=0.0, rng=None):
+    W1, b1, W2, b2 = params
+    Z1 = X @ W1 + b1
+    A1, mask = dropout(relu(Z1), p_drop, rng, training=rng is not None)
+    Z2 = A1 @ W2 + b2
+    return softmax(Z2), (Z1, A1, mask)
+""",
+        # log(0) non évité
+        "loss": """
+def loss(Y, P, params, lam=0.0):
+    W1, b1, W2, b2 = params
+    N = len(Y)
+    ce = -np.sum(Y * np.log(P)) / N
+    return ce + lam / 2 * (np.sum(W1 ** 2) + np.sum(W2 ** 2))
+""",
+        # dérivée de ReLU oubliée
+        "backward": """
+def backward(X, Y, params, P, cache, lam=0.0):
+    W1, b1, W2, b2 = params
+    Z1, A1, mask = cache
+    N = X.shape[0]
+    dZ2 = (P - Y) / N
+    dW2 = A1.T @ dZ2 + lam * W2
+    db2 = np.sum(dZ2, axis=0)
+    dZ1 = (dZ2 @ W2.T) * mask
+    dW1 = X.T @ dZ1 + lam * W1
+    db1 = np.sum(dZ1, axis=0)
+    return dW1, db1, dW2, db2
+""",
+        # le dernier mini-batch incomplet est sauté
+        "train": """
+def train(X, Y, params, eta, epochs, batch_size, lam=0.0, p_drop=0.0, seed=0):
+    rng = np.random.default_rng(seed)
+    W1, b1, W2, b2 = params
+    losses = []
+    n_batches = len(X) // batch_size
+    for epoch in range(epochs):
+        order = rng.permutation(len(X))
+        epoch_losses = []
+        for b in range(n_batches):
+            idx = order[b * batch_size:(b + 1) * batch_size]
+            P, cache = forward(X[idx], (W1, b1, W2, b2), p_drop, rng)
+            epoch_losses.append(loss(Y[idx], P, (W1, b1, W2, b2), lam))
+            dW1, db1, dW2, db2 = backward(X[idx], Y[idx], (W1, b1, W2, b2), P, cache, lam)
+            W1, b1 = W1 - eta * dW1, b1 - eta * db1
+            W2, b2 = W2 - eta * dW2, b2 - eta * db2
+        losses.append(np.mean(epoch_losses))
+    return (W1, b1, W2, b2), np.array(losses)
+""",
+    },
+    "02_frontieres_moons": {
+        # colonnes de grid inversées
+        "grid_points": """
+def grid_points(X, n_steps=200, margin=0.5):
+    x_min, x_max = X[:, 0].min() - margin, X[:, 0].max() + margin
+    y_min, y_max = X[:, 1].min() - margin, X[:, 1].max() + margin
+    xx, yy = np.meshgrid(np.linspace(x_min, x_max, n_steps), np.linspace(y_min, y_max, n_steps))
+    grid = np.c_[yy.ravel(), xx.ravel()]
+    return xx, yy, grid
+""",
+    },
+}
+
+# erreurs_5 and erreurs_6: only backward (6 mistakes) and train (5) have a fifth mistake, only backward a
+# sixth. Their notebook 1 is alice's except those cells; notebook 2 (no such mistake) is NOT handed in,
+# which saves one notebook execution each: its cell is graded 0, "non rendu".
+ERREURS_5 = {
+    "01_mlp_numpy": {
+        **MLP,
+        # dérivée de λ/2 ‖W‖² prise égale à 2λW
+        "backward": """
+def backward(X, Y, params, P, cache, lam=0.0):
+    W1, b1, W2, b2 = params
+    Z1, A1, mask = cache
+    dZ2 = (P - Y) / len(X)
+    dW2 = A1.T @ dZ2 + 2 * lam * W2
+    db2 = dZ2.sum(axis=0)
+    dA1 = dZ2 @ W2.T
+    dZ1 = dA1 * mask * (Z1 > 0)
+    dW1 = X.T @ dZ1 + 2 * lam * W1
+    db1 = dZ1.sum(axis=0)
+    return dW1, db1, dW2, db2
+""",
+        # λ pas transmis à backward
+        "train": """
+def train(X, Y, params, eta, epochs, batch_size, lam=0.0, p_drop=0.0, seed=0):
+    rng = np.random.default_rng(seed)
+    losses = np.zeros(epochs)
+    for epoch in range(epochs):
+        order = rng.permutation(len(X))
+        batch_losses = []
+        for start in range(0, len(X), batch_size):
+            batch = order[start:start + batch_size]
+            P, cache = forward(X[batch], params, p_drop, rng)
+            batch_losses.append(loss(Y[batch], P, params, lam))
+            grads = backward(X[batch], Y[batch], params, P, cache)
+            params = tuple(theta - eta * g for theta, g in zip(params, grads))
+        losses[epoch] = np.mean(batch_losses)
+    return params, losses
+""",
+    },
+}
+
+ERREURS_6 = {
+    "01_mlp_numpy": {
+        **MLP,
+        # masque de dropout oublié dans la rétropropagation
+        "backward": """
+def backward(X, Y, params, P, cache, lam=0.0):
+    W1, b1, W2, b2 = params
+    Z1, A1, mask = cache
+    dZ2 = (P - Y) / len(X)
+    dW2 = A1.T @ dZ2 + lam * W2
+    db2 = dZ2.sum(axis=0)
+    dZ1 = (dZ2 @ W2.T) * (Z1 > 0)
+    dW1 = X.T @ dZ1 + lam * W1
+    db1 = dZ1.sum(axis=0)
+    return dW1, db1, dW2, db2
+""",
+    },
+}
+
+STUDENTS = {
+    "alice_boucles": ALICE,
+    # bob hands in the release notebooks untouched: 0 everywhere, and grading goes on.
+    "bob_intact": {notebook: {} for notebook in ALICE},
+    "erreurs_1": ERREURS_1,
+    "erreurs_2": ERREURS_2,
+    "erreurs_3": ERREURS_3,
+    "erreurs_4": ERREURS_4,
+    "erreurs_5": ERREURS_5,
+    "erreurs_6": ERREURS_6,
+}

@@ -1,0 +1,119 @@
+"""TD 3 (softmax regression on MNIST): the reference reaches the accuracy the course announces on the
+shared MNIST digits, and the notebook's data and results are the reference's."""
+import sys
+import types
+
+import numpy as np
+import pytest
+
+from autograde.reference import softmax_regression as ref
+from conftest import MNIST_DIR, SOURCE, nbgrader_meta, read
+
+NOTEBOOK = SOURCE / "td3_mnist_softmax" / "01_softmax_mnist.ipynb"
+
+
+@pytest.fixture(scope="module")
+def mnist_split():
+    assert MNIST_DIR.is_dir(), f"the shared MNIST digits are missing: {MNIST_DIR}"
+    return ref.make_data(MNIST_DIR)
+
+
+@pytest.fixture(scope="module")
+def reference_fit(mnist_split):
+    x_train, _, y_train, _ = mnist_split
+    return ref.train(x_train, ref.one_hot(y_train, ref.NUM_CLASSES), ref.ETA, ref.EPOCHS, ref.BATCH_SIZE, ref.SEED)
+
+
+def run_notebook_in_process(fake_mnist=None):
+    """Execute the notebook's code cells here (``from mnist import load_mnist`` finds the shipped file,
+    or ``fake_mnist`` when given) and return its namespace."""
+    import matplotlib.pyplot as plt
+
+    saved = sys.modules.pop("mnist", None)
+    sys.path.insert(0, str(NOTEBOOK.parent))
+    if fake_mnist is not None:
+        sys.modules["mnist"] = fake_mnist
+    try:
+        namespace = {"__name__": "__notebook__"}
+        for cell in read(NOTEBOOK).cells:
+            if cell.cell_type == "code":
+                exec(compile(cell.source, f"{NOTEBOOK.name}:{nbgrader_meta(cell).get('grade_id')}", "exec"), namespace)  # noqa: S102
+        return namespace
+    finally:
+        sys.path.remove(str(NOTEBOOK.parent))
+        sys.modules.pop("mnist", None)
+        if saved is not None:
+            sys.modules["mnist"] = saved
+        plt.close("all")
+
+
+def test_the_split_is_8000_train_and_2000_test_digits_in_0_1(mnist_split):
+    x_train, x_test, y_train, y_test = mnist_split
+    assert x_train.shape == (8000, 784) and x_test.shape == (2000, 784)
+    assert y_train.shape == (8000,) and y_test.shape == (2000,)
+    assert x_train.min() == 0.0 and x_train.max() == 1.0
+    assert sorted(np.unique(y_train)) == list(range(10))
+
+
+def test_reference_reaches_090_test_accuracy_on_the_shared_mnist(mnist_split, reference_fit):
+    _, x_test, _, y_test = mnist_split
+    W, b, losses = reference_fit
+    assert W.shape == (784, 10) and b.shape == (10,) and losses.shape == (ref.EPOCHS,)
+    assert losses[-1] < losses[0] / 2 and np.all(np.diff(losses) < 0)
+    test_accuracy = ref.accuracy(ref.one_hot(y_test, 10), ref.softmax(x_test @ W + b))
+    assert test_accuracy >= 0.90
+
+
+def test_reference_gradient_matches_finite_differences():
+    rng = np.random.default_rng(3)
+    n, d, k = 12, 5, 4
+    X, labels = rng.uniform(0, 1, size=(n, d)), rng.integers(0, k, size=n)
+    Y = ref.one_hot(labels, k)
+    W, b = rng.normal(size=(d, k)), rng.normal(size=k)
+    dW, db = ref.gradient(X, ref.softmax(X @ W + b), Y)
+    params = np.concatenate([W.ravel(), b])
+
+    def loss(p):
+        return ref.cross_entropy(Y, ref.softmax(X @ p[:d * k].reshape(d, k) + p[d * k:]))
+
+    h = 1e-6
+    numeric = np.array([(loss(params + h * e) - loss(params - h * e)) / (2 * h) for e in np.eye(params.size)])
+    analytic = np.concatenate([dW.ravel(), db])
+    assert np.max(np.abs(analytic - numeric) / np.maximum(1e-12, np.abs(analytic) + np.abs(numeric))) < 1e-7
+
+
+def test_reference_softmax_and_cross_entropy_never_overflow():
+    with np.errstate(over="raise", invalid="raise", divide="raise"):  # underflow to 0 is harmless
+        P = ref.softmax(np.array([[1000.0, 999.0, -1000.0], [-1000.0, -1001.0, -1002.0]]))
+        assert np.allclose(P.sum(axis=1), 1.0) and np.all(np.isfinite(P))
+        Y = np.array([[0.0, 0.0, 1.0], [1.0, 0.0, 0.0]])
+        assert np.isclose(ref.cross_entropy(Y, np.array([[1.0, 0.0, 0.0], [1.0, 0.0, 0.0]])), -np.log(1e-12) / 2)
+
+
+def test_notebook_data_and_fit_are_the_reference_ones(mnist_split, reference_fit):
+    namespace = run_notebook_in_process()
+    x_train, x_test, y_train, y_test = mnist_split
+    assert np.array_equal(namespace["X_train"], x_train) and np.array_equal(namespace["X_test"], x_test)
+    assert np.array_equal(namespace["y_train"], y_train) and np.array_equal(namespace["y_test"], y_test)
+    assert np.array_equal(namespace["Y_train"], ref.one_hot(y_train, 10))
+    assert (namespace["ETA"], namespace["BATCH_SIZE"], namespace["EPOCHS"], namespace["SEED"]) == (
+        ref.ETA, ref.BATCH_SIZE, ref.EPOCHS, ref.SEED)
+    W, b, losses = reference_fit
+    assert np.allclose(namespace["W"], W) and np.allclose(namespace["b"], b)
+    assert np.allclose(namespace["losses"], losses)
+    test_accuracy = ref.accuracy(ref.one_hot(y_test, 10), ref.softmax(x_test @ W + b))
+    assert np.isclose(namespace["test_accuracy"], test_accuracy) and namespace["test_accuracy"] >= 0.90
+    confusion = ref.confusion_matrix(y_test, ref.predict(x_test, W, b))
+    assert np.array_equal(namespace["confusion"], confusion) and confusion.sum() == 2000
+    assert namespace["SIDE"] == 28
+
+
+def test_notebook_runs_on_the_load_digits_fallback():
+    from autograde import mnist
+
+    fallback = types.ModuleType("mnist")
+    fallback.load_mnist = lambda *args, **kwargs: mnist._from_digits()
+    namespace = run_notebook_in_process(fallback)
+    assert namespace["SIDE"] == 8 and namespace["W"].shape == (64, 10)
+    assert namespace["X_train"].shape == (1437, 64)
+    assert namespace["test_accuracy"] > 0.85

@@ -1,0 +1,90 @@
+"""TD 5: the reference autograd agrees with finite differences and the hand derivatives, and the three
+checks of `Value` judge each part of the class on its own."""
+import math
+
+import numpy as np
+import pytest
+
+from autograde import run_check
+from autograde.checks import autodiff as checks
+from autograde.reference import autodiff as ref
+from autograde.reference import computation_graph as graph
+
+
+def test_hand_gradients_match_finite_differences():
+    rng = np.random.default_rng(0)
+    for _ in range(5):
+        p = rng.normal(size=4)
+        assert np.allclose(graph.hand_gradients(*p), graph.numerical_gradient(graph.loss_of, p), rtol=1e-7)
+    assert graph.hand_gradients(**graph.EXAMPLE) == (7.5, 2.5, 10.0, -5.0)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_reference_backward_matches_finite_differences_on_random_graphs(seed):
+    rng = np.random.default_rng(seed)
+    program = checks._random_program(rng, 3, 7)
+    leaves = rng.uniform(-1, 1, size=3)
+
+    def output(values):
+        nodes = [ref.Value(v) for v in values]
+        for op, i, j in program:
+            nodes.append(checks._apply(op, nodes[i], nodes[j]))
+        return nodes[-1].data
+    grads = checks.backward_probe(ref.Value, program, tuple(leaves))
+    assert np.allclose(grads, graph.numerical_gradient(output, leaves, 1e-6), rtol=1e-5, atol=1e-7)
+
+
+def test_autograd_of_the_sheet_expression_is_the_hand_derivation():
+    w1, w2, x, y = (ref.Value(v) for v in graph.EXAMPLE.values())
+    loss = (w1 * x + w2 * y) ** 2
+    loss.backward()
+    assert (w1.grad, w2.grad, x.grad, y.grad) == graph.hand_gradients(**graph.EXAMPLE)
+
+
+class _WrongArithmetic(ref.Value):
+    def __mul__(self, other):
+        other = other if isinstance(other, ref.Value) else ref.Value(other)
+        out = ref.Value(self.data * other.data + 1.0, (self, other), "*")
+        return out
+
+
+class _TanhFromExp(_WrongArithmetic):
+    """A correct tanh written with exp and the (here wrong) arithmetic: judged with the reference's."""
+
+    def tanh(self):
+        e = (2 * self).exp()
+        return (e - 1) / (e + 1)
+
+
+def test_each_part_of_value_is_judged_alone():
+    assert not run_check("autodiff.Value/arithmetic", _TanhFromExp, seed=0).passed
+    for aspect in ("unary", "backward"):
+        verdict = run_check(f"autodiff.Value/{aspect}", _TanhFromExp, seed=0)
+        assert verdict.passed, verdict.message
+
+
+def test_unknown_mistake_shows_the_case_and_the_field():
+    class NoVisitedSet(ref.Value):
+        def backward(self):
+            topo = []
+
+            def build(v):
+                for child in v._prev:
+                    build(child)
+                topo.append(v)
+            build(self)
+            self.grad = 1.0
+            for v in reversed(topo):
+                v._backward()
+    verdict = run_check("autodiff.Value/backward", NoVisitedSet, seed=0)
+    assert not verdict.passed and verdict.mistake is None
+    assert verdict.message.startswith("`Value.backward` est incorrect — cas ")
+    assert "les gradients des feuilles" in verdict.message and "attendu" in verdict.message
+
+
+def test_a_crash_names_the_exception():
+    class Crashing(ref.Value):
+        def exp(self):
+            return ref.Value(math.exp(self.data), (self,), "exp", "e", "extra")
+    verdict = run_check("autodiff.Value/unary", Crashing, seed=0)
+    assert verdict.message.startswith("`Value` (exp, tanh, relu) : a levé TypeError")
