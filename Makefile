@@ -26,8 +26,11 @@ test: $(BIN)/.installed
 release: $(BIN)/.installed
 	$(BIN)/autograde release
 
+## Figures, not tests: grading time (one submission, a class) and the MNIST models against scikit-learn.
 benchmark: $(BIN)/.installed
 	$(BIN)/python benchmarks/grading_time.py
+	$(BIN)/python benchmarks/class_grading.py
+	$(BIN)/python benchmarks/mnist_models.py
 
 clean:
 	rm -rf submitted autograded feedback gradebook.db grades.csv .grading

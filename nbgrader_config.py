@@ -15,7 +15,7 @@ c.ClearSolutions.text_stub = "VOTRE RÉPONSE ICI"
 c.Execute.timeout = int(os.environ.get("AUTOGRADE_CELL_TIMEOUT", 60))
 
 # A cell printing without end is cut in the graded notebook (and its feedback).
-c.LimitOutput.max_lines = 200
+c.LimitOutput.max_lines = int(os.environ.get("AUTOGRADE_MAX_OUTPUT_LINES", 200))
 c.LimitOutput.max_traceback = 50
 
 # Autograding runs each notebook in the course's python3 kernel and survives the kernel: see

@@ -11,16 +11,36 @@ the release notebook; every decision is written down in French for the student a
 - a deleted graded cell is put back from the release (a deleted test is still run; a deleted
   answer leaves the stub, which fails), a duplicated one is kept once;
 - cells moved around are put back in the release order, each student cell staying after the
-  graded cell it followed.
+  graded cell it followed;
+- code that reaches for the grading machinery (the ``autograde`` package, ``sys.modules``, the
+  import system, IPython's traceback display, or assigning into numpy) is flagged for the teacher:
+  hidden tests run in the student's kernel, so such code could forge a pass.
 """
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import nbformat
 
 SET_ASIDE_SUFFIX = ".illisible"
+
+
+TAMPERING = re.compile(
+    r"\bautograde\b|sys\.modules|__import__|importlib|meta_path|builtins|showtraceback|set_custom_exc"
+    r"|\bsetattr\s*\(\s*(np|numpy)\b|^\s*(np|numpy)(\.\w+)+\s*=(?!=)", re.MULTILINE)
+
+
+def tampering(nb: nbformat.NotebookNode) -> list[str]:
+    """The lines of the student's code cells that touch the grading machinery."""
+    found = []
+    for cell in nb.cells:
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        if cell.cell_type != "code" or meta.get("locked") or meta.get("grade") and not meta.get("solution"):
+            continue
+        found += [line.strip() for line in cell.source.splitlines() if TAMPERING.search(line)]
+    return found
 
 
 def _grade_id(cell) -> str | None:
@@ -119,6 +139,11 @@ def take_in(folder: Path, releases: dict[str, nbformat.NotebookNode]) -> dict[st
     for path, nb in readable.items():
         if path.stem not in releases:
             continue
+        suspect = tampering(nb)
+        if suspect:
+            notes.setdefault(path.stem, []).append(
+                "⚠ À vérifier à la main : ce code touche au mécanisme de correction et pourrait fausser les tests : "
+                + " ; ".join(f"`{line[:80]}`" for line in suspect[:5]))
         changes = repair(nb, releases[path.stem])
         if changes:
             nbformat.write(nb, str(path))

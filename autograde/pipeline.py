@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import json
 import os
+import queue
 import re
 import shutil
 import subprocess
 import sys
+import threading
 import time
 from collections import Counter
 from dataclasses import dataclass
@@ -138,34 +140,71 @@ def _clock(seconds: float) -> str:
     return f"{int(seconds) // 60}:{int(seconds) % 60:02d}"
 
 
+def default_jobs() -> int:
+    """Students graded at once: ``AUTOGRADE_JOBS``, else one per core up to 4 (each kernel may take
+    up to the memory limit)."""
+    return int(os.environ.get("AUTOGRADE_JOBS", min(4, os.cpu_count() or 1)))
+
+
+def _read_lines(worker: int, stream, lines: queue.Queue) -> None:
+    for line in stream:
+        lines.put((worker, line))
+    lines.put((worker, None))
+
+
 def autograde(course_dir: Path, assignment: str, progress: Progress | None = None,
-              cell_timeout: int | None = None) -> int:
+              cell_timeout: int | None = None, jobs: int | None = None) -> int:
     """Autograde every submitted student with ``nbgrader autograde``, reporting progress.
 
-    ``progress`` receives a line each time a notebook starts (students done out of total, the
-    current student and notebook, elapsed time). nbgrader's log is kept in ``autograde.log``.
-    Returns nbgrader's exit status: non-zero when it could not process a student, whose cells the
-    results then show as not graded, with the reason."""
+    The class is split over ``jobs`` nbgrader processes (each excludes the others' students); they
+    share the gradebook, whose writes are short. ``progress`` receives a line each time a notebook
+    starts (students done out of total, the current student and notebook, elapsed time), then a
+    last one. nbgrader's log is kept in ``autograde.log``. Returns the worst exit status: non-zero
+    when nbgrader could not process a student, whose cells the results then show as not graded."""
     course_dir = Path(course_dir)
     students = sorted(p.name for p in (course_dir / "submitted").iterdir() if p.is_dir())
-    start = time.monotonic()
-    with open(course_dir / "autograde.log", "w", encoding="utf-8") as log, subprocess.Popen(
-            [str(_BIN / "nbgrader"), "autograde", assignment, "--force"], cwd=course_dir,
-            env=nbgrader_env(course_dir, cell_timeout), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) as process:
-        for line in process.stdout:
-            log.write(line)
+    jobs = max(1, min(jobs or default_jobs(), len(students)))
+    chunks = [students[i::jobs] for i in range(jobs)]
+    start, lines = time.monotonic(), queue.Queue()
+    current: dict[int, str] = {}
+    finished: set[str] = set()
+    processes = []
+    for worker, chunk in enumerate(chunks):
+        others = [s for s in students if s not in chunk]
+        command = [str(_BIN / "nbgrader"), "autograde", assignment, "--force"]
+        if others:
+            command.append("--CourseDirectory.student_id_exclude=" + ",".join(others))
+        process = subprocess.Popen(command, cwd=course_dir, env=nbgrader_env(course_dir, cell_timeout),
+                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        threading.Thread(target=_read_lines, args=(worker, process.stdout, lines), daemon=True).start()
+        processes.append(process)
+    running = len(processes)
+    with open(course_dir / "autograde.log", "w", encoding="utf-8") as log:
+        while running:
+            worker, line = lines.get()
+            if line is None:
+                running -= 1
+                finished.update([current.pop(worker)] if worker in current else [])
+                continue
+            log.write(f"[{worker}] {line}" if jobs > 1 else line)
             if "Exception while loading config file" in line:
-                process.kill()
+                for process in processes:
+                    process.kill()
                 raise PipelineError(f"nbgrader could not load {course_dir / 'nbgrader_config.py'}; see {log.name}")
             match = _CONVERTING.search(line)
-            if match and progress:
+            if match:
                 student, notebook = match.groups()
-                done = students.index(student) if student in students else 0  # nbgrader goes in this order
-                progress(f"[{done}/{len(students)} étudiants corrigés] en cours : {student} · {notebook} "
-                         f"· {_clock(time.monotonic() - start)} écoulées")
+                if current.get(worker, student) != student:
+                    finished.add(current[worker])
+                current[worker] = student
+                if progress:
+                    progress(f"[{len(finished)}/{len(students)} étudiants corrigés] en cours : {student} · {notebook} "
+                             f"· {_clock(time.monotonic() - start)} écoulées")
+    codes = [process.wait() for process in processes]
     if progress:
-        progress(f"[{len(students)}/{len(students)} étudiants corrigés] en {_clock(time.monotonic() - start)}")
-    return process.returncode
+        progress(f"[{len(students)}/{len(students)} étudiants corrigés] en {_clock(time.monotonic() - start)}"
+                 + (f" ({jobs} en parallèle)" if jobs > 1 else ""))
+    return max(codes, key=abs)
 
 
 def generate_feedback(course_dir: Path, assignment: str) -> subprocess.CompletedProcess:
@@ -319,14 +358,14 @@ def lost_points(rows: list[CellResult]) -> str:
 
 
 def grade(assignment: str, submissions_dir: Path, course_dir: Path, repo_root: Path = REPO_ROOT,
-          progress: Progress | None = None, cell_timeout: int | None = None) -> list[CellResult]:
+          progress: Progress | None = None, cell_timeout: int | None = None, jobs: int | None = None) -> list[CellResult]:
     """The whole pipeline for one assignment in a fresh course directory.
 
-    ``cell_timeout`` overrides ``AUTOGRADE_CELL_TIMEOUT`` for this run."""
+    ``cell_timeout`` overrides ``AUTOGRADE_CELL_TIMEOUT`` for this run, ``jobs`` ``AUTOGRADE_JOBS``."""
     prepare_course(course_dir, repo_root, only=[assignment])
     generate_release(course_dir, assignment)
     submit(course_dir, assignment, submissions_dir)
-    autograde(course_dir, assignment, progress, cell_timeout)
+    autograde(course_dir, assignment, progress, cell_timeout, jobs)
     generate_feedback(course_dir, assignment)
     export_grades(course_dir)
     return results(course_dir, assignment, cell_timeout)

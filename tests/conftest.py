@@ -9,6 +9,9 @@ from pathlib import Path
 import nbformat
 import pytest
 
+# The tests shared by every TD's grading tests live in grading_suite.py: rewrite its asserts too.
+pytest.register_assert_rewrite("grading_suite")
+
 REPO = Path(__file__).resolve().parent.parent
 SOURCE = REPO / "source"
 RELEASE = REPO / "release"
@@ -50,6 +53,32 @@ def notebook_id(path: Path) -> str:
     return f"{path.parent.name}/{path.stem}"
 
 
+def run_in_process(path: Path, fake_mnist=None) -> dict:
+    """Execute the notebook's code cells in this process and return its namespace.
+
+    The notebook's folder is importable while it runs, as in Jupyter (the MNIST notebooks import
+    the ``mnist.py`` shipped beside them; ``fake_mnist``, when given, is imported instead). Any
+    ``mnist`` module imported before is put back afterwards, and the figures are closed."""
+    import matplotlib.pyplot as plt
+
+    saved = sys.modules.pop("mnist", None)
+    sys.path.insert(0, str(path.parent))
+    if fake_mnist is not None:
+        sys.modules["mnist"] = fake_mnist
+    namespace = {"__name__": "__notebook__"}
+    try:
+        for cell in read(path).cells:
+            if cell.cell_type == "code":
+                exec(compile(cell.source, f"{path.name}:{nbgrader_meta(cell).get('grade_id')}", "exec"), namespace)  # noqa: S102
+    finally:
+        sys.path.remove(str(path.parent))
+        sys.modules.pop("mnist", None)
+        if saved is not None:
+            sys.modules["mnist"] = saved
+        plt.close("all")
+    return namespace
+
+
 @dataclass
 class GradedClass:
     course: Path
@@ -74,6 +103,12 @@ class GradedClass:
     def feedback_html(self, student: str, assignment: str, notebook: str) -> str:
         return (self.course / "feedback" / student / assignment / f"{notebook}.html").read_text(encoding="utf-8")
 
+    def autograded_cell(self, student: str, assignment: str, notebook: str, grade_id: str):
+        """The cell ``grade_id`` of the student's notebook as nbgrader autograded it (with its outputs)."""
+        graded = read(self.course / "autograded" / student / assignment / f"{notebook}.ipynb")
+        [cell] = [c for c in graded.cells if nbgrader_meta(c).get("grade_id") == grade_id]
+        return cell
+
 
 @pytest.fixture(scope="session")
 def graded_class(tmp_path_factory):
@@ -82,15 +117,16 @@ def graded_class(tmp_path_factory):
 
     done: dict[str, GradedClass] = {}
 
-    def grade(assignment: str, samples: str | None = None, cell_timeout: int | None = None) -> GradedClass:
+    def grade(assignment: str, samples: str | None = None, cell_timeout: int | None = None, jobs: int = 1) -> GradedClass:
         """``samples``: the folder of tests/submissions/ (default: the assignment's); ``cell_timeout``:
-        a short per-cell limit keeps the endless-loop samples cheap, where every correct cell is fast."""
+        a short per-cell limit keeps the endless-loop samples cheap, where every correct cell is fast;
+        ``jobs``: one by default, pytest already runs two workers on two cores."""
         samples = samples or assignment
         if samples not in done:
             course = tmp_path_factory.mktemp(f"course-{samples}") / "course"
             progress: list[str] = []
             rows = pipeline.grade(assignment, SUBMISSIONS / samples, course, REPO, progress=progress.append,
-                                  cell_timeout=cell_timeout)
+                                  cell_timeout=cell_timeout, jobs=jobs)
             done[samples] = GradedClass(course, rows, progress)
         return done[samples]
 

@@ -13,6 +13,7 @@ import pytest
 
 from autograde.pipeline import named_mistakes, summary
 from conftest import SUBMISSIONS
+from grading_suite import HIDDEN
 
 pytestmark = pytest.mark.xdist_group("grading-robustness")
 
@@ -56,6 +57,9 @@ EXPECTED = {
     "mauvaise_forme": scores((NEURONE,), **{f"{NEURONE}__test_neuron": 0}),
     "million_de_lignes": scores(),
     "traceback_masque": scores(**GRADIENT_LOST),
+    # Forged: the checks run in the student's kernel, whose numpy this student patched. Not
+    # defended, but flagged for the teacher at intake (test_tampering_is_flagged_for_the_teacher).
+    "triche_numpy": scores(),
 }
 
 # What the student is told for the cell that fails (a fragment of the message).
@@ -80,8 +84,9 @@ MESSAGES = {
 
 @pytest.fixture(scope="module")
 def batch(graded_class):
-    # 10 s per cell: every correct cell of TD 1 takes well under a second.
-    return graded_class("td1_neurone_regression", samples="robustness", cell_timeout=10)
+    # 10 s per cell: every correct cell of TD 1 takes well under a second. Two nbgrader processes
+    # share the class and the gradebook, as a teacher's machine would by default.
+    return graded_class("td1_neurone_regression", samples="robustness", cell_timeout=10, jobs=2)
 
 
 def test_every_sample_has_an_expected_score():
@@ -130,7 +135,13 @@ def test_repairs_and_refusals_are_written_down(batch):
     assert "JSON invalide" in notes["json_invalide"][LINEAR][0]
 
 
-HIDDEN = re.compile(r"hidden_test|BEGIN HIDDEN TESTS|END HIDDEN TESTS|autograde|checking\.py|check_against_reference")
+def test_tampering_is_flagged_for_the_teacher(batch):
+    notes = json.loads((batch.course / "intake.json").read_text(encoding="utf-8"))
+    assert "np.isclose = lambda" in notes["triche_numpy"][LINEAR][0]
+    assert "showtraceback" in notes["traceback_masque"][LINEAR][0]
+    flagged = {student for student, by_notebook in notes.items()
+               for found in by_notebook.values() for note in found if note.startswith("⚠")}
+    assert flagged == {"triche_numpy", "traceback_masque"}
 
 
 @pytest.mark.parametrize("student", sorted(EXPECTED))
@@ -152,10 +163,13 @@ def test_progress_is_shown_while_the_class_is_graded(batch):
     started = [re.match(r"\[(\d+)/(\d+) étudiants corrigés\] en cours : (\S+) · (\S+) · \d+:\d\d écoulées", line)
                for line in batch.progress[:-1]]
     assert all(started), batch.progress
-    assert list(dict.fromkeys(m.group(3) for m in started)) == [s for s in students if s != "fichier_vide"]
+    # Every student with a readable notebook is seen, in each process's (sorted) order.
+    assert sorted(set(m.group(3) for m in started)) == [s for s in students if s != "fichier_vide"]
     assert all(m.group(2) == str(len(students)) for m in started)
-    assert all(int(m.group(1)) == students.index(m.group(3)) for m in started)
-    assert re.fullmatch(rf"\[{len(students)}/{len(students)} étudiants corrigés\] en \d+:\d\d", batch.progress[-1])
+    done = [int(m.group(1)) for m in started]
+    assert done == sorted(done) and done[-1] < len(students)
+    assert re.fullmatch(rf"\[{len(students)}/{len(students)} étudiants corrigés\] en \d+:\d\d \(2 en parallèle\)",
+                        batch.progress[-1])
 
 
 def test_summary_gives_class_averages_and_the_commonest_mistake(batch):

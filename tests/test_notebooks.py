@@ -1,13 +1,12 @@
 """Every source notebook runs headless with all its self-checks and hidden tests passing, and its
 solution cells give the same results as the reference module."""
 import re
-import sys
 
 import numpy as np
 import pytest
 
 from autograde import run_check, student_name
-from conftest import SOURCE, execute, nbgrader_meta, notebook_id, notebooks, read
+from conftest import SOURCE, execute, nbgrader_meta, notebook_id, notebooks, read, run_in_process
 
 SOURCE_NOTEBOOKS = notebooks(SOURCE)
 CHECK_CALL = re.compile(r'hidden_test\((\[[^\]]*\]|"[^"]+")')
@@ -27,26 +26,6 @@ def test_source_notebook_runs_with_every_test_passing(path):
         stderr = [o for o in cell.outputs if o.output_type == "stream" and o.name == "stderr"]
         assert stderr == [], f"{nbgrader_meta(cell)['grade_id']} writes to stderr, which nbgrader scores 0"
         assert any("✔" in o.get("text", "") for o in cell.outputs), "a passing hidden test says so"
-
-
-def run_in_process(path):
-    """Execute the notebook's code cells in this process and return its namespace.
-
-    The notebook's folder is importable while it runs, as in Jupyter (the MNIST notebooks import
-    the ``mnist.py`` shipped beside them)."""
-    namespace = {"__name__": "__notebook__"}
-    sys.path.insert(0, str(path.parent))
-    try:
-        for cell in read(path).cells:
-            if cell.cell_type == "code":
-                exec(compile(cell.source, f"{path.name}:{nbgrader_meta(cell).get('grade_id')}", "exec"), namespace)  # noqa: S102
-    finally:
-        sys.path.remove(str(path.parent))
-        sys.modules.pop("mnist", None)
-        import matplotlib.pyplot as plt
-
-        plt.close("all")
-    return namespace
 
 
 def checked_functions(path):

@@ -1,13 +1,12 @@
 """TD 3 (softmax regression on MNIST): the reference reaches the accuracy the course announces on the
 shared MNIST digits, and the notebook's data and results are the reference's."""
-import sys
 import types
 
 import numpy as np
 import pytest
 
 from autograde.reference import softmax_regression as ref
-from conftest import MNIST_DIR, SOURCE, nbgrader_meta, read
+from conftest import MNIST_DIR, SOURCE, run_in_process
 
 NOTEBOOK = SOURCE / "td3_mnist_softmax" / "01_softmax_mnist.ipynb"
 
@@ -22,29 +21,6 @@ def mnist_split():
 def reference_fit(mnist_split):
     x_train, _, y_train, _ = mnist_split
     return ref.train(x_train, ref.one_hot(y_train, ref.NUM_CLASSES), ref.ETA, ref.EPOCHS, ref.BATCH_SIZE, ref.SEED)
-
-
-def run_notebook_in_process(fake_mnist=None):
-    """Execute the notebook's code cells here (``from mnist import load_mnist`` finds the shipped file,
-    or ``fake_mnist`` when given) and return its namespace."""
-    import matplotlib.pyplot as plt
-
-    saved = sys.modules.pop("mnist", None)
-    sys.path.insert(0, str(NOTEBOOK.parent))
-    if fake_mnist is not None:
-        sys.modules["mnist"] = fake_mnist
-    try:
-        namespace = {"__name__": "__notebook__"}
-        for cell in read(NOTEBOOK).cells:
-            if cell.cell_type == "code":
-                exec(compile(cell.source, f"{NOTEBOOK.name}:{nbgrader_meta(cell).get('grade_id')}", "exec"), namespace)  # noqa: S102
-        return namespace
-    finally:
-        sys.path.remove(str(NOTEBOOK.parent))
-        sys.modules.pop("mnist", None)
-        if saved is not None:
-            sys.modules["mnist"] = saved
-        plt.close("all")
 
 
 def test_the_split_is_8000_train_and_2000_test_digits_in_0_1(mnist_split):
@@ -91,7 +67,7 @@ def test_reference_softmax_and_cross_entropy_never_overflow():
 
 
 def test_notebook_data_and_fit_are_the_reference_ones(mnist_split, reference_fit):
-    namespace = run_notebook_in_process()
+    namespace = run_in_process(NOTEBOOK)
     x_train, x_test, y_train, y_test = mnist_split
     assert np.array_equal(namespace["X_train"], x_train) and np.array_equal(namespace["X_test"], x_test)
     assert np.array_equal(namespace["y_train"], y_train) and np.array_equal(namespace["y_test"], y_test)
@@ -113,7 +89,7 @@ def test_notebook_runs_on_the_load_digits_fallback():
 
     fallback = types.ModuleType("mnist")
     fallback.load_mnist = lambda *args, **kwargs: mnist._from_digits()
-    namespace = run_notebook_in_process(fallback)
+    namespace = run_in_process(NOTEBOOK, fallback)
     assert namespace["SIDE"] == 8 and namespace["W"].shape == (64, 10)
     assert namespace["X_train"].shape == (1437, 64)
     assert namespace["test_accuracy"] > 0.85

@@ -5,18 +5,9 @@ import pytest
 
 from autograde.reference import activations as act
 from autograde.reference import backprop as bp
-from conftest import SOURCE, nbgrader_meta, read
+from conftest import SOURCE, run_in_process
 
 TD4 = SOURCE / "td4_retropropagation"
-
-
-def run_in_process(path):
-    """Execute the notebook's code cells in this process and return its namespace."""
-    namespace = {"__name__": "__notebook__"}
-    for cell in read(path).cells:
-        if cell.cell_type == "code":
-            exec(compile(cell.source, f"{path.name}:{nbgrader_meta(cell).get('grade_id')}", "exec"), namespace)  # noqa: S102
-    return namespace
 
 
 @pytest.fixture(scope="module")

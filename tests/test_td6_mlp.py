@@ -1,30 +1,13 @@
 """TD 6: the reference MLP reaches the announced accuracy on the shared MNIST digits, its gradients
 agree with finite differences, and the notebooks' data, constants and results are the reference's."""
-import sys
-
 import numpy as np
 import pytest
 
 from autograde.reference import mlp as ref
 from autograde.reference import moons
-from conftest import SOURCE, nbgrader_meta, read
+from conftest import SOURCE, run_in_process
 
 NOTEBOOKS = SOURCE / "td6_mlp_mnist"
-
-
-def run_in_process(path):
-    """Execute the notebook's code cells in this process and return its namespace (the notebook's
-    folder importable meanwhile: it imports the mnist.py shipped beside it)."""
-    namespace = {"__name__": "__notebook__"}
-    sys.path.insert(0, str(path.parent))
-    try:
-        for cell in read(path).cells:
-            if cell.cell_type == "code":
-                exec(compile(cell.source, f"{path.name}:{nbgrader_meta(cell).get('grade_id')}", "exec"), namespace)  # noqa: S102
-    finally:
-        sys.path.remove(str(path.parent))
-        sys.modules.pop("mnist", None)
-    return namespace
 
 
 @pytest.fixture(scope="module")

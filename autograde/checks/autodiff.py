@@ -44,15 +44,7 @@ def isolated_class(cls, keep):
 def propagate(out, out_grad):
     """Send ``out_grad`` back from ``out`` with the nodes' own ``_backward``, in reverse topological
     order — the check's traversal, independent of the student's ``backward``."""
-    topo, seen = [], set()
-
-    def visit(v):
-        if id(v) not in seen:
-            seen.add(id(v))
-            for child in v._prev:
-                visit(child)
-            topo.append(v)
-    visit(out)
+    topo = ref.topological_order(out)
     out.grad = out_grad
     for v in reversed(topo):
         v._backward()

@@ -13,6 +13,20 @@ gradient on only once it has received everything from the nodes that use it.
 import math
 
 
+def topological_order(root):
+    """The nodes of the graph of ``root``, each after its children (``_prev``), each once."""
+    topo, visited = [], set()
+
+    def build(v):
+        if id(v) not in visited:
+            visited.add(id(v))
+            for child in v._prev:
+                build(child)
+            topo.append(v)
+    build(root)
+    return topo
+
+
 class Value:
     """A scalar node of a computation graph."""
 
@@ -121,15 +135,7 @@ class Value:
 
     # -- backpropagation: the "Value/backward" check ---------------------------------------------
     def backward(self):
-        topo, visited = [], set()
-
-        def build(v):
-            if id(v) not in visited:
-                visited.add(id(v))
-                for child in v._prev:
-                    build(child)
-                topo.append(v)
-        build(self)
+        topo = topological_order(self)
         self.grad = 1.0
         for v in reversed(topo):
             v._backward()
@@ -279,16 +285,7 @@ class _BackwardOutputGradNotOne(Value):
     """backward forgets to start from dL/dL = 1: every gradient stays 0."""
 
     def backward(self):
-        topo, visited = [], set()
-
-        def build(v):
-            if id(v) not in visited:
-                visited.add(id(v))
-                for child in v._prev:
-                    build(child)
-                topo.append(v)
-        build(self)
-        for v in reversed(topo):
+        for v in reversed(topological_order(self)):
             v._backward()
 
 
@@ -296,15 +293,7 @@ class _BackwardNotReversed(Value):
     """backward calls _backward in topological order (leaves first) instead of reverse order."""
 
     def backward(self):
-        topo, visited = [], set()
-
-        def build(v):
-            if id(v) not in visited:
-                visited.add(id(v))
-                for child in v._prev:
-                    build(child)
-                topo.append(v)
-        build(self)
+        topo = topological_order(self)
         self.grad = 1.0
         for v in topo:
             v._backward()

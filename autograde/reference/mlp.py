@@ -23,10 +23,10 @@ batch 32, EPOCHS epochs, λ = 0, no dropout, shuffling seed 0.
 """
 import numpy as np
 
-NUM_CLASSES = 10
-TEST_SIZE = 0.2
-SPLIT_SEED = 42
-EPS = 1e-12  # P is clipped to [EPS, 1] so that log never sees 0
+# The MNIST split (TD 3's, see softmax_regression.make_data), the one-hot labels, the stable softmax
+# and the clipping of P are softmax regression's own.
+from .softmax_regression import EPS, NUM_CLASSES, make_data, one_hot, softmax  # noqa: F401
+
 HIDDEN = 128
 INIT_SEED = 0
 ETA = 0.1
@@ -37,37 +37,8 @@ P_DROP = 0.0
 SEED = 0  # seed of the generator that shuffles the training set (and draws the dropout masks)
 
 
-def make_data(path=None):
-    """The notebook's MNIST data: (X_train, X_test, y_train, y_test), X in [0, 1] of shape (N, D).
-
-    MNIST from ``path`` or ``MNIST_DIR`` (load_digits when none is found), split 80 % / 20 %
-    with ``random_state=42``, pixels divided by 255.
-    """
-    from sklearn.model_selection import train_test_split
-
-    from ..mnist import load_mnist
-
-    images, labels = load_mnist(path)
-    images_train, images_test, y_train, y_test = train_test_split(
-        images, labels, test_size=TEST_SIZE, random_state=SPLIT_SEED)
-    return images_train / 255.0, images_test / 255.0, y_train, y_test
-
-
-def one_hot(labels, num_classes):
-    """Y[i, k] = 1 if labels[i] == k else 0. labels: (N,) integers -> (N, num_classes) floats."""
-    Y = np.zeros((len(labels), num_classes))
-    Y[np.arange(len(labels)), labels] = 1.0
-    return Y
-
-
 def relu(Z):
     return np.maximum(0.0, Z)
-
-
-def softmax(Z):
-    """Row-wise softmax, stable: exp(Z − max of the row) / sum of the row. Z: (N, K) -> (N, K)."""
-    E = np.exp(Z - Z.max(axis=1, keepdims=True))
-    return E / E.sum(axis=1, keepdims=True)
 
 
 def init_params(n_in, n_hidden, n_out, seed=INIT_SEED):
