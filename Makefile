@@ -18,9 +18,9 @@ $(BIN)/.installed: pyproject.toml
 grade: $(BIN)/.installed
 	$(BIN)/autograde demo
 
-## The whole test suite (two workers: notebook executions run in parallel).
+## The whole test suite (two workers; one test file per worker at a time, so each sample class is graded once).
 test: $(BIN)/.installed
-	$(BIN)/python -m pytest -n 2 --dist loadgroup
+	$(BIN)/python -m pytest -n 2 --dist loadfile
 
 ## Regenerate release/ from source/ (commit the result).
 release: $(BIN)/.installed

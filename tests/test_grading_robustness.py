@@ -15,7 +15,6 @@ from autograde.pipeline import named_mistakes, summary
 from conftest import SUBMISSIONS
 from grading_suite import HIDDEN
 
-pytestmark = pytest.mark.xdist_group("grading-robustness")
 
 NEURONE, LINEAR, LOGISTIC = "01_neurone", "02_regression_lineaire", "03_regression_logistique"
 CELLS = {

@@ -2,11 +2,9 @@
 every graded cell, and what the student is told (the tests shared by every TD: grading_suite.py)."""
 import html
 
-import pytest
 
 from grading_suite import GradingSuite, but, zero
 
-pytestmark = pytest.mark.xdist_group("grading-td1")
 
 FULL = {
     "01_neurone": {"test_activations": 2, "test_neuron": 2},

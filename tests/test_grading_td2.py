@@ -2,11 +2,9 @@
 every graded cell, and what the student is told (the tests shared by every TD: grading_suite.py)."""
 import html
 
-import pytest
 
 from grading_suite import GradingSuite, but, mistakes_of, zero
 
-pytestmark = pytest.mark.xdist_group("grading-td2")
 
 FULL = {
     "01_descente_1d": {"test_f": 1, "test_df": 2, "test_gradient_descent": 3},

@@ -2,13 +2,11 @@
 every graded cell, and what the student is told (the tests shared by every TD: grading_suite.py)."""
 import html
 
-import pytest
 
 from autograde.reference import softmax_regression as ref
 from conftest import SUBMISSIONS
 from grading_suite import GradingSuite, but, load_module, zero
 
-pytestmark = pytest.mark.xdist_group("grading-td3")
 
 NOTEBOOK = "01_softmax_mnist"
 FUNCTIONS = ("one_hot", "softmax", "cross_entropy", "gradient", "train", "accuracy")

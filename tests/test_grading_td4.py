@@ -2,11 +2,9 @@
 every graded cell, and what the student is told (the tests shared by every TD: grading_suite.py)."""
 import html
 
-import pytest
 
 from grading_suite import GradingSuite, but, zero
 
-pytestmark = pytest.mark.xdist_group("grading-td4")
 
 FULL = {
     "01_reseau_2_3_1": {"test_forward": 2, "test_count_parameters": 2, "test_backward": 4, "test_numerical_gradient": 2},

@@ -2,11 +2,9 @@
 every graded cell, and what the student is told (the tests shared by every TD: grading_suite.py).
 The class `Value` is graded in three cells; each mistake of a sample student costs only the cell of
 the part of the class where it is."""
-import pytest
 
 from grading_suite import GradingSuite, but, zero
 
-pytestmark = pytest.mark.xdist_group("grading-td5")
 
 FULL = {
     "01_graphe_de_calcul": {"test_hand_gradients": 2, "test_numerical_gradient": 2},

@@ -1,11 +1,9 @@
 """TD 6's sample submissions, graded in one run by the real nbgrader pipeline: the exact score of
 every graded cell, and what the student is told (the tests shared by every TD: grading_suite.py)."""
-import pytest
 
 from conftest import SUBMISSIONS
 from grading_suite import GradingSuite, but, load_module, mistakes_of, zero
 
-pytestmark = pytest.mark.xdist_group("grading-td6")
 
 FULL = {
     "01_mlp_numpy": {"test_init_params": 2, "test_dropout": 2, "test_forward": 3, "test_loss": 2,
