@@ -66,8 +66,10 @@ def _renamed_hint(function_name: str, namespace: dict) -> str:
 
     defined = [name for name, value in namespace.items() if not name.startswith("_")
                and isinstance(value, (types.FunctionType, type)) and value.__module__ == namespace.get("__name__")]
-    close = difflib.get_close_matches(function_name, defined, n=1, cutoff=0.5) or \
-        [name for name in defined if function_name.lower() in name.lower()][:1]
+    # A longer name holding the expected one (gradient_lineaire), or a typo (gradiant); not a mere
+    # neighbour (predict is not a renamed gradient).
+    close = [name for name in defined if function_name.lower() in name.lower()][:1] or \
+        difflib.get_close_matches(function_name, defined, n=1, cutoff=0.8)
     return f" Le notebook définit `{close[0]}` : est-ce elle, renommée ?" if close else ""
 
 

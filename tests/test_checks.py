@@ -106,3 +106,14 @@ def test_train_is_judged_with_the_reference_helpers():
     assert namespace["gradient"](None, None, None) == (0.0, 0.0), "the student's namespace is untouched"
     clone = with_reference_helpers(namespace["train"], {"gradient": linreg.gradient})
     assert clone.__globals__["gradient"] is linreg.gradient
+
+
+def test_a_missing_function_is_told_about_a_close_name_and_only_then():
+    from autograde import _renamed_hint
+
+    def namespace(*names):
+        return {"__name__": "__main__", **{n: type(n, (), {"__module__": "__main__"}) for n in names}}
+
+    assert "`gradient_lineaire`" in _renamed_hint("gradient", namespace("predict", "gradient_lineaire"))
+    assert "`gradiant`" in _renamed_hint("gradient", namespace("loss", "gradiant"))
+    assert _renamed_hint("gradient", namespace("predict", "loss", "train")) == ""
