@@ -49,6 +49,7 @@ EXPECTED = {
     "reponse_supprimee": scores(**GRADIENT_LOST),
     "cellules_deplacees": scores(),
     "autre_noyau": scores(),
+    "fichier_renomme": scores(),
     "fonction_renommee": scores(**GRADIENT_LOST),
     "egalite_truquee": scores(**{f"{LINEAR}__test_loss": 0}),
     "nan": scores(**{f"{LINEAR}__test_loss": 0}),
@@ -132,6 +133,7 @@ def test_repairs_and_refusals_are_written_down(batch):
     assert "ordre des cellules" in notes["cellules_deplacees"][LINEAR][0]
     assert "« test_gradient »" in notes["test_supprime"][LINEAR][0]
     assert "JSON invalide" in notes["json_invalide"][LINEAR][0]
+    assert f"« {LINEAR} (1).ipynb » a été corrigé comme {LINEAR}.ipynb" in notes["fichier_renomme"][LINEAR][0]
 
 
 def test_tampering_is_flagged_for_the_teacher(batch):

@@ -73,6 +73,7 @@ def gradient(x, y_hat, y):
     "reponse_supprimee": {LINEAR: REGRESSION},
     "cellules_deplacees": {LINEAR: REGRESSION},
     "autre_noyau": {LINEAR: REGRESSION},
+    "fichier_renomme": {LINEAR: REGRESSION},
     "fonction_renommee": linear(gradient=GRADIENT_OK.replace("def gradient(", "def gradient_lineaire(")),
     # Values that fool a plain assert: __eq__ always True, NaN, a list, a wrong shape.
     "egalite_truquee": linear(loss='''
@@ -155,4 +156,5 @@ DAMAGE = {
     "reponse_supprimee": {LINEAR: lambda nb: _cells_without(nb, "gradient")},
     "cellules_deplacees": {LINEAR: _moved},
     "autre_noyau": {LINEAR: _other_kernel},
+    "fichier_renomme": {LINEAR: lambda nb: (f"{LINEAR} (1).ipynb", nbformat.writes(nb).encode())},
 }
