@@ -175,32 +175,65 @@ def check_against_reference(
     cases: Iterable[Case],
     *,
     name: str,
-    arg_names: Sequence[str],
+    arg_names: Sequence[str] = (),
     mistakes: Sequence[Mistake] = (),
     rtol: float = 1e-6,
     atol: float = 1e-9,
+    fields: Callable[[Case], Sequence[str]] | None = None,
 ) -> Verdict:
-    """Compare ``student_fn`` with ``reference_fn`` on every case; stop at the first failure."""
+    """Compare ``student_fn`` with ``reference_fn`` on every case; stop at the first failure.
+
+    ``name`` is shown between backquotes unless it already holds some (``"`Value` (exp, tanh)"``).
+    ``arg_names`` describe a case's arguments in messages; leave empty when the label says it all.
+    ``fields(case)``, when given, names the elements of a tuple result (``out.data``, ``a.grad`` …).
+    """
+    shown = name if "`" in name else f"`{name}`"
     if not callable(student_fn):
-        return Verdict(False, f"`{name}` n'est pas une fonction (type {type(student_fn).__name__}).")
+        return Verdict(False, f"{shown} n'est pas une fonction (type {type(student_fn).__name__}).")
     cases = list(cases)
     for index, case in enumerate(cases, start=1):
-        where = f"cas {index}/{len(cases)} ({case.label}; {describe_args(case.args, arg_names)})"
+        described = f"; {describe_args(case.args, arg_names)}" if arg_names else ""
+        where = f"cas {index}/{len(cases)} ({case.label}{described})"
         try:
             got = call_quietly(student_fn, case.args)
         except NotImplementedError:
-            return Verdict(False, f"`{name}` n'est pas encore écrite (NotImplementedError).")
+            return Verdict(False, f"{shown} n'est pas encore écrite (NotImplementedError).")
         except Exception as error:  # noqa: BLE001 - any student exception is a verdict
-            return Verdict(False, f"`{name}` a levé {type(error).__name__}: {error} — {where}.")
+            return Verdict(False, f"{shown} a levé {type(error).__name__}: {error} — {where}.")
         expected = call_quietly(reference_fn, case.args)
-        problem = difference(expected, got, what="le résultat", rtol=rtol, atol=atol)
+        problem = _field_difference(expected, got, fields(case) if fields else None, rtol=rtol, atol=atol)
         if problem is None:
             continue
         mistake = _recognise(student_fn, cases, mistakes, rtol=rtol, atol=atol)
         if mistake is not None:
-            return Verdict(False, f"`{name}` — erreur reconnue : {mistake.explanation}", mistake.name)
-        return Verdict(False, f"`{name}` est incorrecte — {where} : {problem}.")
-    return Verdict(True, f"`{name}` : {len(cases)} cas vérifiés, tous corrects.")
+            return Verdict(False, f"{shown} — erreur reconnue : {mistake.explanation}", mistake.name)
+        return Verdict(False, f"{shown} est incorrecte — {where} : {problem}.")
+    return Verdict(True, f"{shown} : {len(cases)} cas vérifiés, tous corrects.")
+
+
+def _field_difference(expected, got, names: Sequence[str] | None, *, rtol: float, atol: float) -> str | None:
+    """:func:`difference` of the whole result, or field by field when the fields have names."""
+    if names is None:
+        return difference(expected, got, what="le résultat", rtol=rtol, atol=atol)
+    if not isinstance(expected, tuple):
+        return difference(expected, got, what=names[0], rtol=rtol, atol=atol)
+    for index, what in enumerate(names):
+        problem = difference(expected[index], got[index], what=what, rtol=rtol, atol=atol)
+        if problem:
+            return problem
+    return None
+
+
+ACCURACY_MARGIN = 0.02  # a trained model may fall this far below the reference's test accuracy
+
+
+def accuracy_verdict(trajectory: Verdict, accuracy: float, reference_accuracy: float, where: str) -> Verdict:
+    """The quality half of a ``train`` check, once its trajectory passed: the student's trained
+    model must reach the reference's test accuracy within :data:`ACCURACY_MARGIN`."""
+    if not accuracy >= reference_accuracy - ACCURACY_MARGIN:
+        return Verdict(False, f"`train` : {where}, l'exactitude sur le test est {accuracy:.3f}, "
+                              f"celle de la correction {reference_accuracy:.3f}.")
+    return Verdict(True, trajectory.message + f" Entraînement complet {where} : exactitude {accuracy:.3f} sur le test.")
 
 
 def _recognise(student_fn, cases, mistakes, *, rtol, atol) -> Mistake | None:

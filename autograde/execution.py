@@ -61,16 +61,18 @@ class GuardedExecute(Execute):
     async def async_execute_cell(self, cell, cell_index, execution_count=None, store_history=True):
         try:
             result = await super().async_execute_cell(cell, cell_index, execution_count, store_history)
-        except DeadKernelError:
-            self._contain(cell, cell_index, _error(
-                KERNEL_DIED, "Le noyau Python s'est arrêté pendant cette cellule (arrêt brutal comme os._exit, "
-                             "plantage, ou mémoire épuisée). Il a été redémarré pour la suite de la correction."))
-            await self._restart_and_replay(cell_index)
-            return cell
-        except CellTimeoutError:
-            self._contain(cell, cell_index, _error(
-                KERNEL_STUCK, f"Cette cellule a dépassé la limite de temps ({self.timeout} s) et ne s'est pas "
-                              "arrêtée à l'interruption : le noyau a été redémarré pour la suite de la correction."))
+        except (DeadKernelError, CellTimeoutError) as failure:
+            if isinstance(failure, DeadKernelError):
+                error = _error(KERNEL_DIED, "Le noyau Python s'est arrêté pendant cette cellule (arrêt brutal comme "
+                                            "os._exit, plantage, ou mémoire épuisée). Il a été redémarré pour la "
+                                            "suite de la correction.")
+            else:  # still busy after the timeout's interrupt
+                error = _error(KERNEL_STUCK, f"Cette cellule a dépassé la limite de temps ({self.timeout} s) et ne "
+                                             "s'est pas arrêtée à l'interruption : le noyau a été redémarré pour la "
+                                             "suite de la correction.")
+            self.log.warning("Cell %d: %s — restarting the kernel", cell_index, error.ename)
+            self._fatal_cells.add(cell_index)
+            cell.setdefault("outputs", []).append(error)
             await self._restart_and_replay(cell_index)
             return cell
         self._completed.add(cell_index)
@@ -79,18 +81,16 @@ class GuardedExecute(Execute):
     # nbclient binds the synchronous wrapper to its own coroutine: rebind it to this one.
     execute_cell = run_sync(async_execute_cell)
 
-    def _contain(self, cell, cell_index, error) -> None:
-        self.log.warning("Cell %d: %s — restarting the kernel", cell_index, error.ename)
-        self._fatal_cells.add(cell_index)
-        cell.setdefault("outputs", []).append(error)
+    async def _restart(self) -> None:
+        await ensure_async(self.km.restart_kernel(now=True))
+        await ensure_async(self.kc.wait_for_ready(timeout=self.startup_timeout))
 
     async def _restart_and_replay(self, upto: int) -> None:
         """A fresh kernel in the state the notebook had before cell ``upto``, as far as replay can.
 
         Test cells are not replayed (they define nothing the student's code needs), nor any cell that
         already killed or blocked a kernel."""
-        await ensure_async(self.km.restart_kernel(now=True))
-        await ensure_async(self.kc.wait_for_ready(timeout=self.startup_timeout))
+        await self._restart()
         for index, cell in enumerate(self.nb.cells[:upto]):
             if cell.cell_type != "code" or index in self._fatal_cells or is_test_cell(cell):
                 continue
@@ -100,8 +100,7 @@ class GuardedExecute(Execute):
                     output_hook=lambda msg: None))
             except Exception:  # noqa: BLE001 - a replayed cell that fails again was already judged
                 if not await ensure_async(self.km.is_alive()):
-                    await ensure_async(self.km.restart_kernel(now=True))
-                    await ensure_async(self.kc.wait_for_ready(timeout=self.startup_timeout))
+                    await self._restart()
                 else:
                     await ensure_async(self.km.interrupt_kernel())
 

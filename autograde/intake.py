@@ -130,8 +130,8 @@ def take_in(folder: Path, releases: dict[str, nbformat.NotebookNode]) -> dict[st
             continue
         for name, release in releases.items():
             target = folder / f"{name}.ipynb"
-            if not target.exists() and name not in notes and _graded_ids(nb) & _graded_ids(release) \
-                    and len(_graded_ids(nb) & _graded_ids(release)) * 2 >= len(_graded_ids(release)):
+            shared = _graded_ids(nb) & _graded_ids(release)
+            if not target.exists() and name not in notes and shared and 2 * len(shared) >= len(_graded_ids(release)):
                 path.rename(target)
                 readable[target] = readable.pop(path)
                 notes.setdefault(name, []).append(f"Le notebook rendu sous le nom « {path.name} » a été corrigé comme {name}.ipynb.")

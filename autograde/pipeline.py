@@ -5,6 +5,7 @@ gradebook, with the reason for every lost point taken from the autograded notebo
 """
 from __future__ import annotations
 
+import functools
 import json
 import os
 import queue
@@ -20,6 +21,7 @@ from pathlib import Path
 from typing import Callable
 
 from .execution import memory_limit_mb, write_kernel_limits
+from .intake import SET_ASIDE_SUFFIX, take_in
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 _BIN = Path(sys.executable).parent
@@ -27,6 +29,10 @@ _BIN = Path(sys.executable).parent
 
 class PipelineError(RuntimeError):
     """An nbgrader command failed in a way that is not one student's fault."""
+
+
+# nbgrader logs this and goes on with its defaults (English stub, 30 s, no guarded execution).
+CONFIG_FAILED = "Exception while loading config file"
 
 
 @dataclass(frozen=True)
@@ -68,7 +74,7 @@ def run_nbgrader(course_dir: Path, *args: str, check: bool = True) -> subprocess
     """Run ``nbgrader ARGS`` in ``course_dir`` with this environment's executables on PATH."""
     done = subprocess.run([str(_BIN / "nbgrader"), *args], cwd=course_dir, env=nbgrader_env(course_dir),
                           capture_output=True, text=True)
-    if "Exception while loading config file" in done.stdout + done.stderr:
+    if CONFIG_FAILED in done.stdout + done.stderr:
         raise PipelineError(f"nbgrader could not load {Path(course_dir) / 'nbgrader_config.py'}:\n{done.stderr[-4000:]}")
     if check and done.returncode != 0:
         raise PipelineError(f"nbgrader {' '.join(args)} failed ({done.returncode}):\n{done.stderr[-4000:]}")
@@ -106,8 +112,6 @@ def submit(course_dir: Path, assignment: str, submissions_dir: Path) -> list[str
     ``nbgrader collect`` or ``zip_collect`` produce), then check and repair each notebook against
     the release (:mod:`autograde.intake`); the notes go to ``intake.json``. Returns the student ids."""
     import nbformat
-
-    from .intake import take_in
 
     releases = {p.stem: nbformat.read(str(p), as_version=4)
                 for p in sorted((Path(course_dir) / "release" / assignment).glob("*.ipynb"))}
@@ -187,7 +191,7 @@ def autograde(course_dir: Path, assignment: str, progress: Progress | None = Non
                 finished.update([current.pop(worker)] if worker in current else [])
                 continue
             log.write(f"[{worker}] {line}" if jobs > 1 else line)
-            if "Exception while loading config file" in line:
+            if CONFIG_FAILED in line:
                 for process in processes:
                     process.kill()
                 raise PipelineError(f"nbgrader could not load {course_dir / 'nbgrader_config.py'}; see {log.name}")
@@ -277,10 +281,12 @@ def results(course_dir: Path, assignment: str, cell_timeout: int | None = None) 
                     if score < grade_cell.max_score:
                         if not graded_path.exists():
                             submitted = course_dir / "submitted" / student / assignment / f"{notebook.name}.ipynb"
-                            set_aside = " ".join(notes.get(student, {}).get(notebook.name, []))
-                            message = (set_aside or
-                                       (f"Notebook {notebook.name}.ipynb non corrigé : il n'a pas pu être lu ou exécuté."
-                                        if submitted.exists() else f"Notebook {notebook.name}.ipynb non rendu."))
+                            if submitted.with_name(submitted.name + SET_ASIDE_SUFFIX).exists():  # refused at intake
+                                message = " ".join(notes.get(student, {}).get(notebook.name, []))
+                            elif submitted.exists():
+                                message = f"Notebook {notebook.name}.ipynb non corrigé : il n'a pas pu être lu ou exécuté."
+                            else:
+                                message = f"Notebook {notebook.name}.ipynb non rendu."
                         elif grade_cell.name not in cells:
                             message = "Cellule de test absente du notebook corrigé."
                         else:
@@ -311,7 +317,8 @@ def grade_table(rows: list[CellResult]) -> str:
     return "\n".join(_render(header, lines))
 
 
-def _catalogue() -> list[tuple[str, str]]:
+@functools.lru_cache(maxsize=1)
+def _catalogue() -> tuple[tuple[str, str], ...]:
     """(explanation, name) of every catalogued mistake of every reference module."""
     import importlib
     import pkgutil
@@ -323,7 +330,7 @@ def _catalogue() -> list[tuple[str, str]]:
         module = importlib.import_module(f"autograde.reference.{info.name}")
         for mistakes in getattr(module, "MISTAKES", {}).values():
             found += [(m.explanation, m.name) for m in mistakes]
-    return found
+    return tuple(found)
 
 
 def named_mistakes(message: str) -> list[str]:

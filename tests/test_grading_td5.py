@@ -41,4 +41,4 @@ class TestTD5(GradingSuite):
         assert graded.row("bob_intact", "01_graphe_de_calcul", "test_hand_gradients").message == \
             "`hand_gradients` n'est pas encore écrite (NotImplementedError)."
         assert graded.row("bob_intact", "02_autograd", "test_Value_backward").message == \
-            "`Value.backward` : pas encore écrit (NotImplementedError)."
+            "`Value.backward` n'est pas encore écrite (NotImplementedError)."

@@ -78,7 +78,7 @@ def test_unknown_mistake_shows_the_case_and_the_field():
                 v._backward()
     verdict = run_check("autodiff.Value/backward", NoVisitedSet, seed=0)
     assert not verdict.passed and verdict.mistake is None
-    assert verdict.message.startswith("`Value.backward` est incorrect — cas ")
+    assert verdict.message.startswith("`Value.backward` est incorrecte — cas ")
     assert "les gradients des feuilles" in verdict.message and "attendu" in verdict.message
 
 
@@ -87,4 +87,4 @@ def test_a_crash_names_the_exception():
         def exp(self):
             return ref.Value(math.exp(self.data), (self,), "exp", "e", "extra")
     verdict = run_check("autodiff.Value/unary", Crashing, seed=0)
-    assert verdict.message.startswith("`Value` (exp, tanh, relu) : a levé TypeError")
+    assert verdict.message.startswith("`Value` (exp, tanh, relu) a levé TypeError")

@@ -21,7 +21,8 @@ from functools import partial
 
 import numpy as np
 
-from ..checking import Case, Verdict, call_quietly, difference, fmt, with_reference_helpers
+from ..checking import Case, Mistake, Verdict, fmt, with_reference_helpers
+from ..checking import check_against_reference as compare_to_reference
 from ..reference import autodiff as ref
 
 ARITHMETIC = ("__add__", "__mul__", "__pow__", "__sub__", "__truediv__",
@@ -113,53 +114,14 @@ def backward_probe(cls, program, leaves):
 
 
 # ------------------------------------------------------------------------------ comparison
-def _compare(student_cls, probe, cases, *, name, fields, mistakes, rtol=1e-6, atol=1e-9):
-    """Like :func:`autograde.checking.check_against_reference`, for probes of a class whose results
-    are tuples of named fields (``out.data``, ``a.grad``, …)."""
+def _compare(student_cls, probe, cases, *, name, fields, mistakes):
+    """``check_against_reference`` on ``probe(cls, *case)``: the student's class against the
+    reference class, and against each catalogued wrong class."""
     if not isinstance(student_cls, type):
         return Verdict(False, f"`Value` doit être une classe (obtenu {type(student_cls).__name__}).")
-    student = partial(probe, student_cls)
-    for index, case in enumerate(cases, start=1):
-        where = f"cas {index}/{len(cases)} ({case.label})"
-        try:
-            got = call_quietly(student, case.args)
-        except NotImplementedError:
-            return Verdict(False, f"{name} : pas encore écrit (NotImplementedError).")
-        except Exception as error:  # noqa: BLE001 - any student exception is a verdict
-            return Verdict(False, f"{name} : a levé {type(error).__name__}: {error} — {where}.")
-        expected = call_quietly(partial(probe, ref.Value), case.args)
-        names = fields(case)
-        problem = None
-        if not isinstance(expected, tuple):
-            problem = difference(expected, got, what=names[0], rtol=rtol, atol=atol)
-        else:
-            for i, field in enumerate(names):
-                problem = difference(expected[i], got[i], what=field, rtol=rtol, atol=atol)
-                if problem:
-                    break
-        if problem is None:
-            continue
-        mistake = _recognise(student, cases, mistakes, probe, rtol=rtol, atol=atol)
-        if mistake is not None:
-            return Verdict(False, f"{name} — erreur reconnue : {mistake.explanation}", mistake.name)
-        return Verdict(False, f"{name} est incorrect — {where} : {problem}.")
-    return Verdict(True, f"{name} : {len(cases)} cas vérifiés, tous corrects.")
-
-
-def _recognise(student, cases, mistakes, probe, *, rtol, atol):
-    """The catalogued wrong class whose results equal the student's on every case, if there is one."""
-    try:
-        outputs = [call_quietly(student, case.args) for case in cases]
-    except Exception:  # noqa: BLE001 - a student that crashes somewhere matches no variant
-        return None
-    for mistake in mistakes:
-        try:
-            if all(difference(call_quietly(partial(probe, mistake.compute), case.args), got, what="",
-                              rtol=rtol, atol=atol) is None for case, got in zip(cases, outputs)):
-                return mistake
-        except Exception:  # noqa: BLE001 - a variant that does not apply is not this mistake
-            continue
-    return None
+    variants = [Mistake(m.name, m.explanation, partial(probe, m.compute)) for m in mistakes]
+    return compare_to_reference(partial(probe, student_cls), partial(probe, ref.Value), cases, name=name,
+                                   fields=fields, mistakes=variants)
 
 
 # ------------------------------------------------------------------------------ the checks

@@ -1,7 +1,7 @@
 """Hidden-test checks of TD 1, notebook 3 (logistic regression)."""
 import numpy as np
 
-from ..checking import Case, Verdict, call_quietly, with_reference_helpers
+from ..checking import Case, accuracy_verdict, call_quietly, with_reference_helpers
 from ..checking import check_against_reference as compare_to_reference  # a check_* name would count as a check
 from ..reference import logistic_regression as ref
 
@@ -59,10 +59,7 @@ def check_train(student_fn, seed):
     w_ref, b_ref, _ = ref.train(x_train, y_train, ref.ETA, ref.EPOCHS)
     acc = ref.accuracy(y_test, ref.predict(x_test, np.asarray(w, dtype=float), float(b)))
     acc_ref = ref.accuracy(y_test, ref.predict(x_test, w_ref, b_ref))
-    if acc < acc_ref - 0.02:
-        return Verdict(False, f"`train` : après {ref.EPOCHS} époques avec η = {ref.ETA}, l'exactitude sur le test "
-                              f"est {acc:.3f}, celle de la correction {acc_ref:.3f}.")
-    return Verdict(True, verdict.message + f" Entraînement complet : exactitude {acc:.3f} sur le test.")
+    return accuracy_verdict(verdict, acc, acc_ref, f"après {ref.EPOCHS} époques avec η = {ref.ETA}")
 
 
 def check_predict(student_fn, seed):

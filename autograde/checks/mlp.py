@@ -1,7 +1,8 @@
 """Hidden-test checks of TD 6, notebook 1 (multilayer perceptron in numpy)."""
 import numpy as np
 
-from ..checking import Case, Verdict, call_quietly, check_against_reference, with_reference_helpers
+from ..checking import Case, accuracy_verdict, call_quietly, with_reference_helpers
+from ..checking import check_against_reference as compare_to_reference
 from ..reference import mlp as ref
 
 # Functions judged on their own: the names they may call resolve to the reference ones.
@@ -32,7 +33,7 @@ def check_init_params(student_fn, seed):
     cases = [Case("petite couche", (3, 5, 2, int(rng.integers(1000)))),
              Case("couches moyennes", (int(rng.integers(10, 20)), int(rng.integers(24, 40)), 4, int(rng.integers(1000)))),
              Case("64 → 32 → 10", (64, 32, 10, int(rng.integers(1000))))]
-    return check_against_reference(student_fn, ref.init_params, cases, name="init_params",
+    return compare_to_reference(student_fn, ref.init_params, cases, name="init_params",
                                    arg_names=["n_in", "n_hidden", "n_out", "seed"],
                                    mistakes=ref.MISTAKES["init_params"])
 
@@ -47,7 +48,7 @@ def check_dropout(student_fn, seed):
                                       ("test : training=False", (5, 7), 0.5, False)):
         A = np.maximum(0.0, rng.normal(size=shape))
         cases.append(Case(label, (A, p, np.random.default_rng(int(rng.integers(1_000_000))), training)))
-    return check_against_reference(student_fn, ref.dropout, cases, name="dropout",
+    return compare_to_reference(student_fn, ref.dropout, cases, name="dropout",
                                    arg_names=["A", "p", "rng", "training"], mistakes=ref.MISTAKES["dropout"])
 
 
@@ -65,7 +66,7 @@ def check_forward(student_fn, seed):
     n = int(rng.integers(3, 8))
     cases.append(Case(f"N = {n}, logits de l'ordre de 1000", (
         rng.normal(size=(n, d)), _params(rng, d, h, k, scale=800.0), 0.0, None)))
-    return check_against_reference(student_fn, ref.forward, cases, name="forward",
+    return compare_to_reference(student_fn, ref.forward, cases, name="forward",
                                    arg_names=["X", "params", "p_drop", "rng"], mistakes=ref.MISTAKES["forward"])
 
 
@@ -81,7 +82,7 @@ def check_loss(student_fn, seed):
     Y = ref.one_hot(np.array([0, 1, 2, 1]), 3)
     P = np.array([[0.0, 1.0, 0.0], [0.2, 0.7, 0.1], [0.1, 0.1, 0.8], [0.5, 0.5, 0.0]])
     cases.append(Case("une probabilité de la bonne classe vaut 0", (Y, P, _params(rng, 2, 3, 3), 0.05)))
-    return check_against_reference(student_fn, ref.loss, cases, name="loss",
+    return compare_to_reference(student_fn, ref.loss, cases, name="loss",
                                    arg_names=["Y", "P", "params", "lam"], mistakes=ref.MISTAKES["loss"])
 
 
@@ -97,7 +98,7 @@ def check_backward(student_fn, seed):
         P, cache = ref.forward(X, params, p_drop, drop_rng)
         label = f"N = {n}, λ = {lam:.3g}" + (f", dropout p = {p_drop}" if p_drop else ", sans dropout")
         cases.append(Case(label, (X, Y, params, P, cache, lam)))
-    return check_against_reference(student_fn, ref.backward, cases, name="backward",
+    return compare_to_reference(student_fn, ref.backward, cases, name="backward",
                                    arg_names=["X", "Y", "params", "P", "cache", "lam"],
                                    mistakes=ref.MISTAKES["backward"])
 
@@ -122,7 +123,7 @@ def check_train(student_fn, seed):
         eta = float(rng.choice([0.05, 0.1, 0.5]))
         label = f"N = {n}, {epochs} époque(s), batch {batch_size}, λ = {lam:.3g}, dropout p = {p_drop}"
         cases.append(Case(label, (X, Y, params, eta, epochs, batch_size, lam, p_drop, int(rng.integers(1000)))))
-    verdict = check_against_reference(
+    verdict = compare_to_reference(
         student_fn, ref.train, cases, name="train",
         arg_names=["X", "Y", "params", "eta", "epochs", "batch_size", "lam", "p_drop", "seed"],
         mistakes=ref.MISTAKES["train"])
@@ -140,7 +141,4 @@ def check_train(student_fn, seed):
     acc_ref = ref.accuracy(y_test, ref.predict(X_test, params_ref))
     where = (f"sur load_digits (couche cachée de {QUALITY['hidden']}, η = {QUALITY['eta']}, {QUALITY['epochs']} "
              f"époques, batch {QUALITY['batch_size']})")
-    if not acc >= acc_ref - 0.02:
-        return Verdict(False, f"`train` : {where}, l'exactitude sur le test est {acc:.3f}, "
-                              f"celle de la correction {acc_ref:.3f}.")
-    return Verdict(True, verdict.message + f" Entraînement complet {where} : exactitude {acc:.3f} sur le test.")
+    return accuracy_verdict(verdict, acc, acc_ref, where)

@@ -5,7 +5,7 @@ judged on scikit-learn's ``load_digits`` (1,797 digits of 8×8 pixels, shipped w
 """
 import numpy as np
 
-from ..checking import Case, Verdict, call_quietly, with_reference_helpers
+from ..checking import Case, accuracy_verdict, call_quietly, with_reference_helpers
 from ..checking import check_against_reference as compare_to_reference  # a check_* name would count as a check
 from ..reference import softmax_regression as ref
 
@@ -140,10 +140,7 @@ def check_train(student_fn, seed):
     acc_ref = ref.accuracy(y_test, ref.softmax(x_test @ W_ref + b_ref))
     where = (f"sur les chiffres 8×8 de load_digits ({ref.EPOCHS} époques, η = {ref.ETA}, "
              f"lots de {ref.BATCH_SIZE})")
-    if not acc >= acc_ref - 0.02:
-        return Verdict(False, f"`train` : {where}, l'exactitude sur le test est {acc:.3f}, "
-                              f"celle de la correction {acc_ref:.3f}.")
-    return Verdict(True, verdict.message + f" Entraînement complet {where} : exactitude {acc:.3f} sur le test.")
+    return accuracy_verdict(verdict, acc, acc_ref, where)
 
 
 def check_accuracy(student_fn, seed):
