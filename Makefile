@@ -1,4 +1,5 @@
-# Set-up is automatic: every target first builds .venv from pyproject.toml (once, or when it changes).
+# Set-up is automatic: every target first builds .venv from pyproject.toml (once, or when it changes),
+# and installs the Debian packages it needs when they are missing and it can (root with apt-get).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -6,7 +7,7 @@ BIN := $(VENV)/bin
 export PATH := $(abspath $(BIN)):$(PATH)
 export MPLBACKEND := Agg
 
-.PHONY: grade test release benchmark clean
+.PHONY: grade test test-fast release benchmark clean system-grade system-test
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -14,20 +15,30 @@ $(BIN)/.installed: pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $@
 
+# bubblewrap sandboxes every grading kernel; chromium runs the browser tests.
+system-grade:
+	@sh .ci/system-packages bwrap:bubblewrap
+system-test:
+	@sh .ci/system-packages bwrap:bubblewrap chromium:chromium
+
 ## The main job: regenerate the release, autograde the sample submissions, feedback, grade table.
-grade: $(BIN)/.installed
+grade: system-grade $(BIN)/.installed
 	$(BIN)/autograde demo
 
 ## The whole test suite (two workers; one test file per worker at a time, so each sample class is graded once).
-test: $(BIN)/.installed
+test: system-test $(BIN)/.installed
 	$(BIN)/python -m pytest -n 2 --dist loadfile
+
+## The fast layer only: unit tests, no notebook execution and no grading run (seconds).
+test-fast: $(BIN)/.installed
+	$(BIN)/python -m pytest -m "not slow"
 
 ## Regenerate release/ from source/ (commit the result).
 release: $(BIN)/.installed
 	$(BIN)/autograde release
 
 ## Figures, not tests: grading time (one submission, a class) and the MNIST models against scikit-learn.
-benchmark: $(BIN)/.installed
+benchmark: system-grade $(BIN)/.installed
 	$(BIN)/python benchmarks/grading_time.py
 	$(BIN)/python benchmarks/class_grading.py
 	$(BIN)/python benchmarks/mnist_models.py

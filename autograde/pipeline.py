@@ -22,6 +22,7 @@ from typing import Callable
 
 from .execution import memory_limit_mb, write_kernel_limits
 from .intake import SET_ASIDE_SUFFIX, take_in
+from .results import CellResult
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 _BIN = Path(sys.executable).parent
@@ -33,16 +34,6 @@ class PipelineError(RuntimeError):
 
 # nbgrader logs this and goes on with its defaults (English stub, 30 s, no guarded execution).
 CONFIG_FAILED = "Exception while loading config file"
-
-
-@dataclass(frozen=True)
-class CellResult:
-    student: str
-    notebook: str
-    grade_id: str
-    score: float
-    max_score: float
-    message: str  # French, empty when the cell got all its points
 
 
 def cell_timeout_s() -> int:
@@ -62,7 +53,7 @@ def nbgrader_env(course_dir: Path, cell_timeout: int | None = None) -> dict[str,
     # over the cores.
     for variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
         env.setdefault(variable, "1")
-    mnist = REPO_ROOT.parent / "shared" / "data" / "mnist"
+    mnist = REPO_ROOT / "data" / "mnist"
     if "MNIST_DIR" not in env and mnist.is_dir():
         env["MNIST_DIR"] = str(mnist)
     if cell_timeout is not None:

@@ -2,7 +2,7 @@
 
     .venv/bin/python benchmarks/mnist_models.py [--threads 1]
 
-Same data for all four: the MNIST digits of ``MNIST_DIR`` (default ``../shared/data/mnist`` beside the
+Same data for all four: the MNIST digits of ``MNIST_DIR`` (default ``data/mnist`` of the
 repository), ``train_test_split(images, labels, test_size=0.2, random_state=42)``, pixels / 255.
 
 - TD 3 reference softmax regression (``autograde.reference.softmax_regression``): lr 0.1, batch 32,
@@ -30,7 +30,7 @@ def load_split():
 
     from autograde.mnist import load_mnist
 
-    folder = os.environ.get("MNIST_DIR") or str(REPO.parent / "shared" / "data" / "mnist")
+    folder = os.environ.get("MNIST_DIR") or str(REPO / "data" / "mnist")
     images, labels = load_mnist(folder, online=False)
     X_train, X_test, y_train, y_test = train_test_split(images, labels, test_size=0.2, random_state=42)
     return X_train / 255.0, X_test / 255.0, y_train, y_test

@@ -23,8 +23,8 @@ os.environ.setdefault("MPLBACKEND", "Agg")
 # Two pytest workers on two cores: one BLAS thread each (small products are faster so, too).
 for _variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_variable, "1")
-# The 10,000 real MNIST digits beside the repository: the notebooks' loader reads them, never the network.
-MNIST_DIR = REPO.parent / "shared" / "data" / "mnist"
+# The 10,000 real MNIST digits shipped in the repository: the notebooks' loader reads them, never the network.
+MNIST_DIR = REPO / "data" / "mnist"
 os.environ.setdefault("MNIST_DIR", str(MNIST_DIR))
 
 

@@ -1,5 +1,6 @@
 """The MNIST loader shipped with the TD 3 and TD 6 notebooks: one file, three sources, says which."""
 import gzip
+import re
 import struct
 
 import numpy as np
@@ -15,7 +16,16 @@ def test_both_mnist_assignments_ship_the_reference_loader():
         assert (REPO / "source" / assignment / "mnist.py").read_bytes() == reference, assignment
 
 
-def test_reads_the_shared_idx_folder_and_says_so(capsys):
+def test_the_repository_ships_the_10000_test_digits_with_their_checksums():
+    import hashlib
+
+    expected = dict(re.findall(r"\| (t10k-\S+) \| ([0-9a-f]{64}) \|", (MNIST_DIR / "README.md").read_text()))
+    assert sorted(expected) == ["t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"]
+    for name, digest in expected.items():
+        assert hashlib.sha256((MNIST_DIR / name).read_bytes()).hexdigest() == digest, name
+
+
+def test_reads_the_idx_folder_of_the_repository_and_says_so(capsys):
     images, labels = mnist.load_mnist(MNIST_DIR, online=False)
     assert images.shape == (10_000, 784) and images.dtype == np.uint8
     assert np.bincount(labels).tolist() == [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]

@@ -1,5 +1,5 @@
 """TD 3 (softmax regression on MNIST): the reference reaches the accuracy the course announces on the
-shared MNIST digits, and the notebook's data and results are the reference's."""
+MNIST digits of data/mnist, and the notebook's data and results are the reference's."""
 import types
 
 import numpy as np
@@ -13,7 +13,7 @@ NOTEBOOK = SOURCE / "td3_mnist_softmax" / "01_softmax_mnist.ipynb"
 
 @pytest.fixture(scope="module")
 def mnist_split():
-    assert MNIST_DIR.is_dir(), f"the shared MNIST digits are missing: {MNIST_DIR}"
+    assert MNIST_DIR.is_dir(), f"the MNIST digits of data/mnist are missing: {MNIST_DIR}"
     return ref.make_data(MNIST_DIR)
 
 
@@ -31,7 +31,7 @@ def test_the_split_is_8000_train_and_2000_test_digits_in_0_1(mnist_split):
     assert sorted(np.unique(y_train)) == list(range(10))
 
 
-def test_reference_reaches_090_test_accuracy_on_the_shared_mnist(mnist_split, reference_fit):
+def test_reference_reaches_090_test_accuracy_on_the_mnist_of_the_repository(mnist_split, reference_fit):
     _, x_test, _, y_test = mnist_split
     W, b, losses = reference_fit
     assert W.shape == (784, 10) and b.shape == (10,) and losses.shape == (ref.EPOCHS,)

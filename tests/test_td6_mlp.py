@@ -1,4 +1,4 @@
-"""TD 6: the reference MLP reaches the announced accuracy on the shared MNIST digits, its gradients
+"""TD 6: the reference MLP reaches the announced accuracy on the MNIST digits of data/mnist, its gradients
 agree with finite differences, and the notebooks' data, constants and results are the reference's."""
 import numpy as np
 import pytest
@@ -24,9 +24,9 @@ def reference_mnist_run():
             "test_accuracy": ref.accuracy(y_test, ref.predict(X_test, params))}
 
 
-def test_reference_reaches_095_on_the_shared_mnist(reference_mnist_run):
+def test_reference_reaches_095_on_the_mnist_of_the_repository(reference_mnist_run):
     X_train, X_test, _, _ = reference_mnist_run["data"]
-    assert X_train.shape == (8000, 784) and X_test.shape == (2000, 784), "the shared MNIST digits, not the fallback"
+    assert X_train.shape == (8000, 784) and X_test.shape == (2000, 784), "the MNIST digits of data/mnist, not the fallback"
     assert reference_mnist_run["test_accuracy"] >= 0.95
     losses = reference_mnist_run["losses"]
     assert losses.shape == (ref.EPOCHS,) and losses[-1] < losses[0] / 5
