@@ -1,5 +1,11 @@
-"""nbgrader configuration of the course. Every key here is read by nbgrader (tests/test_config.py checks it)."""
+"""nbgrader configuration of the course. Every key here is read by nbgrader (tests/test_config.py checks it).
+
+The protections live here, so that they apply to nbgrader's own commands (`nbgrader autograde`, the
+formgrader) as much as to `autograde grade`: sandboxed kernels, hidden checks judged in the grader,
+guarded execution, limits, feedback without hidden tests. Their values: autograde/settings.py."""
 import os
+
+from autograde import settings
 
 c = get_config()  # noqa: F821 - provided by nbgrader when it loads this file
 
@@ -12,14 +18,14 @@ c.ClearSolutions.code_stub = {"python": "# VOTRE CODE ICI\nraise NotImplementedE
 c.ClearSolutions.text_stub = "VOTRE RÉPONSE ICI"
 
 # Execution limits at grading time: a cell running longer than this is interrupted and gets 0.
-c.Execute.timeout = int(os.environ.get("AUTOGRADE_CELL_TIMEOUT", 60))
+c.Execute.timeout = settings.CELL_TIMEOUT.get()
 
 # A cell printing without end is cut in the graded notebook (and its feedback).
-c.LimitOutput.max_lines = int(os.environ.get("AUTOGRADE_MAX_OUTPUT_LINES", 200))
+c.LimitOutput.max_lines = settings.MAX_OUTPUT_LINES.get()
 c.LimitOutput.max_traceback = 50
 
-# Autograding runs each notebook in the course's python3 kernel and survives the kernel: see
-# autograde/execution.py (restart and replay after a crash, untested cells failed, not passed).
+# Autograding runs each notebook in a sandboxed python3 kernel, judges the hidden checks in the grader
+# and survives the kernel: see autograde/execution.py and autograde/sandbox.py.
 from nbconvert.preprocessors import ClearMetadataPreprocessor  # noqa: E402
 from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, IgnorePattern, LimitOutput,  # noqa: E402
                                     SaveAutoGrades)

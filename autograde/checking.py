@@ -1,15 +1,17 @@
 """Comparing a student's function with the reference, and saying in French what is wrong.
 
-A check is a plain function ``check_xxx(student_fn, seed) -> Verdict``: it generates its cases from
-``seed``, calls the student's function on copies of the inputs, and compares the answers with the
-reference module. It never looks at the kernel it runs in, so it can run inside the student's
-notebook (nbgrader's hidden test) or in the grader's own process.
+A check is a plain function ``check_xxx(student, seed) -> Verdict``: it generates its cases from
+``seed``, asks the :class:`Student` for its answer on each case, and compares the answers with the
+reference module. A :class:`Student` answers with plain data only (see :mod:`autograde.kernel_side`):
+at grading time the grader's :class:`~autograde.judge.KernelStudent` gets the answers from the
+student's sandboxed kernel, and the comparison runs in the grader's process; when a teacher runs a
+source notebook, :class:`LocalStudent` calls the function in the same process, with the same data.
 
 Comparison order (so that a student gets the most useful message first):
 1. the call raised → the exception is named;
 2. the type is wrong (a list instead of an array, an object that is not a number) → said so,
-   without ever calling the object's ``__eq__`` (an object whose ``__eq__`` is always True
-   fools ``assert a == b`` but not an explicit conversion to float64);
+   without ever calling the object's ``__eq__`` (an answer that is not plain data arrives as an
+   opaque type name, so an ``__eq__`` that is always True cannot even cross the boundary);
 3. the shape is wrong → both shapes are given;
 4. NaN or inf where the reference is finite → said so;
 5. values differ beyond the relative tolerance → if the answer matches a known wrong variant
@@ -19,17 +21,17 @@ from __future__ import annotations
 
 import copy
 import numbers
-import os
-import types
-import warnings
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Callable, Iterable, Sequence
 
 import numpy as np
 
-DEFAULT_SEED = 20261121
+from . import settings
+from .kernel_side import DRIVERS, Code, Opaque, dumps, loads, quietly, type_name
 
+__all__ = ["Case", "Code", "Mistake", "Student", "LocalStudent", "StudentRaised", "Verdict", "check_against_reference",
+           "reference_answer", "seed_for"]
 
 @dataclass(frozen=True)
 class Verdict:
@@ -62,8 +64,83 @@ def seed_for(check_id: str) -> int:
 
     Regrading gives the same cases; changing ``AUTOGRADE_SEED`` gives new ones.
     """
-    base = int(os.environ.get("AUTOGRADE_SEED", DEFAULT_SEED))
-    return (base * 1_000_003 + zlib.crc32(check_id.encode())) % (2**32)
+    return (settings.SEED.get() * 1_000_003 + zlib.crc32(check_id.encode())) % (2**32)
+
+
+# ------------------------------------------------------------------------------------- the student
+class StudentRaised(Exception):
+    """The student's code raised: its type's name and message, as the kernel reported them."""
+
+    def __init__(self, type_name: str, message: str):
+        super().__init__(f"{type_name}: {message}")
+        self.type_name, self.message = type_name, message
+
+
+class GradingStopped(Exception):
+    """The kernel could not answer (time limit, crash): the check stops with this French message."""
+
+    def __init__(self, message: str, kind: str = "HiddenTestFailure"):
+        super().__init__(message)
+        self.message, self.kind = message, kind
+
+
+@dataclass(frozen=True)
+class Student:
+    """The student's function or class, as a check sees it: something that answers a case with plain
+    data. ``driver`` says how it is exercised (a name of ``kernel_side.DRIVERS``), ``helpers`` which
+    reference functions or methods it is judged with (``train`` with the reference ``gradient``)."""
+
+    name: str
+    kind: str  # "function", "class" or "other" (then ``type`` says what it is)
+    type: str
+    driver: str = "call"
+    helpers: dict | None = None
+
+    @property
+    def callable(self) -> bool:
+        return self.kind in ("function", "class")
+
+    def using(self, driver: str | None = None, helpers: dict | None = None) -> "Student":
+        return replace(self, driver=driver or self.driver, helpers=self.helpers if helpers is None else helpers)
+
+    def __call__(self, *args):
+        """The answer on ``args`` (plain data); raises :class:`StudentRaised` if the student's code raised."""
+        raise NotImplementedError
+
+
+@dataclass(frozen=True)
+class LocalStudent(Student):
+    """The student's object in this very process (a teacher running a source notebook, the tests).
+
+    Inputs and answers make the same round trip through plain data as at grading time, so a verdict
+    is the same in JupyterLab as in the grader."""
+
+    target: Any = None
+
+    @classmethod
+    def of(cls, target: Any, name: str | None = None) -> "LocalStudent":
+        kind = "class" if isinstance(target, type) else "function" if callable(target) else "other"
+        return cls(name or getattr(target, "__name__", "?"), kind, type(target).__name__, target=target)
+
+    def __call__(self, *args):
+        inputs = loads(dumps(args, strict=True), inputs=True)
+        try:
+            with quietly():
+                answer = DRIVERS[self.driver](self.target, self.helpers, *inputs)
+        except Exception as error:  # noqa: BLE001 - a student's exception is an answer like any other
+            raise StudentRaised(type(error).__name__, str(error)) from None
+        return loads(dumps(answer))
+
+
+def as_student(student: Any) -> Student:
+    return student if isinstance(student, Student) else LocalStudent.of(student)
+
+
+def reference_answer(function: Callable, args: tuple, driver: str = "call", helpers: dict | None = None) -> Any:
+    """What the reference (or a catalogued mistake) answers on ``args``, through the same driver as the
+    student, on copies of the inputs."""
+    with quietly():
+        return DRIVERS[driver](function, helpers, *copy.deepcopy(args))
 
 
 def fmt(value: Any, max_items: int = 6) -> str:
@@ -78,6 +155,8 @@ def fmt(value: Any, max_items: int = 6) -> str:
         return f"[{shown}{', …' if flat.size > max_items else ''}] (forme {value.shape})"
     if isinstance(value, (numbers.Real, np.floating, np.integer)):
         return f"{float(value):.6g}"
+    if isinstance(value, Opaque):
+        return f"un objet de type {value.type_name}"
     text = repr(value)
     return f"{type(value).__name__} {text[:60]}"
 
@@ -89,8 +168,8 @@ def describe_args(args: Sequence[Any], names: Sequence[str]) -> str:
             parts.append(f"{name} de forme {arg.shape}")
         elif isinstance(arg, (numbers.Number, np.generic)):
             parts.append(f"{name} = {fmt(arg)}")
-        elif callable(arg):
-            parts.append(f"{name} = {getattr(arg, '__name__', 'fonction')}")
+        elif isinstance(arg, Code):
+            parts.append(f"{name} = {arg.__name__}")
     return ", ".join(parts)
 
 
@@ -117,9 +196,9 @@ def difference(expected: Any, got: Any, *, what: str, rtol: float, atol: float) 
     ``expected`` is a number, a numpy array, or a tuple of those (compared element-wise).
     """
     if isinstance(expected, tuple):
-        if not isinstance(got, tuple) or type(got) is not tuple:
+        if type(got) is not tuple:
             return (f"{what} doit être un tuple de {len(expected)} éléments, "
-                    f"obtenu {type(got).__name__}")
+                    f"obtenu {type_name(got)}")
         if len(got) != len(expected):
             return f"{what} doit contenir {len(expected)} éléments, obtenu {len(got)}"
         for i, (e, g) in enumerate(zip(expected, got)):
@@ -135,7 +214,7 @@ def difference(expected: Any, got: Any, *, what: str, rtol: float, atol: float) 
     arr = _as_float_array(got)
     if arr is None:
         kind = "un nombre" if exp.ndim == 0 else f"un tableau numpy de forme {exp.shape}"
-        return f"{what} est de type {type(got).__name__} ; {kind} est attendu"
+        return f"{what} est de type {type_name(got)} ; {kind} est attendu"
     if exp.ndim == 0 and arr.shape not in ((), (1,)):
         return f"{what} doit être un nombre, obtenu un tableau de forme {arr.shape}"
     if exp.ndim > 0 and arr.shape != exp.shape:
@@ -157,20 +236,8 @@ def difference(expected: Any, got: Any, *, what: str, rtol: float, atol: float) 
     return None
 
 
-def call_quietly(fn: Callable, args: tuple) -> Any:
-    """Call ``fn`` on deep copies of ``args`` with warnings silenced.
-
-    Copies: a student function that modifies its inputs in place must not change the next case.
-    Silence: nbgrader counts any stderr output in a test cell as a failure, and a harmless
-    RuntimeWarning must not cost points.
-    """
-    with warnings.catch_warnings(), np.errstate(all="ignore"):
-        warnings.simplefilter("ignore")
-        return fn(*copy.deepcopy(args))
-
-
 def check_against_reference(
-    student_fn: Callable,
+    student: Any,
     reference_fn: Callable,
     cases: Iterable[Case],
     *,
@@ -180,31 +247,38 @@ def check_against_reference(
     rtol: float = 1e-6,
     atol: float = 1e-9,
     fields: Callable[[Case], Sequence[str]] | None = None,
+    driver: str = "call",
+    helpers: dict | None = None,
 ) -> Verdict:
-    """Compare ``student_fn`` with ``reference_fn`` on every case; stop at the first failure.
+    """Compare the student's answers with the reference's on every case; stop at the first failure.
 
+    ``student`` is a :class:`Student` (a plain function is taken as a :class:`LocalStudent`).
     ``name`` is shown between backquotes unless it already holds some (``"`Value` (exp, tanh)"``).
     ``arg_names`` describe a case's arguments in messages; leave empty when the label says it all.
     ``fields(case)``, when given, names the elements of a tuple result (``out.data``, ``a.grad`` …).
+    ``driver`` and ``helpers`` apply alike to the student, the reference and every mistake.
     """
     shown = name if "`" in name else f"`{name}`"
-    if not callable(student_fn):
-        return Verdict(False, f"{shown} n'est pas une fonction (type {type(student_fn).__name__}).")
+    student = as_student(student)
+    if not student.callable:
+        return Verdict(False, f"{shown} n'est pas une fonction (type {student.type}).")
+    student = student.using(driver, helpers)
     cases = list(cases)
+    answers: dict[int, Any] = {}
     for index, case in enumerate(cases, start=1):
         described = f"; {describe_args(case.args, arg_names)}" if arg_names else ""
         where = f"cas {index}/{len(cases)} ({case.label}{described})"
         try:
-            got = call_quietly(student_fn, case.args)
-        except NotImplementedError:
-            return Verdict(False, f"{shown} n'est pas encore écrite (NotImplementedError).")
-        except Exception as error:  # noqa: BLE001 - any student exception is a verdict
-            return Verdict(False, f"{shown} a levé {type(error).__name__}: {error} — {where}.")
-        expected = call_quietly(reference_fn, case.args)
+            got = answers[index] = student(*case.args)
+        except StudentRaised as error:
+            if error.type_name == "NotImplementedError":
+                return Verdict(False, f"{shown} n'est pas encore écrite (NotImplementedError).")
+            return Verdict(False, f"{shown} a levé {error.type_name}: {error.message} — {where}.")
+        expected = reference_answer(reference_fn, case.args, driver, helpers)
         problem = _field_difference(expected, got, fields(case) if fields else None, rtol=rtol, atol=atol)
         if problem is None:
             continue
-        mistake = _recognise(student_fn, cases, mistakes, rtol=rtol, atol=atol)
+        mistake = _recognise(student, cases, answers, mistakes, driver, helpers, rtol=rtol, atol=atol)
         if mistake is not None:
             return Verdict(False, f"{shown} — erreur reconnue : {mistake.explanation}", mistake.name)
         return Verdict(False, f"{shown} est incorrecte — {where} : {problem}.")
@@ -236,39 +310,24 @@ def accuracy_verdict(trajectory: Verdict, accuracy: float, reference_accuracy: f
     return Verdict(True, trajectory.message + f" Entraînement complet {where} : exactitude {accuracy:.3f} sur le test.")
 
 
-def _recognise(student_fn, cases, mistakes, *, rtol, atol) -> Mistake | None:
-    """The known mistake whose outputs equal the student's on every case, if there is one.
+def _recognise(student, cases, answers, mistakes, driver, helpers, *, rtol, atol) -> Mistake | None:
+    """The known mistake whose answers equal the student's on every case, if there is one.
 
     Every case must agree: on one small case two different mistakes can give the same number
     (with n = 1, a forgotten 1/n is invisible), but not on all of them.
     """
-    student_outputs = []
-    for case in cases:
-        try:
-            student_outputs.append(call_quietly(student_fn, case.args))
-        except Exception:  # noqa: BLE001 - a student that crashes somewhere matches no variant
-            return None
+    for index, case in enumerate(cases, start=1):
+        if index not in answers:
+            try:
+                answers[index] = student(*case.args)
+            except StudentRaised:  # a student that crashes somewhere matches no variant
+                return None
     for mistake in mistakes:
         try:
-            if all(difference(call_quietly(mistake.compute, case.args), got, what="", rtol=rtol, atol=atol) is None
-                   for case, got in zip(cases, student_outputs)):
+            if all(difference(reference_answer(mistake.compute, case.args, driver, helpers), answers[index], what="",
+                              rtol=rtol, atol=atol) is None
+                   for index, case in enumerate(cases, start=1)):
                 return mistake
         except Exception:  # noqa: BLE001 - a variant that does not apply is not this mistake
             continue
     return None
-
-
-def with_reference_helpers(student_fn: Callable, helpers: dict[str, Any]) -> Callable:
-    """A copy of ``student_fn`` whose global names in ``helpers`` resolve to the reference ones.
-
-    So ``train`` is judged on its own: if it calls the student's ``gradient`` and that gradient is
-    wrong, only ``gradient`` loses points. The student's namespace itself is left untouched.
-    """
-    if not isinstance(student_fn, types.FunctionType):
-        return student_fn
-    global_names = dict(student_fn.__globals__)
-    global_names.update(helpers)
-    clone = types.FunctionType(student_fn.__code__, global_names, student_fn.__name__,
-                               student_fn.__defaults__, student_fn.__closure__)
-    clone.__kwdefaults__ = student_fn.__kwdefaults__
-    return clone

@@ -7,14 +7,12 @@ visible self-check and the one-line verdict the student needs.
 """
 from __future__ import annotations
 
-import re
-
 from nbconvert.preprocessors import Preprocessor
 from traitlets import Bool
 
 from .execution import is_test_cell
+from .hidden_tests import HIDDEN_REGION
 
-HIDDEN_REGION = re.compile(r"### BEGIN HIDDEN TESTS.*?### END HIDDEN TESTS\n?", re.DOTALL)
 HIDDEN_NOTE = "# (tests cachés : leur verdict est affiché sous la cellule)\n"
 # Messages for errors whose own text would say nothing to a student.
 PLAIN_WORDS = {

@@ -20,9 +20,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from .execution import memory_limit_mb, write_kernel_limits
+from . import messages, settings
+from .execution import RECORD
 from .intake import SET_ASIDE_SUFFIX, take_in
 from .results import CellResult
+from .sandbox import SandboxUnavailable, check_sandbox
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 _BIN = Path(sys.executable).parent
@@ -37,27 +39,27 @@ CONFIG_FAILED = "Exception while loading config file"
 
 
 def cell_timeout_s() -> int:
-    """The per-cell time limit: ``AUTOGRADE_CELL_TIMEOUT`` seconds, 60 by default (read by nbgrader_config.py)."""
-    return int(os.environ.get("AUTOGRADE_CELL_TIMEOUT", 60))
+    """The per-cell time limit (``AUTOGRADE_CELL_TIMEOUT``, read by nbgrader_config.py)."""
+    return settings.CELL_TIMEOUT.get()
 
 
-def nbgrader_env(course_dir: Path, cell_timeout: int | None = None) -> dict[str, str]:
+def nbgrader_env(course_dir: Path, cell_timeout: int | None = None, sandbox: bool | None = None) -> dict[str, str]:
     """The environment of nbgrader and of the kernels it starts.
 
     This interpreter's executables first (nbgrader calls ``alembic`` and ``jupyter`` by name); an
-    IPython directory of the course's own, whose start-up file sets the kernels' memory limit; the
-    MNIST folder beside the repository when there is one, so no notebook downloads at grading time."""
+    IPython directory of the course's own; the repository's MNIST folder, so no notebook downloads
+    at grading time; this run's time limit and sandbox setting, which nbgrader_config.py reads."""
     env = dict(os.environ, PATH=f"{_BIN}{os.pathsep}{os.environ.get('PATH', '')}", MPLBACKEND="Agg",
                IPYTHONDIR=str(Path(course_dir).resolve() / ".ipython"), PYTHONWARNINGS="ignore")
     # Students' small matrix products run far faster on one BLAS thread, and kernels do not fight
     # over the cores.
     for variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
         env.setdefault(variable, "1")
-    mnist = REPO_ROOT / "data" / "mnist"
-    if "MNIST_DIR" not in env and mnist.is_dir():
-        env["MNIST_DIR"] = str(mnist)
+    env.setdefault(settings.MNIST_DIR.variable, settings.MNIST_DIR.get())
     if cell_timeout is not None:
-        env["AUTOGRADE_CELL_TIMEOUT"] = str(cell_timeout)
+        env[settings.CELL_TIMEOUT.variable] = str(cell_timeout)
+    if sandbox is not None:
+        env[settings.SANDBOX.variable] = "on" if sandbox else "off"
     return env
 
 
@@ -83,7 +85,6 @@ def prepare_course(course_dir: Path, repo_root: Path = REPO_ROOT, only: list[str
         shutil.rmtree(course_dir)
     (course_dir / "source").mkdir(parents=True)
     shutil.copy2(repo_root / "nbgrader_config.py", course_dir / "nbgrader_config.py")
-    write_kernel_limits(course_dir / ".ipython", memory_limit_mb())
     for name in only or assignments(repo_root):
         shutil.copytree(repo_root / "source" / name, course_dir / "source" / name,
                         ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
@@ -148,7 +149,7 @@ def _read_lines(worker: int, stream, lines: queue.Queue) -> None:
 
 
 def autograde(course_dir: Path, assignment: str, progress: Progress | None = None,
-              cell_timeout: int | None = None, jobs: int | None = None) -> int:
+              cell_timeout: int | None = None, jobs: int | None = None, sandbox: bool = True) -> int:
     """Autograde every submitted student with ``nbgrader autograde``, reporting progress.
 
     The class is split over ``jobs`` nbgrader processes (each excludes the others' students); they
@@ -169,7 +170,7 @@ def autograde(course_dir: Path, assignment: str, progress: Progress | None = Non
         command = [str(_BIN / "nbgrader"), "autograde", assignment, "--force"]
         if others:
             command.append("--CourseDirectory.student_id_exclude=" + ",".join(others))
-        process = subprocess.Popen(command, cwd=course_dir, env=nbgrader_env(course_dir, cell_timeout),
+        process = subprocess.Popen(command, cwd=course_dir, env=nbgrader_env(course_dir, cell_timeout, sandbox),
                                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         threading.Thread(target=_read_lines, args=(worker, process.stdout, lines), daemon=True).start()
         processes.append(process)
@@ -211,8 +212,7 @@ def export_grades(course_dir: Path, to: str = "grades.csv") -> Path:
     return Path(course_dir) / to
 
 
-_TIMEOUT_ERRORS = ("CellTimeoutError", "KeyboardInterrupt", "TimeoutError", "KernelStuck")
-_OWN_WORDS = ("HiddenTestFailure", "KernelDied", "KernelStuck", "CellNotRun")
+_TIMEOUT_ERRORS = ("CellTimeoutError", "KeyboardInterrupt", "TimeoutError", messages.KERNEL_STUCK)
 
 
 def _timed_out(cell: dict) -> bool:
@@ -220,23 +220,32 @@ def _timed_out(cell: dict) -> bool:
 
 
 def _failure_message(cell: dict, timeout: int | None) -> str:
-    """Why a graded cell got 0, in French, from its outputs in the autograded notebook."""
+    """Why a graded cell got 0, in French: the grader's verdicts first (kept as data in the cell's
+    metadata), else the visible self-check's error from the kernel."""
+    record = cell.get("metadata", {}).get(RECORD, {})
+    failed = [check["message"] for check in record.get("checks", []) if not check.get("passed")]
+    if failed:
+        return "\n".join(failed)
     errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
-    for output in errors:  # the grader's own words first: they say the most
-        if output.get("ename") in _OWN_WORDS:
+    for output in errors:  # the grader's own words say the most
+        if output.get("ename") in messages.GRADER_ERRORS:
             return output.get("evalue", "")
     for output in errors:
         name, value = output.get("ename", ""), output.get("evalue", "")
         if name in _TIMEOUT_ERRORS:
-            limit = f" ({timeout} s)" if timeout else ""
-            return f"Le test a dépassé la limite de temps{limit} et a été interrompu : boucle infinie ?"
+            return messages.time_limit(timeout)
         if name == "MemoryError":
-            return "Le test a dépassé la limite de mémoire du noyau (MemoryError) : allocation sans fin ?"
-        return f"Erreur {name} : {value}".strip()
+            return messages.memory()
+        return messages.self_check_failed(name, value)
     for output in cell.get("outputs", []):
         if output.get("output_type") == "stream" and output.get("name") == "stderr":
-            return "Le test a écrit sur la sortie d'erreur : " + "".join(output.get("text", ""))[:300]
-    return "Cellule non notée (aucune sortie d'erreur, mais pas de point attribué)."
+            return messages.wrote_to_stderr("".join(output.get("text", "")))
+    return record.get("message") or messages.no_verdict()
+
+
+def _mistakes(cell: dict) -> tuple[str, ...]:
+    record = cell.get("metadata", {}).get(RECORD, {})
+    return tuple(check["mistake"] for check in record.get("checks", []) if check.get("mistake"))
 
 
 def results(course_dir: Path, assignment: str, cell_timeout: int | None = None) -> list[CellResult]:
@@ -254,9 +263,11 @@ def results(course_dir: Path, assignment: str, cell_timeout: int | None = None) 
         for student in submitted_students:
             for notebook in source_assignment.notebooks:
                 graded_path = course_dir / "autograded" / student / assignment / f"{notebook.name}.ipynb"
-                cells, interrupted = {}, []
+                cells, interrupted, verified = {}, [], True
                 if graded_path.exists():
-                    for index, cell in enumerate(json.loads(graded_path.read_text(encoding="utf-8"))["cells"]):
+                    graded_nb = json.loads(graded_path.read_text(encoding="utf-8"))
+                    verified = bool(graded_nb.get("metadata", {}).get(RECORD, {}).get("sandboxed"))
+                    for index, cell in enumerate(graded_nb["cells"]):
                         grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
                         if grade_id:
                             cells[grade_id] = cell
@@ -268,26 +279,27 @@ def results(course_dir: Path, assignment: str, cell_timeout: int | None = None) 
                         score = grade.score
                     except MissingEntry:
                         score = 0.0
-                    message = ""
+                    message, mistakes = "", ()
                     if score < grade_cell.max_score:
                         if not graded_path.exists():
                             submitted = course_dir / "submitted" / student / assignment / f"{notebook.name}.ipynb"
                             if submitted.with_name(submitted.name + SET_ASIDE_SUFFIX).exists():  # refused at intake
                                 message = " ".join(notes.get(student, {}).get(notebook.name, []))
                             elif submitted.exists():
-                                message = f"Notebook {notebook.name}.ipynb non corrigé : il n'a pas pu être lu ou exécuté."
+                                message = messages.notebook_not_graded(notebook.name)
                             else:
-                                message = f"Notebook {notebook.name}.ipynb non rendu."
+                                message = messages.notebook_not_handed_in(notebook.name)
                         elif grade_cell.name not in cells:
-                            message = "Cellule de test absente du notebook corrigé."
+                            message = messages.cell_missing()
                         else:
                             message = _failure_message(cells[grade_cell.name], timeout)
+                            mistakes = _mistakes(cells[grade_cell.name])
                             others = [name for name in interrupted if name != grade_cell.name]
                             if others:
-                                message += (" (Dans ce notebook, la limite de temps a interrompu la cellule "
-                                            + ", ".join(f"« {name} »" for name in others) + ".)")
+                                message += messages.also_interrupted(others)
                     rows.append(CellResult(student, notebook.name, grade_cell.name, float(score),
-                                           float(grade_cell.max_score), message))
+                                           float(grade_cell.max_score), message, mistakes,
+                                           verified=verified or not graded_path.exists()))
     return rows
 
 
@@ -303,30 +315,10 @@ def grade_table(rows: list[CellResult]) -> str:
         for notebook in notebooks:
             nb_rows = [r for r in mine if r.notebook == notebook]
             cells.append(f"{sum(r.score for r in nb_rows):g}/{sum(r.max_score for r in nb_rows):g}")
-        cells.append(f"{sum(r.score for r in mine):g}/{sum(r.max_score for r in mine):g}")
+        cells.append(f"{sum(r.score for r in mine):g}/{sum(r.max_score for r in mine):g}"
+                     + ("" if all(r.verified for r in mine) else f" ({messages.UNVERIFIED})"))
         lines.append([student, *cells])
     return "\n".join(_render(header, lines))
-
-
-@functools.lru_cache(maxsize=1)
-def _catalogue() -> tuple[tuple[str, str], ...]:
-    """(explanation, name) of every catalogued mistake of every reference module."""
-    import importlib
-    import pkgutil
-
-    from . import reference
-
-    found = []
-    for info in pkgutil.iter_modules(reference.__path__):
-        module = importlib.import_module(f"autograde.reference.{info.name}")
-        for mistakes in getattr(module, "MISTAKES", {}).values():
-            found += [(m.explanation, m.name) for m in mistakes]
-    return tuple(found)
-
-
-def named_mistakes(message: str) -> list[str]:
-    """The catalogued mistakes a message names (hidden tests write "erreur reconnue : <explanation>")."""
-    return [name for explanation, name in _catalogue() if f"erreur reconnue : {explanation}" in message]
 
 
 def _render(header: list[str], lines: list[list[str]]) -> list[str]:
@@ -341,7 +333,7 @@ def summary(rows: list[CellResult]) -> str:
     lines = []
     for notebook, grade_id in cells:
         mine = [r for r in rows if (r.notebook, r.grade_id) == (notebook, grade_id)]
-        mistakes = Counter(name for r in mine for name in named_mistakes(r.message))
+        mistakes = Counter(name for r in mine for name in r.mistakes)
         common = mistakes.most_common(1)
         lines.append([f"{notebook} · {grade_id}", f"{sum(r.score for r in mine) / len(mine):.2f}/{mine[0].max_score:g}",
                       f"{sum(r.score == r.max_score for r in mine)}/{len(mine)}",
@@ -356,14 +348,21 @@ def lost_points(rows: list[CellResult]) -> str:
 
 
 def grade(assignment: str, submissions_dir: Path, course_dir: Path, repo_root: Path = REPO_ROOT,
-          progress: Progress | None = None, cell_timeout: int | None = None, jobs: int | None = None) -> list[CellResult]:
+          progress: Progress | None = None, cell_timeout: int | None = None, jobs: int | None = None,
+          sandbox: bool = True) -> list[CellResult]:
     """The whole pipeline for one assignment in a fresh course directory.
 
-    ``cell_timeout`` overrides ``AUTOGRADE_CELL_TIMEOUT`` for this run, ``jobs`` ``AUTOGRADE_JOBS``."""
+    ``cell_timeout`` overrides ``AUTOGRADE_CELL_TIMEOUT`` for this run, ``jobs`` ``AUTOGRADE_JOBS``;
+    without ``sandbox`` the kernels run unconfined and every grade is marked "non vérifié"."""
+    if sandbox:
+        try:
+            check_sandbox()
+        except SandboxUnavailable as error:
+            raise PipelineError(str(error)) from None
     prepare_course(course_dir, repo_root, only=[assignment])
     generate_release(course_dir, assignment)
     submit(course_dir, assignment, submissions_dir)
-    autograde(course_dir, assignment, progress, cell_timeout, jobs)
+    autograde(course_dir, assignment, progress, cell_timeout, jobs, sandbox)
     generate_feedback(course_dir, assignment)
     export_grades(course_dir)
     return results(course_dir, assignment, cell_timeout)

@@ -2,7 +2,8 @@
 import numpy as np
 
 from autograde import HiddenTestFailure, hidden_test, run_check
-from autograde.checking import Case, check_against_reference, seed_for, with_reference_helpers
+from autograde.checking import Case, check_against_reference, seed_for
+from autograde.kernel_side import with_helpers
 from autograde.reference import linear_regression as linreg
 
 
@@ -104,16 +105,13 @@ def test_train_is_judged_with_the_reference_helpers():
         "    return w, b, losses\n", namespace)
     assert run_check("linear_regression.train", namespace["train"]).passed
     assert namespace["gradient"](None, None, None) == (0.0, 0.0), "the student's namespace is untouched"
-    clone = with_reference_helpers(namespace["train"], {"gradient": linreg.gradient})
+    clone = with_helpers(namespace["train"], {"gradient": linreg.gradient})
     assert clone.__globals__["gradient"] is linreg.gradient
 
 
 def test_a_missing_function_is_told_about_a_close_name_and_only_then():
-    from autograde import _renamed_hint
+    from autograde.hidden_tests import renamed_hint
 
-    def namespace(*names):
-        return {"__name__": "__main__", **{n: type(n, (), {"__module__": "__main__"}) for n in names}}
-
-    assert "`gradient_lineaire`" in _renamed_hint("gradient", namespace("predict", "gradient_lineaire"))
-    assert "`gradiant`" in _renamed_hint("gradient", namespace("loss", "gradiant"))
-    assert _renamed_hint("gradient", namespace("predict", "loss", "train")) == ""
+    assert "`gradient_lineaire`" in renamed_hint("gradient", ["predict", "gradient_lineaire"])
+    assert "`gradiant`" in renamed_hint("gradient", ["loss", "gradiant"])
+    assert renamed_hint("gradient", ["predict", "loss", "train"]) == ""

@@ -11,7 +11,7 @@ import re
 
 import pytest
 
-from autograde.pipeline import named_mistakes, summary
+from autograde.pipeline import summary
 from conftest import SUBMISSIONS
 from grading_suite import HIDDEN
 
@@ -57,9 +57,9 @@ EXPECTED = {
     "mauvaise_forme": scores((NEURONE,), **{f"{NEURONE}__test_neuron": 0}),
     "million_de_lignes": scores(),
     "traceback_masque": scores(**GRADIENT_LOST),
-    # Forged: the checks run in the student's kernel, whose numpy this student patched. Not
-    # defended, but flagged for the teacher at intake (test_tampering_is_flagged_for_the_teacher).
-    "triche_numpy": scores(),
+    # numpy patched in the student's kernel: the checks compare in the grader's process, so the wrong
+    # gradient loses its points; the patch is still flagged for the teacher at intake.
+    "triche_numpy": scores(**GRADIENT_LOST),
 }
 
 # What the student is told for the cell that fails (a fragment of the message).
@@ -178,4 +178,4 @@ def test_summary_gives_class_averages_and_the_commonest_mistake(batch):
     gradient = lines[f"{LINEAR} · test_gradient"]
     done = sum(EXPECTED[s][LINEAR]["test_gradient"] for s in EXPECTED) / len(EXPECTED)
     assert f"{done:.2f}/3" in gradient and "gradient_sign (1)" in gradient
-    assert named_mistakes(batch.row("traceback_masque", LINEAR, "test_gradient").message) == ["gradient_sign"]
+    assert batch.row("traceback_masque", LINEAR, "test_gradient").mistakes == ("gradient_sign",)

@@ -22,8 +22,8 @@ def _cases(rng):
 
 
 def _check(name):
-    def check(student_fn, seed):
-        return compare_to_reference(student_fn, getattr(ref, name), _cases(np.random.default_rng(seed)), name=name,
+    def check(student, seed):
+        return compare_to_reference(student, getattr(ref, name), _cases(np.random.default_rng(seed)), name=name,
                                     arg_names=["z"], mistakes=ref.MISTAKES[name])
     check.__name__ = f"check_{name}"
     return check
@@ -34,12 +34,12 @@ check_tanh_prime = _check("tanh_prime")
 check_relu_prime = _check("relu_prime")
 
 
-def check_leaky_relu_prime(student_fn, seed):
+def check_leaky_relu_prime(student, seed):
     """With the default slope, then with slopes passed as the argument ``alpha``."""
     rng = np.random.default_rng(seed)
     cases = _cases(rng)[:2]
     for case in _cases(rng)[2:]:
         alpha = float(np.round(rng.uniform(0.05, 0.3), 3))
         cases.append(Case(f"{case.label}, alpha = {alpha}", (*case.args, alpha)))
-    return compare_to_reference(student_fn, ref.leaky_relu_prime, cases, name="leaky_relu_prime",
+    return compare_to_reference(student, ref.leaky_relu_prime, cases, name="leaky_relu_prime",
                                 arg_names=["z", "alpha"], mistakes=ref.MISTAKES["leaky_relu_prime"])

@@ -1,39 +1,39 @@
 """Hidden-test checks of TD 5, notebook 1 (the computation graph of L = (w1·x + w2·y)² by hand)."""
 import numpy as np
 
-from ..checking import Case
+from ..checking import Case, Code
 from ..checking import check_against_reference as compare_to_reference  # a check_* name would count as a check
 from ..reference import computation_graph as ref
 
 
-def check_hand_gradients(student_fn, seed):
+def check_hand_gradients(student, seed):
     rng = np.random.default_rng(seed)
     cases = [Case("valeurs tirées au hasard", tuple(float(v) for v in rng.normal(0, 2, size=4))) for _ in range(3)]
     w1, w2, y = (float(v) for v in rng.uniform(0.5, 2, size=3))
     cases.append(Case("x = 0", (w1, w2, 0.0, y)))
     w1, w2, x = (float(v) for v in rng.uniform(0.5, 2, size=3))
     cases.append(Case("c = w1·x + w2·y = 0, donc L minimal", (w1, w2, x, -w1 * x / w2)))
-    return compare_to_reference(student_fn, ref.hand_gradients, cases, name="hand_gradients",
+    return compare_to_reference(student, ref.hand_gradients, cases, name="hand_gradients",
                                 arg_names=["w1", "w2", "x", "y"], mistakes=ref.MISTAKES["hand_gradients"])
 
 
-def _product_chain(p):
-    """A function whose every variable interacts with the others: sin(p0·p1) + p1·p2² + … ."""
-    return float(np.sin(p[0] * p[1]) + np.sum(p[1:] * p[:-1] ** 2) + np.prod(np.cos(p)))
+# Functions handed to numerical_gradient, as code the student's kernel may see.
+LOSS_OF_PARAMS = Code("lambda p: (p[0] * p[2] + p[1] * p[3]) ** 2", "L(w1, w2, x, y) = (w1·x + w2·y)²")
+# every variable interacts with the others: sin(p0·p1) + p1·p0² + … + Π cos pᵢ
+PRODUCT_CHAIN = Code("lambda p: float(np.sin(p[0] * p[1]) + np.sum(p[1:] * p[:-1] ** 2) + np.prod(np.cos(p)))",
+                     "f(p) = sin(p₀p₁) + Σ pᵢ₊₁pᵢ² + Π cos pᵢ")
+SOFTPLUS_QUADRATIC = Code("lambda p: float(np.log1p(np.exp(p @ np.arange(1, p.size + 1) / p.size)) + 0.5 * p @ p"
+                          " + p[0] * p[-1] ** 3)", "f(p) = softplus(moyenne pondérée de p) + ‖p‖²/2 + p₀p₋₁³")
 
 
-def _softplus_quadratic(p):
-    return float(np.log1p(np.exp(p @ np.arange(1, p.size + 1) / p.size)) + 0.5 * p @ p + p[0] * p[-1] ** 3)
-
-
-def check_numerical_gradient(student_fn, seed):
+def check_numerical_gradient(student, seed):
     rng = np.random.default_rng(seed)
     cases = [
-        Case("L = (w1·x + w2·y)², p = (w1, w2, x, y), h par défaut", (ref.loss_of, rng.normal(0, 1.5, size=4))),
-        Case("h = 1e-3", (_product_chain, rng.normal(size=int(rng.integers(3, 6))), 1e-3)),
-        Case("h = 1e-4", (_softplus_quadratic, rng.normal(size=int(rng.integers(2, 7))), 1e-4)),
-        Case("une seule variable, h = 1e-3", (_softplus_quadratic, rng.normal(size=1), 1e-3)),
+        Case("L = (w1·x + w2·y)², p = (w1, w2, x, y), h par défaut", (LOSS_OF_PARAMS, rng.normal(0, 1.5, size=4))),
+        Case("h = 1e-3", (PRODUCT_CHAIN, rng.normal(size=int(rng.integers(3, 6))), 1e-3)),
+        Case("h = 1e-4", (SOFTPLUS_QUADRATIC, rng.normal(size=int(rng.integers(2, 7))), 1e-4)),
+        Case("une seule variable, h = 1e-3", (SOFTPLUS_QUADRATIC, rng.normal(size=1), 1e-3)),
     ]
-    return compare_to_reference(student_fn, ref.numerical_gradient, cases, name="numerical_gradient",
+    return compare_to_reference(student, ref.numerical_gradient, cases, name="numerical_gradient",
                                 arg_names=["f", "params", "h"], mistakes=ref.MISTAKES["numerical_gradient"],
                                 rtol=1e-6, atol=1e-8)

@@ -1,7 +1,7 @@
 """Hidden-test checks of TD 2, notebook 1 (gradient descent in one dimension)."""
 import numpy as np
 
-from ..checking import Case
+from ..checking import Case, Code
 from ..checking import check_against_reference as compare_to_reference  # a check_* name would count as a check
 from ..reference import gradient_descent as ref
 
@@ -16,44 +16,41 @@ def _polynomial_cases(rng):
     ]
 
 
-def check_f(student_fn, seed):
-    return compare_to_reference(student_fn, ref.f, _polynomial_cases(np.random.default_rng(seed)), name="f",
+def check_f(student, seed):
+    return compare_to_reference(student, ref.f, _polynomial_cases(np.random.default_rng(seed)), name="f",
                                    arg_names=["w"], mistakes=ref.MISTAKES["f"])
 
 
-def check_df(student_fn, seed):
-    return compare_to_reference(student_fn, ref.df, _polynomial_cases(np.random.default_rng(seed)), name="df",
+def check_df(student, seed):
+    return compare_to_reference(student, ref.df, _polynomial_cases(np.random.default_rng(seed)), name="df",
                                    arg_names=["w"], mistakes=ref.MISTAKES["df"], atol=1e-8)
 
 
 def _quadratic_derivative(a, c):
     """The derivative a·(w − c) of f(w) = a/2·(w − c)², named by its formula in the messages."""
-    def derivative(w):
-        return a * (w - c)
     shift = f"w − {c:.3g}" if c >= 0 else f"w + {-c:.3g}"
-    derivative.__name__ = f"(w ↦ {a:.3g}·({shift}))"
-    return derivative
+    return Code("lambda w: a * (w - c)", f"(w ↦ {a:.3g}·({shift}))", a=a, c=c)
 
 
-def _sine(w):
-    return np.sin(w)
+# Derivatives handed to the student's descent, as code the kernel may see: not the sheet's f' (the
+# answer of `df`), but a quartic's as steep, and a sine.
+QUARTIC_DERIVATIVE = Code("lambda w: w**3 - 3 * w**2 - w + 3", "(w ↦ w³ − 3w² − w + 3)")
+SINE = Code("lambda w: np.sin(w)", "(w ↦ sin w)")
 
 
-_sine.__name__ = "(w ↦ sin w)"
-
-
-def check_gradient_descent(student_fn, seed):
-    """The sheet's f' (few steps: ignoring α makes it explode), other derivatives (the function must
-    use its argument ``df``), and zero steps. Every case stays finite for every catalogued mistake."""
+def check_gradient_descent(student, seed):
+    """A quartic's derivative (few steps: ignoring α makes it explode), other derivatives (the function
+    must use its argument ``df``), and zero steps. Every case stays finite for every catalogued mistake."""
     rng = np.random.default_rng(seed)
     cases = [
-        Case("f' de l'énoncé, 3 pas", (ref.df, float(rng.uniform(1.5, 3.0)), float(rng.uniform(0.02, 0.06)), 3)),
+        Case("dérivée d'une quartique, 3 pas", (QUARTIC_DERIVATIVE, float(rng.uniform(1.5, 3.0)),
+                                                 float(rng.uniform(0.02, 0.06)), 3)),
         Case("dérivée d'une parabole", (_quadratic_derivative(float(rng.uniform(0.5, 1.5)), float(rng.uniform(-3, 3))),
                                         float(rng.uniform(-4, 4)), float(rng.uniform(0.05, 0.3)),
                                         int(rng.integers(5, 20)))),
-        Case("dérivée de −cos", (_sine, float(rng.uniform(-2.5, 2.5)), float(rng.uniform(0.1, 0.5)),
+        Case("dérivée de −cos", (SINE, float(rng.uniform(-2.5, 2.5)), float(rng.uniform(0.1, 0.5)),
                                  int(rng.integers(10, 40)))),
-        Case("zéro pas", (_sine, float(rng.uniform(-2, 2)), 0.1, 0)),
+        Case("zéro pas", (SINE, float(rng.uniform(-2, 2)), 0.1, 0)),
     ]
-    return compare_to_reference(student_fn, ref.gradient_descent, cases, name="gradient_descent",
+    return compare_to_reference(student, ref.gradient_descent, cases, name="gradient_descent",
                                    arg_names=["df", "w0", "alpha", "n_steps"], mistakes=ref.MISTAKES["gradient_descent"])

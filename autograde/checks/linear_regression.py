@@ -1,7 +1,7 @@
 """Hidden-test checks of TD 1, notebook 2 (linear regression)."""
 import numpy as np
 
-from ..checking import Case, Verdict, call_quietly, with_reference_helpers
+from ..checking import Case, Verdict
 from ..checking import check_against_reference as compare_to_reference  # a check_* name would count as a check
 from ..reference import linear_regression as ref
 
@@ -16,7 +16,7 @@ ISOLATED = {"train": {"predict": ref.predict, "loss": ref.loss, "gradient": ref.
                       "W_INIT": ref.W_INIT, "B_INIT": ref.B_INIT}}
 
 
-def check_loss(student_fn, seed):
+def check_loss(student, seed):
     rng = np.random.default_rng(seed)
     cases = []
     for n in (1, int(rng.integers(3, 10)), int(rng.integers(50, 200))):
@@ -24,39 +24,38 @@ def check_loss(student_fn, seed):
         cases.append(Case(f"n = {n}", (y, y + rng.normal(0, 1, size=n))))
     y = rng.normal(size=5)
     cases.append(Case("prédiction parfaite", (y, y.copy())))
-    return compare_to_reference(student_fn, ref.loss, cases, name="loss", arg_names=["y", "y_hat"],
+    return compare_to_reference(student, ref.loss, cases, name="loss", arg_names=["y", "y_hat"],
                                  mistakes=ref.MISTAKES["loss"])
 
 
-def check_gradient(student_fn, seed):
+def check_gradient(student, seed):
     rng = np.random.default_rng(seed)
     cases = []
     for n in (1, int(rng.integers(3, 10)), int(rng.integers(50, 200))):
         x, y = _data(rng, n)
         cases.append(Case(f"n = {n}", (x, ref.predict(x, rng.normal(), rng.normal()), y)))
-    return compare_to_reference(student_fn, ref.gradient, cases, name="gradient",
+    return compare_to_reference(student, ref.gradient, cases, name="gradient",
                                  arg_names=["x", "y_hat", "y"], mistakes=ref.MISTAKES["gradient"])
 
 
-def check_train(student_fn, seed):
+def check_train(student, seed):
     """Trajectory after a few epochs against the reference, then the quality of a full training.
 
     ``train`` runs with the reference ``predict``/``loss``/``gradient`` and starting point, so a
     mistake in the student's ``gradient`` costs the gradient's points, not train's as well.
     """
-    student_fn = with_reference_helpers(student_fn, ISOLATED["train"])
     rng = np.random.default_rng(seed)
     cases = []
     for epochs, eta in ((1, 0.01), (int(rng.integers(3, 8)), 0.05), (int(rng.integers(20, 60)), 0.001)):
         x, y = _data(rng, int(rng.integers(10, 60)))
         cases.append(Case(f"{epochs} époque(s) depuis w = {ref.W_INIT}, b = {ref.B_INIT}", (x, y, eta, epochs)))
-    verdict = compare_to_reference(student_fn, ref.train, cases, name="train",
-                                    arg_names=["x", "y", "eta", "epochs"], mistakes=ref.MISTAKES["train"])
+    verdict = compare_to_reference(student, ref.train, cases, name="train", arg_names=["x", "y", "eta", "epochs"],
+                                   mistakes=ref.MISTAKES["train"], helpers=ISOLATED["train"])
     if not verdict.passed:
         return verdict
     # Quality: with the sheet's η and number of epochs, the line must reach the least-squares fit.
     x, y = ref.make_data(n=80, seed=int(rng.integers(1_000_000)))
-    w, b, _ = call_quietly(student_fn, (x, y, ref.ETA, ref.EPOCHS))
+    w, b, _ = student.using(helpers=ISOLATED["train"])(x, y, ref.ETA, ref.EPOCHS)
     slope, intercept = np.polyfit(x, y, 1)
     if not (abs(float(w) - slope) < 1e-2 * (1 + abs(slope)) and abs(float(b) - intercept) < 1e-2 * (1 + abs(intercept))):
         return Verdict(False, f"`train` : après {ref.EPOCHS} époques avec η = {ref.ETA}, la droite obtenue "

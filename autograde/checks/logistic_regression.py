@@ -1,7 +1,7 @@
 """Hidden-test checks of TD 1, notebook 3 (logistic regression)."""
 import numpy as np
 
-from ..checking import Case, accuracy_verdict, call_quietly, with_reference_helpers
+from ..checking import Case, accuracy_verdict
 from ..checking import check_against_reference as compare_to_reference  # a check_* name would count as a check
 from ..reference import logistic_regression as ref
 
@@ -19,7 +19,7 @@ ISOLATED = {
 }
 
 
-def check_loss(student_fn, seed):
+def check_loss(student, seed):
     rng = np.random.default_rng(seed)
     cases = []
     for n in (1, int(rng.integers(3, 10)), int(rng.integers(50, 200))):
@@ -27,47 +27,45 @@ def check_loss(student_fn, seed):
     # Confident and right: ŷ is exactly the label, the loss is ~0 and must not be nan.
     y = np.array([0.0, 1.0, 1.0, 0.0])
     cases.append(Case("ŷ vaut exactement 0 ou 1", (y, y.copy())))
-    return compare_to_reference(student_fn, ref.loss, cases, name="loss", arg_names=["y", "y_hat"],
+    return compare_to_reference(student, ref.loss, cases, name="loss", arg_names=["y", "y_hat"],
                                  mistakes=ref.MISTAKES["loss"], atol=1e-8)
 
 
-def check_gradient(student_fn, seed):
+def check_gradient(student, seed):
     rng = np.random.default_rng(seed)
     cases = []
     for n, d in ((1, 2), (int(rng.integers(3, 10)), 2), (int(rng.integers(50, 200)), int(rng.integers(3, 6)))):
         x, y = _data(rng, n, d)
         cases.append(Case(f"n = {n}, D = {d}", (x, ref.predict_proba(x, rng.normal(size=d), rng.normal()), y)))
-    return compare_to_reference(student_fn, ref.gradient, cases, name="gradient",
+    return compare_to_reference(student, ref.gradient, cases, name="gradient",
                                  arg_names=["x", "y_hat", "y"], mistakes=ref.MISTAKES["gradient"])
 
 
-def check_train(student_fn, seed):
+def check_train(student, seed):
     """Trajectory after a few epochs, then test accuracy of a full training; run with the reference
     helpers so that only train's own mistakes cost train's points."""
-    student_fn = with_reference_helpers(student_fn, ISOLATED["train"])
     rng = np.random.default_rng(seed)
     cases = []
     for epochs, eta in ((1, 0.1), (int(rng.integers(3, 8)), 0.5), (int(rng.integers(20, 60)), 0.1)):
         n, d = int(rng.integers(10, 60)), int(rng.integers(2, 4))
         cases.append(Case(f"{epochs} époque(s) depuis w = 0, b = 0", (*_data(rng, n, d), eta, epochs)))
-    verdict = compare_to_reference(student_fn, ref.train, cases, name="train",
-                                    arg_names=["x", "y", "eta", "epochs"], mistakes=ref.MISTAKES["train"])
+    verdict = compare_to_reference(student, ref.train, cases, name="train", arg_names=["x", "y", "eta", "epochs"],
+                                   mistakes=ref.MISTAKES["train"], helpers=ISOLATED["train"])
     if not verdict.passed:
         return verdict
     x_train, x_test, y_train, y_test = ref.make_data(seed=int(rng.integers(1_000_000)))
-    w, b, _ = call_quietly(student_fn, (x_train, y_train, ref.ETA, ref.EPOCHS))
+    w, b, _ = student.using(helpers=ISOLATED["train"])(x_train, y_train, ref.ETA, ref.EPOCHS)
     w_ref, b_ref, _ = ref.train(x_train, y_train, ref.ETA, ref.EPOCHS)
     acc = ref.accuracy(y_test, ref.predict(x_test, np.asarray(w, dtype=float), float(b)))
     acc_ref = ref.accuracy(y_test, ref.predict(x_test, w_ref, b_ref))
     return accuracy_verdict(verdict, acc, acc_ref, f"après {ref.EPOCHS} époques avec η = {ref.ETA}")
 
 
-def check_predict(student_fn, seed):
+def check_predict(student, seed):
     rng = np.random.default_rng(seed)
     cases = []
     for n, d in ((1, 2), (int(rng.integers(5, 30)), 2), (int(rng.integers(30, 100)), 3)):
         x, _ = _data(rng, n, d)
         cases.append(Case(f"n = {n}, D = {d}", (x, rng.normal(size=d), float(rng.normal()))))
-    student_fn = with_reference_helpers(student_fn, ISOLATED["predict"])
-    return compare_to_reference(student_fn, ref.predict, cases, name="predict", arg_names=["x", "w", "b"],
-                                 mistakes=ref.MISTAKES["predict"])
+    return compare_to_reference(student, ref.predict, cases, name="predict", arg_names=["x", "w", "b"],
+                                mistakes=ref.MISTAKES["predict"], helpers=ISOLATED["predict"])

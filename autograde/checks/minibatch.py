@@ -3,7 +3,7 @@ import math
 
 import numpy as np
 
-from ..checking import Case, Mistake, Verdict, call_quietly, with_reference_helpers
+from ..checking import Case, Verdict
 from ..checking import check_against_reference as compare_to_reference  # a check_* name would count as a check
 from ..reference import minibatch as ref
 
@@ -14,23 +14,9 @@ def _data(rng, n, d=None):
     return x, rng.normal(1.5, 1.0) * line + rng.normal() + rng.normal(0, 0.5, size=n)
 
 
-def _all_batches(iterate):
-    """``iterate`` as a function of (x, y, batch_size, seed) returning the tuple of its batches.
-
-    The student's function receives ``np.random.default_rng(seed)``; it may return a list or be a
-    generator, and a batch may be a tuple or a list (x_batch, y_batch).
-    """
-    def run(x, y, batch_size, seed):
-        batches = iterate(x, y, batch_size, np.random.default_rng(seed))
-        return tuple(tuple(batch) if isinstance(batch, (tuple, list)) else batch for batch in batches)
-    run.__name__ = getattr(iterate, "__name__", "iterate_minibatches")
-    return run
-
-
-def check_iterate_minibatches(student_fn, seed):
-    """Batches of one epoch for a generator seeded like the case says: order, sizes, pairs (xᵢ, yᵢ)."""
-    if not callable(student_fn):
-        return Verdict(False, f"`iterate_minibatches` n'est pas une fonction (type {type(student_fn).__name__}).")
+def check_iterate_minibatches(student, seed):
+    """Batches of one epoch for a generator seeded like the case says: order, sizes, pairs (xᵢ, yᵢ).
+    The function may return a list or be a generator, and a batch may be a tuple or a list."""
     rng = np.random.default_rng(seed)
     cases = []
     for n, batch_size, d in ((10, 4, None), (int(rng.integers(20, 40)), int(rng.integers(3, 8)), None),
@@ -42,10 +28,11 @@ def check_iterate_minibatches(student_fn, seed):
         seed_case = int(rng.integers(1000))
         shape = f"x de forme {x.shape}"
         cases.append(Case(f"{shape}, batch_size = {batch_size} → {math.ceil(n / batch_size)} lot(s) (x_lot, y_lot), "
-                          f"rng = np.random.default_rng({seed_case})", (x, y, batch_size, seed_case)))
-    mistakes = [Mistake(m.name, m.explanation, _all_batches(m.compute)) for m in ref.MISTAKES["iterate_minibatches"]]
-    return compare_to_reference(_all_batches(student_fn), _all_batches(ref.iterate_minibatches), cases,
-                                name="iterate_minibatches", arg_names=["x", "y", "batch_size"], mistakes=mistakes)
+                          f"rng = np.random.default_rng({seed_case})",
+                          (x, y, batch_size, np.random.default_rng(seed_case))))
+    return compare_to_reference(student, ref.iterate_minibatches, cases, name="iterate_minibatches",
+                                arg_names=["x", "y", "batch_size"], mistakes=ref.MISTAKES["iterate_minibatches"],
+                                driver="batches")
 
 
 # Functions judged on their own: the names they may call resolve to the reference ones.
@@ -54,10 +41,9 @@ ISOLATED = {"train_minibatch": {"predict": ref.predict, "loss": ref.loss, "gradi
                                 "B_INIT": ref.B_INIT, "SHUFFLE_SEED": ref.SHUFFLE_SEED}}
 
 
-def check_train_minibatch(student_fn, seed):
+def check_train_minibatch(student, seed):
     """Trajectory (w, b, losses) after a few epochs against the reference, then the quality of the
     notebook's training; run with the reference helpers so only train_minibatch's own mistakes count."""
-    student_fn = with_reference_helpers(student_fn, ISOLATED["train_minibatch"])
     rng = np.random.default_rng(seed)
     cases = []
     for epochs, eta, n, batch_size in ((1, 0.05, int(rng.integers(20, 40)), 8),
@@ -67,14 +53,14 @@ def check_train_minibatch(student_fn, seed):
         x, y = _data(rng, n)
         cases.append(Case(f"{epochs} époque(s), lots de {batch_size} parmi n = {n}, depuis w = {ref.W_INIT}, "
                           f"b = {ref.B_INIT}, SHUFFLE_SEED = {ref.SHUFFLE_SEED}", (x, y, eta, epochs, batch_size)))
-    verdict = compare_to_reference(student_fn, ref.train_minibatch, cases, name="train_minibatch",
+    verdict = compare_to_reference(student, ref.train_minibatch, cases, name="train_minibatch",
                                    arg_names=["x", "y", "eta", "epochs", "batch_size"],
-                                   mistakes=ref.MISTAKES["train_minibatch"])
+                                   mistakes=ref.MISTAKES["train_minibatch"], helpers=ISOLATED["train_minibatch"])
     if not verdict.passed:
         return verdict
     # Quality: the notebook's setting (η, epochs, batches of 32) reaches the least-squares loss.
     x, y = ref.make_data(n=100, seed=int(rng.integers(1_000_000)))
-    w, b, _ = call_quietly(student_fn, (x, y, ref.ETA, ref.EPOCHS, 32))
+    w, b, _ = student.using(helpers=ISOLATED["train_minibatch"])(x, y, ref.ETA, ref.EPOCHS, 32)
     slope, intercept = np.polyfit(x, y, 1)
     best, reached = ref.loss(y, ref.predict(x, slope, intercept)), ref.loss(y, ref.predict(x, float(w), float(b)))
     if not reached <= 1.05 * best:

@@ -1,7 +1,7 @@
 """Hidden-test checks of TD 6, notebook 1 (multilayer perceptron in numpy)."""
 import numpy as np
 
-from ..checking import Case, accuracy_verdict, call_quietly, with_reference_helpers
+from ..checking import Case, accuracy_verdict
 from ..checking import check_against_reference as compare_to_reference
 from ..reference import mlp as ref
 
@@ -28,17 +28,17 @@ def _classification(rng, n, d, k):
     return X, ref.one_hot(labels, k)
 
 
-def check_init_params(student_fn, seed):
+def check_init_params(student, seed):
     rng = np.random.default_rng(seed)
     cases = [Case("petite couche", (3, 5, 2, int(rng.integers(1000)))),
              Case("couches moyennes", (int(rng.integers(10, 20)), int(rng.integers(24, 40)), 4, int(rng.integers(1000)))),
              Case("64 → 32 → 10", (64, 32, 10, int(rng.integers(1000))))]
-    return compare_to_reference(student_fn, ref.init_params, cases, name="init_params",
+    return compare_to_reference(student, ref.init_params, cases, name="init_params",
                                    arg_names=["n_in", "n_hidden", "n_out", "seed"],
                                    mistakes=ref.MISTAKES["init_params"])
 
 
-def check_dropout(student_fn, seed):
+def check_dropout(student, seed):
     rng = np.random.default_rng(seed)
     cases = []
     for label, shape, p, training in (("p = 0,5", (1, 6), 0.5, True),
@@ -48,12 +48,11 @@ def check_dropout(student_fn, seed):
                                       ("test : training=False", (5, 7), 0.5, False)):
         A = np.maximum(0.0, rng.normal(size=shape))
         cases.append(Case(label, (A, p, np.random.default_rng(int(rng.integers(1_000_000))), training)))
-    return compare_to_reference(student_fn, ref.dropout, cases, name="dropout",
+    return compare_to_reference(student, ref.dropout, cases, name="dropout",
                                    arg_names=["A", "p", "rng", "training"], mistakes=ref.MISTAKES["dropout"])
 
 
-def check_forward(student_fn, seed):
-    student_fn = with_reference_helpers(student_fn, ISOLATED["forward"])
+def check_forward(student, seed):
     rng = np.random.default_rng(seed)
     cases = []
     d, h, k = 3, 4, 3
@@ -66,11 +65,12 @@ def check_forward(student_fn, seed):
     n = int(rng.integers(3, 8))
     cases.append(Case(f"N = {n}, logits de l'ordre de 1000", (
         rng.normal(size=(n, d)), _params(rng, d, h, k, scale=800.0), 0.0, None)))
-    return compare_to_reference(student_fn, ref.forward, cases, name="forward",
-                                   arg_names=["X", "params", "p_drop", "rng"], mistakes=ref.MISTAKES["forward"])
+    return compare_to_reference(student, ref.forward, cases, name="forward",
+                                arg_names=["X", "params", "p_drop", "rng"], mistakes=ref.MISTAKES["forward"],
+                                helpers=ISOLATED["forward"])
 
 
-def check_loss(student_fn, seed):
+def check_loss(student, seed):
     rng = np.random.default_rng(seed)
     cases = []
     for n, lam in ((1, 0.1), (int(rng.integers(5, 15)), 0.0), (int(rng.integers(20, 60)), float(rng.uniform(0.01, 0.5)))):
@@ -82,11 +82,11 @@ def check_loss(student_fn, seed):
     Y = ref.one_hot(np.array([0, 1, 2, 1]), 3)
     P = np.array([[0.0, 1.0, 0.0], [0.2, 0.7, 0.1], [0.1, 0.1, 0.8], [0.5, 0.5, 0.0]])
     cases.append(Case("une probabilité de la bonne classe vaut 0", (Y, P, _params(rng, 2, 3, 3), 0.05)))
-    return compare_to_reference(student_fn, ref.loss, cases, name="loss",
+    return compare_to_reference(student, ref.loss, cases, name="loss",
                                    arg_names=["Y", "P", "params", "lam"], mistakes=ref.MISTAKES["loss"])
 
 
-def check_backward(student_fn, seed):
+def check_backward(student, seed):
     rng = np.random.default_rng(seed)
     cases = []
     for n, lam, p_drop in ((1, 0.1, 0.0), (int(rng.integers(5, 15)), 0.0, 0.0),
@@ -98,7 +98,7 @@ def check_backward(student_fn, seed):
         P, cache = ref.forward(X, params, p_drop, drop_rng)
         label = f"N = {n}, λ = {lam:.3g}" + (f", dropout p = {p_drop}" if p_drop else ", sans dropout")
         cases.append(Case(label, (X, Y, params, P, cache, lam)))
-    return compare_to_reference(student_fn, ref.backward, cases, name="backward",
+    return compare_to_reference(student, ref.backward, cases, name="backward",
                                    arg_names=["X", "Y", "params", "P", "cache", "lam"],
                                    mistakes=ref.MISTAKES["backward"])
 
@@ -106,11 +106,10 @@ def check_backward(student_fn, seed):
 QUALITY = {"hidden": 32, "eta": 0.1, "epochs": 10, "batch_size": 32}
 
 
-def check_train(student_fn, seed):
+def check_train(student, seed):
     """Trajectory on small synthetic problems against the reference, then the test accuracy of a
     full training on sklearn's load_digits; run with the reference forward/backward/loss/dropout
     so that only train's own mistakes cost train's points."""
-    student_fn = with_reference_helpers(student_fn, ISOLATED["train"])
     rng = np.random.default_rng(seed)
     cases = []
     for n, epochs, batch_size, lam, p_drop in ((int(rng.integers(11, 19)), 1, 4, 0.0, 0.0),
@@ -124,15 +123,15 @@ def check_train(student_fn, seed):
         label = f"N = {n}, {epochs} époque(s), batch {batch_size}, λ = {lam:.3g}, dropout p = {p_drop}"
         cases.append(Case(label, (X, Y, params, eta, epochs, batch_size, lam, p_drop, int(rng.integers(1000)))))
     verdict = compare_to_reference(
-        student_fn, ref.train, cases, name="train",
+        student, ref.train, cases, name="train",
         arg_names=["X", "Y", "params", "eta", "epochs", "batch_size", "lam", "p_drop", "seed"],
-        mistakes=ref.MISTAKES["train"])
+        mistakes=ref.MISTAKES["train"], helpers=ISOLATED["train"])
     if not verdict.passed:
         return verdict
     X_train, X_test, y_train, y_test = ref.digits_data(seed=int(rng.integers(1000)))
     args = (X_train, ref.one_hot(y_train, 10), ref.init_params(64, QUALITY["hidden"], 10, 0), QUALITY["eta"],
             QUALITY["epochs"], QUALITY["batch_size"], 0.0, 0.0, 0)
-    params, _ = call_quietly(student_fn, args)
+    params, _ = student.using(helpers=ISOLATED["train"])(*args)
     params_ref, _ = ref.train(*args)
     try:
         acc = ref.accuracy(y_test, ref.predict(X_test, tuple(np.asarray(p, dtype=float) for p in params)))

@@ -5,7 +5,7 @@ from ..checking import Case, check_against_reference
 from ..reference import moons as ref
 
 
-def check_grid_points(student_fn, seed):
+def check_grid_points(student, seed):
     rng = np.random.default_rng(seed)
     cases = []
     for n, n_steps, margin in ((5, 3, 0.5), (int(rng.integers(10, 40)), int(rng.integers(4, 9)), float(rng.uniform(0.1, 1))),
@@ -13,5 +13,5 @@ def check_grid_points(student_fn, seed):
         # Columns with clearly different ranges, so that mixing the axes shows.
         X = np.column_stack([rng.uniform(-1, 2, size=n) * rng.uniform(1, 3), rng.uniform(-0.5, 1, size=n) + rng.normal()])
         cases.append(Case(f"N = {n}, n_steps = {n_steps}, margin = {margin:.3g}", (X, n_steps, margin)))
-    return check_against_reference(student_fn, ref.grid_points, cases, name="grid_points",
+    return check_against_reference(student, ref.grid_points, cases, name="grid_points",
                                    arg_names=["X", "n_steps", "margin"], mistakes=ref.MISTAKES["grid_points"])

@@ -5,7 +5,7 @@ judged on scikit-learn's ``load_digits`` (1,797 digits of 8×8 pixels, shipped w
 """
 import numpy as np
 
-from ..checking import Case, accuracy_verdict, call_quietly, with_reference_helpers
+from ..checking import Case, accuracy_verdict
 from ..checking import check_against_reference as compare_to_reference  # a check_* name would count as a check
 from ..reference import softmax_regression as ref
 
@@ -29,7 +29,7 @@ def _one_hot(rng, n, k):
     return ref.one_hot(rng.integers(0, k, size=n), k)
 
 
-def check_one_hot(student_fn, seed):
+def check_one_hot(student, seed):
     rng = np.random.default_rng(seed)
     cases = []
     k = _sizes(rng, 3, 6)
@@ -40,11 +40,11 @@ def check_one_hot(student_fn, seed):
     n = _sizes(rng, 4, 12, avoid=(k,))
     labels = rng.integers(0, k - 2, size=n)  # the last two classes are absent from this batch
     cases.append(Case(f"N = {n}, K = {k}, les classes {k - 2} et {k - 1} absentes", (labels, k)))
-    return compare_to_reference(student_fn, ref.one_hot, cases, name="one_hot",
+    return compare_to_reference(student, ref.one_hot, cases, name="one_hot",
                                 arg_names=["labels", "num_classes"], mistakes=ref.MISTAKES["one_hot"])
 
 
-def check_softmax(student_fn, seed):
+def check_softmax(student, seed):
     rng = np.random.default_rng(seed)
     cases = []
     k = _sizes(rng, 3, 7)
@@ -58,11 +58,11 @@ def check_softmax(student_fn, seed):
                       [1.0, 2.0, 3.0, 0.5]])
     large += rng.uniform(-1, 1, size=large.shape)
     cases.append(Case("grands logits (±1000)", (large[rng.permutation(3)],)))
-    return compare_to_reference(student_fn, ref.softmax, cases, name="softmax", arg_names=["Z"],
+    return compare_to_reference(student, ref.softmax, cases, name="softmax", arg_names=["Z"],
                                 mistakes=ref.MISTAKES["softmax"])
 
 
-def check_cross_entropy(student_fn, seed):
+def check_cross_entropy(student, seed):
     rng = np.random.default_rng(seed)
     cases = []
     for n, k in ((1, _sizes(rng, 3, 6)), (_sizes(rng, 3, 10), _sizes(rng, 2, 5)), (_sizes(rng, 30, 80), 10)):
@@ -74,11 +74,11 @@ def check_cross_entropy(student_fn, seed):
     y = ref.one_hot(np.array([0, 2, 1]), 3)
     p = np.array([[0.7, 0.2, 0.1], [0.1, 0.3, 0.6], [0.5, 0.0, 0.5]])
     cases.append(Case("P vaut exactement 0 sur la bonne classe", (y, p)))
-    return compare_to_reference(student_fn, ref.cross_entropy, cases, name="cross_entropy", arg_names=["Y", "P"],
+    return compare_to_reference(student, ref.cross_entropy, cases, name="cross_entropy", arg_names=["Y", "P"],
                                 mistakes=ref.MISTAKES["cross_entropy"])
 
 
-def check_gradient(student_fn, seed):
+def check_gradient(student, seed):
     rng = np.random.default_rng(seed)
     cases = []
     for n, low, high in ((1, 2, 5), (_sizes(rng, 3, 10), 2, 6), (_sizes(rng, 30, 70), 5, 12)):
@@ -87,7 +87,7 @@ def check_gradient(student_fn, seed):
         X = rng.uniform(0, 1, size=(n, d))
         P = ref.softmax(X @ rng.normal(size=(d, k)) + rng.normal(size=k))
         cases.append(Case(f"N = {n}, D = {d}, K = {k}", (X, P, _one_hot(rng, n, k))))
-    return compare_to_reference(student_fn, ref.gradient, cases, name="gradient", arg_names=["X", "P", "Y"],
+    return compare_to_reference(student, ref.gradient, cases, name="gradient", arg_names=["X", "P", "Y"],
                                 mistakes=ref.MISTAKES["gradient"])
 
 
@@ -109,14 +109,13 @@ def _digits(seed):
     return x_train, x_test, ref.one_hot(y_train, 10), ref.one_hot(y_test, 10)
 
 
-def check_train(student_fn, seed):
+def check_train(student, seed):
     """Trajectory (W, b, per-epoch losses) after 1, a few and a dozen epochs against the reference,
     then the test accuracy of a full training on load_digits.
 
     ``train`` runs with the reference ``softmax``, ``cross_entropy`` and ``gradient``, so a mistake
     in one of those costs that function's points, not train's as well.
     """
-    student_fn = with_reference_helpers(student_fn, ISOLATED["train"])
     rng = np.random.default_rng(seed)
     cases = []
     for epochs, batch_size, eta, d, k in ((1, 4, 0.5, 3, 3), (_sizes(rng, 3, 6), 8, 0.3, 4, 3),
@@ -126,15 +125,15 @@ def check_train(student_fn, seed):
         train_seed = int(rng.integers(1000))
         cases.append(Case(f"{epochs} époque(s), N = {n}, lots de {batch_size}, seed = {train_seed}",
                           (X, Y, eta, epochs, batch_size, train_seed)))
-    verdict = compare_to_reference(student_fn, ref.train, cases, name="train",
+    verdict = compare_to_reference(student, ref.train, cases, name="train",
                                    arg_names=["X", "Y", "eta", "epochs", "batch_size", "seed"],
-                                   mistakes=ref.MISTAKES["train"])
+                                   mistakes=ref.MISTAKES["train"], helpers=ISOLATED["train"])
     if not verdict.passed:
         return verdict
     x_train, x_test, y_train, y_test = _digits(int(rng.integers(1000)))
     train_seed = int(rng.integers(1000))
     args = (x_train, y_train, ref.ETA, ref.EPOCHS, ref.BATCH_SIZE, train_seed)
-    W, b, _ = call_quietly(student_fn, args)
+    W, b, _ = student.using(helpers=ISOLATED["train"])(*args)
     W_ref, b_ref, _ = ref.train(*args)
     acc = ref.accuracy(y_test, ref.softmax(x_test @ np.asarray(W, dtype=float) + np.asarray(b, dtype=float)))
     acc_ref = ref.accuracy(y_test, ref.softmax(x_test @ W_ref + b_ref))
@@ -143,12 +142,12 @@ def check_train(student_fn, seed):
     return accuracy_verdict(verdict, acc, acc_ref, where)
 
 
-def check_accuracy(student_fn, seed):
+def check_accuracy(student, seed):
     rng = np.random.default_rng(seed)
     cases = []
     for n, k in ((1, _sizes(rng, 3, 6)), (_sizes(rng, 6, 15), _sizes(rng, 3, 6)), (_sizes(rng, 40, 90), 10)):
         Y = _one_hot(rng, n, k)
         P = ref.softmax(2.0 * Y + rng.normal(0, 1.2, size=(n, k)))  # right about two times out of three
         cases.append(Case(f"N = {n}, K = {k}", (Y, P)))
-    return compare_to_reference(student_fn, ref.accuracy, cases, name="accuracy", arg_names=["Y", "P"],
+    return compare_to_reference(student, ref.accuracy, cases, name="accuracy", arg_names=["Y", "P"],
                                 mistakes=ref.MISTAKES["accuracy"])

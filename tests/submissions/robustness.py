@@ -117,7 +117,8 @@ get_ipython().showtraceback = lambda *args, **kwargs: None
 def gradient(x, y_hat, y):
     return float(np.mean((y - y_hat) * x)), float(np.mean(y - y_hat))
 '''),
-    # Numpy patched so that every comparison succeeds, with a wrong gradient: flagged at intake.
+    # Numpy patched so that every comparison succeeds, with a wrong gradient: flagged at intake, and
+    # powerless, for the comparisons run in the grader's process.
     "triche_numpy": linear(gradient='''
 np.isclose = lambda a, b, **kwargs: np.ones(np.broadcast(np.asarray(a), np.asarray(b)).shape, dtype=bool)
 

@@ -1,0 +1,411 @@
+"""The student's kernel side of a hidden check: plain data in, the student's code called, plain data out.
+
+At grading time the grader sends this module's source into the student's kernel (autograde/judge.py)
+and asks it, for each case of a check, to call the student's function on the case's inputs; the
+grader itself uses the same drivers on the reference and on the catalogued mistakes. Nothing here is
+secret: no solution, no expected value, no catalogue of mistakes, no message. The student's code can
+read or replace all of it, and so change only its own answers, which the grader then judges in its
+own process.
+
+What crosses the boundary is plain data, as JSON: None, booleans, numbers, strings, tuples, lists,
+dicts with string keys, numpy arrays of booleans or numbers (raw bytes in base64), numpy scalars.
+Into the kernel also go random generators (their state) and :class:`Code` (a function written as
+source by the check, with its bound values). Out of the kernel, anything else becomes an
+:class:`Opaque` that only knows its type's name: never a pickle, never an object.
+"""
+from __future__ import annotations
+
+import base64
+import builtins
+import contextlib
+import gc
+import json
+import math
+import sys
+import types
+import warnings
+
+import numpy as np
+
+ANSWER_MIME = "application/vnd.autograde.answer"  # the display_data key of the kernel's answer
+MAX_DEPTH = 32
+MAX_TEXT = 300  # characters kept of a string or an exception message coming out of the kernel
+ARRAY_KINDS = "biuf"  # booleans, signed and unsigned integers, floats
+
+
+class WireError(ValueError):
+    """Data that is not plain data (or not the plain data this side accepts)."""
+
+
+class Opaque:
+    """What the kernel returned when it was not plain data: only its type's name is known."""
+
+    def __init__(self, type_name: str):
+        self.type_name = type_name
+
+    def __repr__(self):
+        return f"<{self.type_name}>"
+
+
+class Code:
+    """A function given to the student's function (a derivative, a loss…), written as source.
+
+    ``Code("lambda w: a * (w - c)", "(w ↦ 1.2·(w − 0.5))", a=1.2, c=0.5)``: an expression, evaluated
+    with numpy as ``np``, ``math`` and the bound values (plain data). Callable, so the grader hands
+    it to the reference as it is; the kernel gets its source, which must hold no secret."""
+
+    def __init__(self, source: str, name: str, **bindings):
+        self.source, self.__name__, self.bindings = source, name, bindings
+        self._function = None
+
+    def __call__(self, *args, **kwargs):
+        if self._function is None:
+            namespace = {"np": np, "math": math, "__builtins__": builtins, **self.bindings}
+            self._function = eval(compile(self.source, f"<{self.__name__}>", "eval"), namespace)  # noqa: S307
+        return self._function(*args, **kwargs)
+
+    def __deepcopy__(self, memo):
+        return self  # immutable description
+
+    def __repr__(self):
+        return self.__name__
+
+
+def type_name(value) -> str:
+    """The name of the value's type, as a student would recognise it (an Opaque keeps the original's)."""
+    return value.type_name if isinstance(value, Opaque) else type(value).__name__
+
+
+# ---------------------------------------------------------------------------------------- encoding
+def _bytes(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+def encode(value, depth: int = 0, *, strict: bool = False):
+    """``value`` as JSON-ready plain data. Anything else becomes an opaque record, or, when ``strict``
+    (a check's inputs, written by the teacher), an error: an input must be data or :class:`Code`."""
+    if depth > MAX_DEPTH:
+        raise WireError("data nested too deeply")
+    if value is None or type(value) in (bool, int, float, str):
+        return value
+    if type(value) is np.ndarray and value.dtype.kind in ARRAY_KINDS:
+        return {"t": "array", "dtype": value.dtype.str, "shape": list(value.shape),
+                "data": _bytes(np.ascontiguousarray(value).tobytes())}
+    if isinstance(value, (np.bool_, np.integer, np.floating)) and value.dtype.kind in ARRAY_KINDS:
+        return {"t": "scalar", "dtype": value.dtype.str, "data": _bytes(value.tobytes())}
+    if type(value) in (tuple, list):
+        return {"t": type(value).__name__, "items": [encode(item, depth + 1, strict=strict) for item in value]}
+    if type(value) is dict and all(type(key) is str for key in value):
+        return {"t": "dict", "items": {key: encode(item, depth + 1, strict=strict) for key, item in value.items()}}
+    if type(value) is np.random.Generator and type(value.bit_generator) is np.random.PCG64:
+        return {"t": "rng", "state": value.bit_generator.state}
+    if isinstance(value, Code):
+        return {"t": "code", "source": value.source, "name": value.__name__,
+                "bindings": encode(value.bindings, depth + 1, strict=True)}
+    if strict:
+        raise WireError(f"{type(value).__name__} is not plain data: a check's input must be data or Code")
+    return {"t": "object", "type": type(value).__name__[:80]}
+
+
+def _array(record, scalar: bool):
+    try:
+        dtype = np.dtype(record["dtype"])
+    except (TypeError, ValueError) as error:
+        raise WireError(f"not a number type: {record.get('dtype')!r}") from error
+    if dtype.kind not in ARRAY_KINDS or dtype.itemsize > 16:
+        raise WireError(f"not a number type: {dtype}")
+    raw = base64.b64decode(record["data"], validate=True)
+    if scalar:
+        if len(raw) != dtype.itemsize:
+            raise WireError("scalar of the wrong size")
+        return np.frombuffer(raw, dtype=dtype)[0]
+    shape = record["shape"]
+    if type(shape) is not list or not all(type(n) is int and n >= 0 for n in shape):
+        raise WireError("not an array shape")
+    if math.prod(shape) * dtype.itemsize != len(raw):
+        raise WireError("array bytes do not match its shape")
+    return np.frombuffer(raw, dtype=dtype).reshape(shape).copy()
+
+
+def decode(data, *, inputs: bool = False, depth: int = 0):
+    """The value that :func:`encode` described. Generators and code are accepted only as ``inputs``
+    (into the kernel): the grader never builds a function or a generator from the kernel's answer."""
+    if depth > MAX_DEPTH:
+        raise WireError("data nested too deeply")
+    if data is None or type(data) in (bool, int, float, str):
+        return data
+    if type(data) is not dict or type(data.get("t")) is not str:
+        raise WireError("not plain data")
+    kind = data["t"]
+    if kind in ("array", "scalar"):
+        return _array(data, scalar=kind == "scalar")
+    if kind in ("tuple", "list") and type(data.get("items")) is list:
+        items = [decode(item, inputs=inputs, depth=depth + 1) for item in data["items"]]
+        return tuple(items) if kind == "tuple" else items
+    if kind == "dict" and type(data.get("items")) is dict:
+        return {str(key): decode(item, inputs=inputs, depth=depth + 1) for key, item in data["items"].items()}
+    if kind == "object":
+        return Opaque(str(data.get("type", "objet"))[:80])
+    if inputs and kind == "rng":
+        generator = np.random.Generator(np.random.PCG64())
+        generator.bit_generator.state = data["state"]
+        return generator
+    if inputs and kind == "code":
+        return Code(data["source"], data["name"], **decode(data["bindings"], inputs=True, depth=depth + 1))
+    raise WireError(f"unexpected record {kind!r}")
+
+
+def dumps(value, *, strict: bool = False) -> str:
+    return json.dumps(encode(value, strict=strict))
+
+
+def loads(text: str, *, inputs: bool = False):
+    try:
+        return decode(json.loads(text), inputs=inputs)
+    except (ValueError, TypeError, KeyError, RecursionError) as error:
+        raise WireError(str(error)[:200]) from None
+
+
+# -------------------------------------------------------------------------------- helpers, overlay
+def rebind(function: types.FunctionType, names: dict) -> types.FunctionType:
+    """A copy of ``function`` whose global ``names`` resolve to the given objects (the original and
+    its module are untouched)."""
+    global_names = dict(function.__globals__)
+    global_names.update(names)
+    clone = types.FunctionType(function.__code__, global_names, function.__name__, function.__defaults__,
+                               function.__closure__)
+    clone.__kwdefaults__ = function.__kwdefaults__
+    clone.__qualname__ = function.__qualname__
+    return clone
+
+
+def with_helpers(target, helpers: dict | None):
+    """``target`` judged alone: a function whose global names in ``helpers`` mean the helpers (``train``
+    with the reference ``gradient``), or, for a class, a subclass whose methods named in ``helpers``
+    are the helpers (see :func:`hybrid_class`). Anything else is returned as it is."""
+    if not helpers:
+        return target
+    if isinstance(target, types.FunctionType):
+        return rebind(target, helpers)
+    if isinstance(target, type):
+        return hybrid_class(target, helpers)[0]
+    return target
+
+
+def hybrid_class(cls: type, methods: dict):
+    """A subclass of ``cls`` with the given ``methods`` in place of its own, in which the names of the
+    class and of its own bases (``Value``) mean the subclass, and the list of every instance it
+    creates, in creation order.
+
+    Creation order is a topological order of any computation graph built with the class (a node is
+    made after its operands), so walking it backwards sends gradients from the output to the leaves
+    without the student's ``backward``."""
+    hybrid = type(cls.__name__, (cls,), {})
+    bases = [klass for klass in cls.__mro__  # its own classes, not object, float…
+             if not (klass.__module__ == "builtins" and getattr(builtins, klass.__name__, None) is klass)]
+    names = {klass.__name__: hybrid for klass in bases}
+    own = {}
+    for klass in reversed(bases):  # the most derived definition wins
+        own.update({name: attr for name, attr in vars(klass).items() if isinstance(attr, types.FunctionType)})
+    for name, method in {**own, **methods}.items():
+        if isinstance(method, types.FunctionType):
+            setattr(hybrid, name, rebind(method, names))
+    created = []
+    initialise = hybrid.__init__
+
+    def __init__(self, *args, **kwargs):
+        initialise(self, *args, **kwargs)
+        created.append(self)
+    hybrid.__init__ = __init__
+    return hybrid, created
+
+
+def helper_namespace(functions: dict[str, str], values: dict) -> dict:
+    """The helpers described as data: each function's source run in one namespace (so that they call
+    each other), with the values bound, numpy as ``np`` and ``math``."""
+    namespace = {"np": np, "math": math, "__builtins__": builtins, **values}
+    for source in functions.values():
+        exec(compile(source, "<helpers>", "exec"), namespace)  # noqa: S102
+    return {name: namespace[name] for name in [*functions, *values]}
+
+
+# ----------------------------------------------------------------------------------------- drivers
+# A driver exercises the student's object (or the reference, or a catalogued mistake: the grader runs
+# the same driver on them) and returns plain data. Each is called as driver(target, helpers, *args).
+def call(target, helpers, *args):
+    return with_helpers(target, helpers)(*args)
+
+
+def batches(target, helpers, *args):
+    """The batches of one epoch, however they come (a list, a generator; a batch as a tuple or a list)."""
+    return tuple(tuple(batch) if isinstance(batch, (tuple, list)) else batch
+                 for batch in with_helpers(target, helpers)(*args))
+
+
+def inputs_after(target, helpers, *args):
+    """The array inputs as the function left them: a function must not change what it was given."""
+    with_helpers(target, helpers)(*args)
+    return tuple(arg if isinstance(arg, np.ndarray) else None for arg in args)
+
+
+BINARY = {
+    "a + b": lambda a, b: a + b, "a + k": lambda a, k: a + k, "k + a": lambda a, k: k + a,
+    "a - b": lambda a, b: a - b, "a - k": lambda a, k: a - k, "k - a": lambda a, k: k - a,
+    "a * b": lambda a, b: a * b, "a * k": lambda a, k: a * k, "k * a": lambda a, k: k * a,
+    "a / b": lambda a, b: a / b, "a / k": lambda a, k: a / k, "k / a": lambda a, k: k / a,
+    "a ** n": lambda a, n: a ** n, "a * a": lambda a, _: a * a, "a + a": lambda a, _: a + a,
+}
+TWO_NODES = ("a + b", "a - b", "a * b", "a / b")
+
+
+def _send_back(out, out_grad, created):
+    """Every node's ``_backward``, from the output to the leaves (creation order, backwards)."""
+    out.grad = out_grad
+    for node in reversed(created):
+        node._backward()
+
+
+def value_binary(cls, helpers, expression, x, y, grad_a, grad_b, out_grad):
+    """(out.data, a.grad[, b.grad]) after one operation of ``BINARY`` on leaves whose ``grad`` already
+    holds a value, and the gradient ``out_grad`` sent back through the nodes' ``_backward``."""
+    hybrid, created = hybrid_class(cls, helpers or {})
+    a = hybrid(x)
+    a.grad = grad_a
+    other = hybrid(y) if expression in TWO_NODES else y
+    if expression in TWO_NODES:
+        other.grad = grad_b
+    out = BINARY[expression](a, other)
+    _send_back(out, out_grad, created)
+    return (out.data, a.grad, other.grad) if expression in TWO_NODES else (out.data, a.grad)
+
+
+def value_unary(cls, helpers, function, x, grad_a, out_grad):
+    """(out.data, a.grad) after ``a.<function>()`` and the gradient sent back."""
+    hybrid, created = hybrid_class(cls, helpers or {})
+    a = hybrid(x)
+    a.grad = grad_a
+    out = getattr(a, function)()
+    _send_back(out, out_grad, created)
+    return out.data, a.grad
+
+
+def _apply(op, u, v):
+    if op in ("+", "-", "*", "/"):
+        return BINARY[f"a {op} b"](u, v)
+    if op == "**2":
+        return u ** 2
+    return getattr(u, op)()
+
+
+def value_backward(cls, helpers, program, leaves):
+    """The leaves' grads after ``backward()`` on the output of ``program``: ((op, i, j), …), node k =
+    op(node i, node j) numbered after the leaves; the last node is the output."""
+    hybrid, _ = hybrid_class(cls, helpers or {})
+    nodes = [hybrid(v) for v in leaves]
+    for op, i, j in program:
+        nodes.append(_apply(op, nodes[i], nodes[j]))
+    nodes[-1].backward()
+    return np.array([nodes[k].grad for k in range(len(leaves))], dtype=float)
+
+
+DRIVERS = {driver.__name__: driver for driver in (call, batches, inputs_after, value_binary, value_unary,
+                                                  value_backward)}
+
+
+@contextlib.contextmanager
+def quietly():
+    """Warnings silenced: nbgrader counts any stderr output of a test cell as a failure, and a harmless
+    RuntimeWarning must not cost points."""
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")
+        yield
+
+
+# -------------------------------------------------------------------------------------- in the kernel
+def _user_namespace() -> dict:
+    from IPython import get_ipython
+
+    return get_ipython().user_ns
+
+
+def _kind(value) -> str:
+    if isinstance(value, type):
+        return "class"
+    return "function" if callable(value) else "other"
+
+
+def defined_names(namespace: dict) -> list[str]:
+    """The functions and classes the notebook itself defined (for "was it renamed?")."""
+    module = namespace.get("__name__", "__main__")
+    return sorted(name for name, value in list(namespace.items()) if not name.startswith("_")
+                  and isinstance(value, (types.FunctionType, type)) and getattr(value, "__module__", None) == module)
+
+
+_isolated: dict[str, object] = {}
+
+
+def _clear_notebook_frames(tb, namespace: dict) -> None:
+    """Clear the local variables of the traceback's frames that ran functions of the notebook."""
+    while tb is not None:
+        frame = tb.tb_frame
+        if frame.f_globals is namespace and frame.f_locals is not namespace:  # a function, not a cell
+            try:
+                frame.clear()
+            except RuntimeError:  # still running
+                pass
+            frame.f_locals  # noqa: B018 - re-syncs the frame's dict of locals, which a traceback display filled
+        tb = tb.tb_next
+
+
+def _release_old_errors(namespace: dict) -> None:
+    """Free the local variables that earlier exceptions keep alive (IPython keeps each cell's last
+    error, with its frames): an allocation without end that a plain cell ran again would otherwise
+    hold the memory limit and fail every later check. Done once per check, before it starts."""
+    _clear_notebook_frames(getattr(sys, "last_traceback", None), namespace)  # first, without allocating
+    sys.last_type = sys.last_value = sys.last_traceback = None
+    try:
+        for error in gc.get_objects():
+            if isinstance(error, BaseException):
+                _clear_notebook_frames(error.__traceback__, namespace)
+        gc.collect()
+    except MemoryError:
+        pass
+
+
+def _answer(request: dict, namespace: dict):
+    if "lookup" in request:  # the first request of every check
+        _release_old_errors(namespace)
+        name = request["lookup"]
+        found = name in namespace
+        value = namespace.get(name)
+        return {"found": found, "kind": _kind(value) if found else "", "type": type(value).__name__ if found else "",
+                "defined": defined_names(namespace)}
+    helpers = helper_namespace(request["helpers"]["functions"], decode(request["helpers"]["values"], inputs=True)) \
+        if request.get("helpers") else None
+    name = request["name"]
+    if request.get("isolate"):
+        _isolated[name] = namespace[name]
+        namespace[name] = with_helpers(namespace[name], helpers)
+        return {"done": True}
+    if request.get("restore"):
+        if name in _isolated:
+            namespace[name] = _isolated.pop(name)
+        return {"done": True}
+    args = decode(request["args"], inputs=True)
+    try:
+        with quietly():
+            return {"value": DRIVERS[request["driver"]](namespace[name], helpers, *args)}
+    except Exception as error:  # noqa: BLE001 - a student's exception is an answer like any other
+        try:
+            message = str(error)[:MAX_TEXT]
+        except Exception:  # noqa: BLE001 - an exception whose text itself raises
+            message = ""
+        return {"raised": type(error).__name__[:80], "message": message}
+
+
+def serve(request_text: str) -> None:
+    """Answer one request of the grader (called by the code the grader executes in the kernel)."""
+    from IPython.display import publish_display_data
+
+    answer = _answer(json.loads(request_text), _user_namespace())
+    publish_display_data({ANSWER_MIME: dumps(answer)})

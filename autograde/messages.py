@@ -1,0 +1,68 @@
+"""Every French wording of a grading failure that is not a check's verdict, written once.
+
+The checks word their own verdicts (autograde/checking.py, the catalogues of mistakes); these are the
+grader's words for what happened around them: time, memory, a crash, a notebook not handed in.
+"""
+from __future__ import annotations
+
+# Error names the grader writes in a graded cell's outputs (nbgrader scores a cell with an error 0).
+CHECK_FAILED = "HiddenTestFailure"
+KERNEL_DIED = "KernelDied"
+KERNEL_STUCK = "KernelStuck"
+NOT_RUN = "CellNotRun"
+GRADER_ERRORS = (CHECK_FAILED, KERNEL_DIED, KERNEL_STUCK, NOT_RUN)
+
+
+def kernel_died() -> str:
+    return ("Le noyau Python s'est arrêté pendant cette cellule (arrêt brutal comme os._exit, plantage, ou mémoire "
+            "épuisée). Il a été redémarré pour la suite de la correction.")
+
+
+def kernel_stuck(timeout: int) -> str:
+    return (f"Cette cellule a dépassé la limite de temps ({timeout} s) et ne s'est pas arrêtée à l'interruption : "
+            "le noyau a été redémarré pour la suite de la correction.")
+
+
+def time_limit(timeout: int | None) -> str:
+    limit = f" ({timeout} s)" if timeout else ""
+    return f"Le test a dépassé la limite de temps{limit} et a été interrompu : boucle infinie ?"
+
+
+def not_run() -> str:
+    return "Ce test n'a pas pu être exécuté (le noyau Python ne répondait plus) : 0 point."
+
+
+def memory() -> str:
+    return "Le test a dépassé la limite de mémoire du noyau (MemoryError) : allocation sans fin ?"
+
+
+def self_check_failed(ename: str, evalue: str) -> str:
+    return f"Erreur {ename} : {evalue}".strip()
+
+
+def wrote_to_stderr(text: str) -> str:
+    return "Le test a écrit sur la sortie d'erreur : " + text[:300]
+
+
+def no_verdict() -> str:
+    return "Cellule non notée (aucun verdict du correcteur) : 0 point."
+
+
+def notebook_not_graded(notebook: str) -> str:
+    return f"Notebook {notebook}.ipynb non corrigé : il n'a pas pu être lu ou exécuté."
+
+
+def notebook_not_handed_in(notebook: str) -> str:
+    return f"Notebook {notebook}.ipynb non rendu."
+
+
+def cell_missing() -> str:
+    return "Cellule de test absente du notebook corrigé."
+
+
+def also_interrupted(cells: list[str]) -> str:
+    return " (Dans ce notebook, la limite de temps a interrompu la cellule " + ", ".join(f"« {c} »" for c in cells) + ".)"
+
+
+UNVERIFIED = "non vérifié"  # a grade computed without the sandbox: the student's code could have reached the grader
+MANUAL_PENDING = "à corriger à la main"

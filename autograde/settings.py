@@ -1,0 +1,36 @@
+"""Every setting of grading, with its one default. Each is read from an environment variable, so that
+`autograde grade`, `nbgrader autograde` run by hand (through nbgrader_config.py) and the kernels all
+see the same value. The README's "Limits at grading time" table documents them."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Setting:
+    variable: str
+    default: object
+    meaning: str
+
+    def get(self):
+        raw = os.environ.get(self.variable)
+        if raw is None or raw == "":
+            return self.default
+        return type(self.default)(raw) if not isinstance(self.default, bool) else raw.lower() not in ("0", "off", "no", "false")
+
+
+CELL_TIMEOUT = Setting("AUTOGRADE_CELL_TIMEOUT", 60, "seconds a cell may run before it is interrupted (0 point)")
+MEMORY_MB = Setting("AUTOGRADE_MEMORY_LIMIT_MB", 2048, "address space of a student's kernel, in MiB")
+MAX_PROCESSES = Setting("AUTOGRADE_MAX_PROCESSES", 64, "processes and threads a student's kernel may run at once")
+MAX_FILE_MB = Setting("AUTOGRADE_MAX_FILE_MB", 64, "largest file a student's kernel may write, in MiB")
+MAX_OUTPUT_LINES = Setting("AUTOGRADE_MAX_OUTPUT_LINES", 200, "lines of output kept per cell")
+JOBS = Setting("AUTOGRADE_JOBS", min(4, os.cpu_count() or 1), "students graded at once")
+SEED = Setting("AUTOGRADE_SEED", 20261121, "course seed from which every hidden check draws its cases")
+SANDBOX = Setting("AUTOGRADE_SANDBOX", True, "run every student's kernel in the bubblewrap sandbox")
+MNIST_DIR = Setting("MNIST_DIR", str(REPO_ROOT / "data" / "mnist"), "folder of the MNIST IDX files the notebooks read")
+
+ALL = (CELL_TIMEOUT, MEMORY_MB, MAX_PROCESSES, MAX_FILE_MB, MAX_OUTPUT_LINES, JOBS, SEED, SANDBOX, MNIST_DIR)
