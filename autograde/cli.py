@@ -45,12 +45,17 @@ def _differences(comparison: filecmp.dircmp) -> list[str]:
 
 
 def grade(repo_root: Path, assignment: str, submissions: Path, course: Path, details: bool,
-          cell_timeout: int | None = None) -> int:
+          cell_timeout: int | None = None, sandbox: bool = True) -> int:
     start = time.perf_counter()
     limit = cell_timeout or pipeline.cell_timeout_s()
-    print(f"== {assignment}: grading {submissions} in {course} ({limit} s per cell)", flush=True)
-    rows = pipeline.grade(assignment, submissions, course, repo_root, progress=lambda line: print(line, flush=True),
-                          cell_timeout=cell_timeout)
+    print(f"== {assignment}: grading {submissions} in {course} ({limit} s per cell"
+          + (", WITHOUT the sandbox: every grade is marked non vérifié" if not sandbox else "") + ")", flush=True)
+    try:
+        rows = pipeline.grade(assignment, submissions, course, repo_root,
+                              progress=lambda line: print(line, flush=True), cell_timeout=cell_timeout, sandbox=sandbox)
+    except pipeline.PipelineError as error:
+        print(f"autograde grade: {error}", file=sys.stderr)
+        return 2
     print("\n" + pipeline.grade_table(rows) + "\n\n" + pipeline.summary(rows))
     notes = pipeline.intake_notes(course)
     if notes:
@@ -66,21 +71,25 @@ def grade(repo_root: Path, assignment: str, submissions: Path, course: Path, det
     return 0
 
 
-# Submissions built to break the grader, graded as TD 1 with a short time limit (their endless
-# loops would otherwise take a minute each; every correct cell of TD 1 takes well under a second).
-ROBUSTNESS = ("robustness", "td1_neurone_regression", 15)
+# Submissions built to break the grader and to fool it, graded as TD 1 with a short time limit
+# (their endless loops would otherwise take a minute each; every correct cell of TD 1 takes well
+# under a second).
+ATTACKS = (("robustness", "td1_neurone_regression", 15), ("hostile", "td1_neurone_regression", 30))
 
 
 def demo(repo_root: Path) -> int:
     """The main job: every assignment that has sample submissions, through the whole pipeline,
-    then the batch of submissions that try to break the grader."""
+    then the batches of submissions that try to break or to fool the grader."""
     samples = repo_root / "tests" / "submissions"
+    codes = []
     for assignment in pipeline.assignments(repo_root):
         if (samples / assignment).is_dir():
-            grade(repo_root, assignment, samples / assignment, repo_root / ".grading" / assignment, details=True)
-    folder, assignment, timeout = ROBUSTNESS
-    grade(repo_root, assignment, samples / folder, repo_root / ".grading" / folder, details=True, cell_timeout=timeout)
-    return 0
+            codes.append(grade(repo_root, assignment, samples / assignment, repo_root / ".grading" / assignment,
+                               details=True))
+    for folder, assignment, timeout in ATTACKS:
+        codes.append(grade(repo_root, assignment, samples / folder, repo_root / ".grading" / folder, details=True,
+                           cell_timeout=timeout))
+    return max(codes)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -96,6 +105,8 @@ def main(argv: list[str] | None = None) -> int:
     gr.add_argument("--course", type=Path, help="course directory to grade in (default: .grading/<assignment>)")
     gr.add_argument("--details", action="store_true", help="also list every lost point with its message")
     gr.add_argument("--cell-timeout", type=int, help="seconds per cell (default: $AUTOGRADE_CELL_TIMEOUT or 60)")
+    gr.add_argument("--no-sandbox", action="store_true",
+                    help="grade without bubblewrap (a laptop trying the course): every grade is marked 'non vérifié'")
     commands.add_parser("demo", help="the whole pipeline on the bundled sample submissions")
     args = parser.parse_args(argv)
     repo = args.repo.resolve()
@@ -105,7 +116,8 @@ def main(argv: list[str] | None = None) -> int:
         return release(repo, args.check, args.assignments)
     if args.command == "grade":
         course = (args.course or repo / ".grading" / args.assignment).resolve()
-        return grade(repo, args.assignment, args.submissions.resolve(), course, args.details, args.cell_timeout)
+        return grade(repo, args.assignment, args.submissions.resolve(), course, args.details, args.cell_timeout,
+                     sandbox=not args.no_sandbox)
     return demo(repo)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import builtins
 import dis
+import functools
 import inspect
 import json
 import textwrap
@@ -23,13 +24,19 @@ from .kernel_side import Code, Opaque, WireError, encode, loads
 
 Ask = Callable[[dict], dict]  # one request to the kernel -> its decoded answer (raises GradingStopped)
 
-def _global_names(code: types.CodeType) -> set[str]:
+@functools.lru_cache(maxsize=None)
+def _global_names(code: types.CodeType) -> frozenset[str]:
     """The global names a function's code (nested functions included) loads."""
     names = {i.argval for i in dis.get_instructions(code) if i.opname in ("LOAD_GLOBAL", "LOAD_NAME")}
     for constant in code.co_consts:
         if isinstance(constant, types.CodeType):
             names |= _global_names(constant)
-    return names
+    return frozenset(names)
+
+
+@functools.lru_cache(maxsize=None)
+def _source(function: types.FunctionType) -> str:
+    return textwrap.dedent(inspect.getsource(function))
 
 
 def helper_bundle(helpers: dict | None) -> dict | None:
@@ -41,7 +48,7 @@ def helper_bundle(helpers: dict | None) -> dict | None:
     functions, values = {}, {}
     for name, helper in helpers.items():
         if isinstance(helper, types.FunctionType):
-            functions[name] = textwrap.dedent(inspect.getsource(helper))
+            functions[name] = _source(helper)
             for used in _global_names(helper.__code__) - set(helpers) - set(vars(builtins)) - {"np", "math"}:
                 value = helper.__globals__.get(used, None)
                 if isinstance(value, type) and helper.__qualname__.startswith(f"{value.__name__}."):

@@ -18,7 +18,6 @@ from __future__ import annotations
 import base64
 import builtins
 import contextlib
-import gc
 import json
 import math
 import sys
@@ -220,12 +219,17 @@ def hybrid_class(cls: type, methods: dict):
     return hybrid, created
 
 
+_compiled: dict[str, types.CodeType] = {}
+
+
 def helper_namespace(functions: dict[str, str], values: dict) -> dict:
     """The helpers described as data: each function's source run in one namespace (so that they call
     each other), with the values bound, numpy as ``np`` and ``math``."""
     namespace = {"np": np, "math": math, "__builtins__": builtins, **values}
     for source in functions.values():
-        exec(compile(source, "<helpers>", "exec"), namespace)  # noqa: S102
+        if source not in _compiled:  # a check sends the same helpers with every case
+            _compiled[source] = compile(source, "<helpers>", "exec")
+        exec(_compiled[source], namespace)  # noqa: S102
     return {name: namespace[name] for name in [*functions, *values]}
 
 
@@ -358,18 +362,11 @@ def _clear_notebook_frames(tb, namespace: dict) -> None:
 
 
 def _release_old_errors(namespace: dict) -> None:
-    """Free the local variables that earlier exceptions keep alive (IPython keeps each cell's last
-    error, with its frames): an allocation without end that a plain cell ran again would otherwise
-    hold the memory limit and fail every later check. Done once per check, before it starts."""
-    _clear_notebook_frames(getattr(sys, "last_traceback", None), namespace)  # first, without allocating
+    """Free the local variables that the last error of a cell keeps alive (IPython keeps it, with its
+    frames): an allocation without end that a plain cell ran again would otherwise hold the memory
+    limit and fail every later check. Done once per check, before it starts."""
+    _clear_notebook_frames(getattr(sys, "last_traceback", None), namespace)
     sys.last_type = sys.last_value = sys.last_traceback = None
-    try:
-        for error in gc.get_objects():
-            if isinstance(error, BaseException):
-                _clear_notebook_frames(error.__traceback__, namespace)
-        gc.collect()
-    except MemoryError:
-        pass
 
 
 def _answer(request: dict, namespace: dict):

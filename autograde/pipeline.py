@@ -212,6 +212,29 @@ def export_grades(course_dir: Path, to: str = "grades.csv") -> Path:
     return Path(course_dir) / to
 
 
+VERIFICATION = "verification"  # the column of grades.csv saying whether the run was sandboxed
+
+
+def mark_verification(grades_csv: Path, assignment: str, rows: list[CellResult]) -> None:
+    """Add to nbgrader's export, for this assignment's lines, whether each grade is verified: a grade
+    computed without the sandbox is "non vérifié" (the student's code could have reached the grader)."""
+    import csv
+
+    unverified = {row.student for row in rows if not row.verified}
+    with open(grades_csv, newline="", encoding="utf-8") as handle:
+        reader = csv.DictReader(handle)
+        fields, lines = list(reader.fieldnames or []), list(reader)
+    if VERIFICATION not in fields:
+        fields.append(VERIFICATION)
+    for line in lines:
+        if line.get("assignment") == assignment:
+            line[VERIFICATION] = messages.UNVERIFIED if line.get("student_id") in unverified else "vérifié"
+    with open(grades_csv, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=fields)
+        writer.writeheader()
+        writer.writerows(lines)
+
+
 _TIMEOUT_ERRORS = ("CellTimeoutError", "KeyboardInterrupt", "TimeoutError", messages.KERNEL_STUCK)
 
 
@@ -364,5 +387,7 @@ def grade(assignment: str, submissions_dir: Path, course_dir: Path, repo_root: P
     submit(course_dir, assignment, submissions_dir)
     autograde(course_dir, assignment, progress, cell_timeout, jobs, sandbox)
     generate_feedback(course_dir, assignment)
-    export_grades(course_dir)
-    return results(course_dir, assignment, cell_timeout)
+    grades = export_grades(course_dir)
+    rows = results(course_dir, assignment, cell_timeout)
+    mark_verification(grades, assignment, rows)
+    return rows

@@ -1,43 +1,83 @@
-"""How long autograding takes: one full TD 1 submission (3 notebooks), median of 3 runs.
+"""How long autograding one full submission takes, and what trust costs: TD 1 (3 notebooks) and TD 6
+(2 notebooks, an MLP trained on MNIST), each graded three ways, median of 3 runs, side by side.
 
-    .venv/bin/python benchmarks/grading_time.py [--runs 3] [--student alice_boucles]
+    .venv/bin/python benchmarks/grading_time.py [--runs 3] [--copies 3] [--assignments td1_neurone_regression td6_mlp_mnist]
 
-Prints one line per run and the median. Each run is a real `nbgrader autograde` of one student
-in a scratch course directory (release generated once beforehand, as a teacher would).
+- ``in-kernel``: nbgrader's own Execute, the hidden tests running in the student's kernel (how the
+  course graded before the sandbox: the student's code could forge its grade);
+- ``grader``: the checks judged in the grader's process, the kernel unconfined (``--no-sandbox``);
+- ``sandbox``: the checks judged in the grader, the kernel in bubblewrap (the default).
+
+Each run is a real ``nbgrader autograde`` of ``--copies`` copies of the sample student alice_boucles
+in a scratch course (release generated once beforehand, as a teacher would), one nbgrader process;
+the time per submission is the run's time divided by the copies, so that what a process pays once
+(importing scikit-learn for the checks, say) is shared as it is in a class. The score must be the
+same in every mode.
 """
 import argparse
+import os
 import statistics
 import tempfile
 import time
 from pathlib import Path
 
-from autograde import pipeline
+from autograde import pipeline, settings
 
-ASSIGNMENT = "td1_neurone_regression"
+SAMPLE = "alice_boucles"
+# Appended to the scratch course's nbgrader_config.py: nbgrader's stock execution instead of ours.
+IN_KERNEL = """
+from nbgrader.preprocessors import Execute as _StockExecute
+c.Autograde.autograde_preprocessors = [_StockExecute if p is GuardedExecute else p
+                                       for p in c.Autograde.autograde_preprocessors]
+"""
+MODES = ("in-kernel", "grader", "sandbox")
+
+
+def course_for(scratch: Path, assignment: str, mode: str, copies: int) -> Path:
+    course = pipeline.prepare_course(scratch / mode, only=[assignment])
+    if mode == "in-kernel":
+        with open(course / "nbgrader_config.py", "a", encoding="utf-8") as config:
+            config.write(IN_KERNEL)
+    pipeline.generate_release(course, assignment)
+    folder = scratch / f"{mode}-submissions"
+    folder.mkdir()
+    for copy in range(copies):
+        (folder / f"{SAMPLE}_{copy}").symlink_to(pipeline.REPO_ROOT / "tests" / "submissions" / assignment / SAMPLE)
+    pipeline.submit(course, assignment, folder)
+    return course
+
+
+def time_mode(assignment: str, mode: str, runs: int, copies: int) -> tuple[float, float, int]:
+    """(median seconds per submission, score of one submission, notebooks) over ``runs`` runs."""
+    with tempfile.TemporaryDirectory() as scratch:
+        course = course_for(Path(scratch), assignment, mode, copies)
+        durations, score = [], None
+        for _ in range(runs):
+            start = time.perf_counter()
+            pipeline.autograde(course, assignment, jobs=1, sandbox=mode == "sandbox")
+            durations.append((time.perf_counter() - start) / copies)
+            score = sum(r.score for r in pipeline.results(course, assignment)) / copies
+        notebooks = len(list((course / "release" / assignment).glob("*.ipynb")))
+        return statistics.median(durations), score, notebooks
 
 
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--student", default="alice_boucles")
+    parser.add_argument("--copies", type=int, default=3, help="submissions graded per run, in one process")
+    parser.add_argument("--assignments", nargs="+", default=["td1_neurone_regression", "td6_mlp_mnist"])
     args = parser.parse_args()
-    samples = pipeline.REPO_ROOT / "tests" / "submissions" / ASSIGNMENT
-    with tempfile.TemporaryDirectory() as scratch:
-        course = pipeline.prepare_course(Path(scratch) / "course", only=[ASSIGNMENT])
-        pipeline.generate_release(course, ASSIGNMENT)
-        one_student = Path(scratch) / "one"
-        one_student.mkdir()
-        (one_student / args.student).symlink_to(samples / args.student)
-        pipeline.submit(course, ASSIGNMENT, one_student)
-        durations = []
-        for run in range(args.runs):
-            start = time.perf_counter()
-            pipeline.autograde(course, ASSIGNMENT)
-            durations.append(time.perf_counter() - start)
-            score = sum(r.score for r in pipeline.results(course, ASSIGNMENT))
-            print(f"run {run + 1}: {durations[-1]:.2f} s (score {score:g})", flush=True)
-    print(f"autograde one {ASSIGNMENT} submission ({args.student}): median {statistics.median(durations):.2f} s "
-          f"over {args.runs} runs")
+    os.environ.setdefault(settings.MNIST_DIR.variable, settings.MNIST_DIR.get())
+    print(f"one full submission ({SAMPLE}): seconds per submission in a run of {args.copies}, "
+          f"median of {args.runs} runs, one nbgrader process")
+    print(f"{'assignment':24} {'mode':10} {'seconds':>8} {'per notebook':>13} {'vs in-kernel':>13} {'score':>6}")
+    for assignment in args.assignments:
+        base = None
+        for mode in MODES:
+            seconds, score, notebooks = time_mode(assignment, mode, args.runs, args.copies)
+            base = base or seconds
+            print(f"{assignment:24} {mode:10} {seconds:8.2f} {seconds / notebooks:13.2f} "
+                  f"{100 * (seconds / base - 1):+12.1f}% {score:6g}", flush=True)
 
 
 if __name__ == "__main__":
