@@ -30,10 +30,15 @@ from nbconvert.preprocessors import ClearMetadataPreprocessor  # noqa: E402
 from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, IgnorePattern, LimitOutput,  # noqa: E402
                                     SaveAutoGrades)
 
+from autograde.course import after_autograde, before_autograde  # noqa: E402
 from autograde.execution import GuardedExecute  # noqa: E402
 
 c.Autograde.autograde_preprocessors = [GuardedExecute, IgnorePattern, ClearMetadataPreprocessor, LimitOutput,
                                        SaveAutoGrades, AssignLatePenalties, CheckCellMetadata]
+# Before nbgrader reads a student's notebooks: the intake (unreadable files set aside, renamed or
+# damaged notebooks repaired; autograde/intake.py). After the last one: the student is stamped graded.
+c.Autograde.pre_convert_hook = before_autograde
+c.Autograde.post_convert_hook = after_autograde
 
 # Feedback never shows the hidden tests' code nor a traceback from inside a check (autograde/feedback.py).
 from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor  # noqa: E402, I001

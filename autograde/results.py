@@ -1,11 +1,18 @@
 """What grading produced, as data: one :class:`CellResult` per graded cell of every student.
 
-Every table, export, report and test reads these rows; none of them searches a message for a fact
-that a row can carry (the recognised mistakes, whether the run was sandboxed, manual grading).
+Read back from nbgrader's gradebook (the scores, manual grades included) and from the autograded
+notebooks (the grader's verdicts, kept as data in each graded cell's metadata). Every table, export,
+report and test reads these rows; none of them searches a message for a fact a row carries.
 """
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+
+from . import messages, settings
+from .course import Course
+from .execution import RECORD
+from .intake import SET_ASIDE_SUFFIX
 
 
 @dataclass(frozen=True)
@@ -20,3 +27,106 @@ class CellResult:
     verified: bool = True  # False when the kernel ran without the sandbox: the grade is "non vérifié"
     manual: bool = False  # a manually graded cell (a written answer)
     needs_manual_grade: bool = False  # manual, and no teacher has graded it yet
+
+
+_TIMEOUT_ERRORS = ("CellTimeoutError", "KeyboardInterrupt", "TimeoutError", messages.KERNEL_STUCK)
+
+
+def _timed_out(cell: dict) -> bool:
+    return any(o.get("output_type") == "error" and o.get("ename") in _TIMEOUT_ERRORS for o in cell.get("outputs", []))
+
+
+def failure_message(cell: dict, timeout: int | None) -> str:
+    """Why a graded cell got 0, in French: the grader's verdicts first (kept as data in the cell's
+    metadata), else the visible self-check's error from the kernel."""
+    record = cell.get("metadata", {}).get(RECORD, {})
+    failed = [check["message"] for check in record.get("checks", []) if not check.get("passed")]
+    if failed:
+        return "\n".join(failed)
+    errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
+    for output in errors:  # the grader's own words say the most
+        if output.get("ename") in messages.GRADER_ERRORS:
+            return output.get("evalue", "")
+    for output in errors:
+        name, value = output.get("ename", ""), output.get("evalue", "")
+        if name in _TIMEOUT_ERRORS:
+            return messages.time_limit(timeout)
+        if name == "MemoryError":
+            return messages.memory()
+        return messages.self_check_failed(name, value)
+    for output in cell.get("outputs", []):
+        if output.get("output_type") == "stream" and output.get("name") == "stderr":
+            return messages.wrote_to_stderr("".join(output.get("text", "")))
+    return record.get("message") or messages.no_verdict()
+
+
+def _mistakes(cell: dict) -> tuple[str, ...]:
+    record = cell.get("metadata", {}).get(RECORD, {})
+    return tuple(check["mistake"] for check in record.get("checks", []) if check.get("mistake"))
+
+
+def _graded_notebook(course: Course, student: str, assignment: str, notebook: str):
+    """(cells by grade id, interrupted cells, sandboxed) of the autograded notebook, or None."""
+    path = course.folder("autograded", student, assignment) / f"{notebook}.ipynb"
+    if not path.exists():
+        return None
+    graded = json.loads(path.read_text(encoding="utf-8"))
+    cells, interrupted = {}, []
+    for index, cell in enumerate(graded["cells"]):
+        grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+        if grade_id:
+            cells[grade_id] = cell
+        if _timed_out(cell):
+            interrupted.append(grade_id or f"n°{index + 1}")
+    return cells, interrupted, bool(graded.get("metadata", {}).get(RECORD, {}).get("sandboxed"))
+
+
+def _not_graded(course: Course, student: str, assignment: str, notebook: str, notes: dict) -> str:
+    submitted = course.folder("submitted", student, assignment) / f"{notebook}.ipynb"
+    if submitted.with_name(submitted.name + SET_ASIDE_SUFFIX).exists():  # refused at intake
+        return " ".join(notes.get(student, {}).get(notebook, []))
+    if submitted.exists():
+        return messages.notebook_not_graded(notebook)
+    return messages.notebook_not_handed_in(notebook)
+
+
+def read_results(course: Course, assignment: str, cell_timeout: int | None = None) -> list[CellResult]:
+    """Every graded cell of every student who handed ``assignment`` in, with its score and why points
+    were lost."""
+    from nbgrader.api import Gradebook, MissingEntry
+
+    timeout = cell_timeout or settings.CELL_TIMEOUT.get()
+    notes = course.intake_notes(assignment)
+    rows: list[CellResult] = []
+    with Gradebook(course.db_url) as gradebook:
+        for student in course.students(assignment):
+            for notebook in gradebook.find_assignment(assignment).notebooks:
+                graded = _graded_notebook(course, student, assignment, notebook.name)
+                cells, interrupted, sandboxed = graded or ({}, [], True)
+                # nbgrader's manually graded answers are the cells both graded and written by the student.
+                answers = {cell.name for cell in notebook.solution_cells}
+                for grade_cell in notebook.grade_cells:
+                    manual = grade_cell.name in answers
+                    try:
+                        grade = gradebook.find_grade(grade_cell.name, notebook.name, assignment, student)
+                        score, pending = grade.score, manual and bool(grade.needs_manual_grade)
+                    except MissingEntry:
+                        score, pending = 0.0, False
+                    message, mistakes = "", ()
+                    if pending:
+                        message = messages.MANUAL_PENDING
+                    elif score < grade_cell.max_score and not manual:
+                        if graded is None:
+                            message = _not_graded(course, student, assignment, notebook.name, notes)
+                        elif grade_cell.name not in cells:
+                            message = messages.cell_missing()
+                        else:
+                            message = failure_message(cells[grade_cell.name], timeout)
+                            mistakes = _mistakes(cells[grade_cell.name])
+                            others = [name for name in interrupted if name != grade_cell.name]
+                            if others:
+                                message += messages.also_interrupted(others)
+                    rows.append(CellResult(student, notebook.name, grade_cell.name, float(score or 0.0),
+                                           float(grade_cell.max_score), message, mistakes, verified=sandboxed,
+                                           manual=manual, needs_manual_grade=pending))
+    return rows

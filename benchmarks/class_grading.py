@@ -13,6 +13,9 @@ import time
 from pathlib import Path
 
 from autograde import pipeline
+from autograde.course import Course
+from autograde.grading import autograde
+from autograde.results import read_results
 
 ASSIGNMENT = "td1_neurone_regression"
 
@@ -20,17 +23,17 @@ ASSIGNMENT = "td1_neurone_regression"
 def grade_class(students: int, jobs: int) -> tuple[float, float]:
     sample = pipeline.REPO_ROOT / "tests" / "submissions" / ASSIGNMENT / "alice_boucles"
     with tempfile.TemporaryDirectory() as scratch:
-        course = pipeline.prepare_course(Path(scratch) / "course", only=[ASSIGNMENT])
-        pipeline.generate_release(course, ASSIGNMENT)
+        course = Course.init(Path(scratch) / "course")
+        course.ensure_release(ASSIGNMENT)
         folder = Path(scratch) / "class"
         folder.mkdir()
         for k in range(students):
             (folder / f"etudiant_{k:03d}").symlink_to(sample)
-        pipeline.submit(course, ASSIGNMENT, folder)
+        course.take(ASSIGNMENT, folder)
         start = time.perf_counter()
-        pipeline.autograde(course, ASSIGNMENT, jobs=jobs)
+        autograde(course, ASSIGNMENT, course.students(ASSIGNMENT), jobs=jobs)
         elapsed = time.perf_counter() - start
-        return elapsed, sum(r.score for r in pipeline.results(course, ASSIGNMENT))
+        return elapsed, sum(r.score for r in read_results(course, ASSIGNMENT))
 
 
 def main():

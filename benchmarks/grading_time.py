@@ -21,7 +21,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from autograde import pipeline, settings
+from autograde import pipeline
+from autograde.course import Course
+from autograde.grading import autograde
+from autograde.results import read_results, settings
 
 SAMPLE = "alice_boucles"
 # Appended to the scratch course's nbgrader_config.py: nbgrader's stock execution instead of ours.
@@ -34,16 +37,16 @@ MODES = ("in-kernel", "grader", "sandbox")
 
 
 def course_for(scratch: Path, assignment: str, mode: str, copies: int) -> Path:
-    course = pipeline.prepare_course(scratch / mode, only=[assignment])
+    course = Course.init(scratch / mode)
     if mode == "in-kernel":
-        with open(course / "nbgrader_config.py", "a", encoding="utf-8") as config:
+        with open(course.root / "nbgrader_config.py", "a", encoding="utf-8") as config:
             config.write(IN_KERNEL)
-    pipeline.generate_release(course, assignment)
+    course.ensure_release(assignment)
     folder = scratch / f"{mode}-submissions"
     folder.mkdir()
     for copy in range(copies):
         (folder / f"{SAMPLE}_{copy}").symlink_to(pipeline.REPO_ROOT / "tests" / "submissions" / assignment / SAMPLE)
-    pipeline.submit(course, assignment, folder)
+    course.take(assignment, folder)
     return course
 
 
@@ -54,10 +57,10 @@ def time_mode(assignment: str, mode: str, runs: int, copies: int) -> tuple[float
         durations, score = [], None
         for _ in range(runs):
             start = time.perf_counter()
-            pipeline.autograde(course, assignment, jobs=1, sandbox=mode == "sandbox")
+            autograde(course, assignment, course.students(assignment), jobs=1, sandbox=mode == "sandbox")
             durations.append((time.perf_counter() - start) / copies)
-            score = sum(r.score for r in pipeline.results(course, assignment)) / copies
-        notebooks = len(list((course / "release" / assignment).glob("*.ipynb")))
+            score = sum(r.score for r in read_results(course, assignment)) / copies
+        notebooks = len(list((course.root / "release" / assignment).glob("*.ipynb")))
         return statistics.median(durations), score, notebooks
 
 

@@ -84,6 +84,10 @@ class GradedClass:
     course: Path
     rows: list
     progress: list
+    run: object = None  # the pipeline's Run: the Course, who was graded, skipped, refused
+
+    def intake_notes(self, assignment: str) -> dict:
+        return self.run.course.intake_notes(assignment)
 
     def score(self, student: str, notebook: str, grade_id: str) -> float:
         return self.row(student, notebook, grade_id).score
@@ -125,9 +129,9 @@ def graded_class(tmp_path_factory):
         if samples not in done:
             course = tmp_path_factory.mktemp(f"course-{samples}") / "course"
             progress: list[str] = []
-            rows = pipeline.grade(assignment, SUBMISSIONS / samples, course, REPO, progress=progress.append,
-                                  cell_timeout=cell_timeout, jobs=jobs)
-            done[samples] = GradedClass(course, rows, progress)
+            run = pipeline.grade(assignment, SUBMISSIONS / samples, course, REPO, progress=progress.append,
+                                 cell_timeout=cell_timeout, jobs=jobs)
+            done[samples] = GradedClass(run.course.root, run.rows, progress, run)
         return done[samples]
 
     return grade

@@ -119,7 +119,7 @@ def test_exact_score_of_every_graded_cell(batch, student):
 
 def test_the_attacks_use_no_word_the_intake_flags(batch):
     """The defence is the sandbox and the grader's own process, not a list of forbidden words."""
-    notes = json.loads((batch.course / "intake.json").read_text(encoding="utf-8"))
+    notes = batch.intake_notes("td1_neurone_regression")
     flagged = [student for student, by_notebook in notes.items() for found in by_notebook.values()
                for note in found if note.startswith("⚠")]
     assert flagged == []

@@ -128,7 +128,7 @@ def test_a_million_printed_lines_are_cut_in_the_graded_notebook(batch):
 
 
 def test_repairs_and_refusals_are_written_down(batch):
-    notes = json.loads((batch.course / "intake.json").read_text(encoding="utf-8"))
+    notes = batch.intake_notes("td1_neurone_regression")
     assert "mon-python" in notes["autre_noyau"][LINEAR][0]
     assert "ordre des cellules" in notes["cellules_deplacees"][LINEAR][0]
     assert "« test_gradient »" in notes["test_supprime"][LINEAR][0]
@@ -137,7 +137,7 @@ def test_repairs_and_refusals_are_written_down(batch):
 
 
 def test_tampering_is_flagged_for_the_teacher(batch):
-    notes = json.loads((batch.course / "intake.json").read_text(encoding="utf-8"))
+    notes = batch.intake_notes("td1_neurone_regression")
     assert "np.isclose = lambda" in notes["triche_numpy"][LINEAR][0]
     assert "showtraceback" in notes["traceback_masque"][LINEAR][0]
     flagged = {student for student, by_notebook in notes.items()

@@ -16,8 +16,8 @@ def unsandboxed(tmp_path_factory):
     root = tmp_path_factory.mktemp("unsandboxed")
     for student in ("alice_honnete", "bruno_signe_inverse"):
         shutil.copytree(SUBMISSIONS / "hostile" / student, root / "copies" / student)
-    rows = pipeline.grade("td1_neurone_regression", root / "copies", root / "course", REPO, sandbox=False, jobs=1)
-    return root / "course", rows
+    run = pipeline.grade("td1_neurone_regression", root / "copies", root / "course", REPO, sandbox=False, jobs=1)
+    return run.course.root, run.rows
 
 
 def test_the_verdicts_are_the_same(unsandboxed):
