@@ -4,7 +4,7 @@ A graded cell of a source notebook holds, between nbgrader's markers, one line n
 
     ### BEGIN HIDDEN TESTS
     from autograde import hidden_test
-    hidden_test("linear_regression.gradient", globals())
+    hidden_test("td1.regression_lineaire.gradient", globals())
     ### END HIDDEN TESTS
 
 When a teacher runs the source notebook, :func:`hidden_test` runs the checks right there, on the
@@ -35,10 +35,42 @@ class HiddenRegionError(ValueError):
     """A source notebook's hidden region is not the one line this grader knows how to run."""
 
 
+def _notebook_package(check_id: str) -> str | None:
+    """``"td1.regression_lineaire.gradient"`` → ``"autograde.td1.regression_lineaire"``: one package per
+    notebook, holding its solution, its mistakes and its checks."""
+    path = check_id.rsplit(".", 1)[0]
+    return f"autograde.{path}" if path.count(".") == 1 else None
+
+
+def notebook_packages() -> list[str]:
+    """``["td1.neurone", "td1.regression_lineaire", …]``: the packages of autograde/td*/, one per notebook."""
+    import pkgutil
+
+    import autograde
+
+    found = []
+    for td in sorted(m.name for m in pkgutil.iter_modules(autograde.__path__) if m.name.startswith("td") and m.ispkg):
+        package = importlib.import_module(f"autograde.{td}")
+        found += [f"{td}.{m.name}" for m in pkgutil.iter_modules(package.__path__) if m.ispkg]
+    return found
+
+
 def check_module(check_id: str):
-    """``"module.name"`` → (checks module, ``"name"``); ``"module.Name/aspect"`` → (…, ``"Name_aspect"``)."""
-    module_name, function_name = check_id.rsplit(".", 1)
-    return importlib.import_module(f"autograde.checks.{module_name}"), function_name.replace("/", "_")
+    """``"td1.notebook.name"`` → (the notebook's checks module, ``"name"``); ``"….Name/aspect"`` →
+    (…, ``"Name_aspect"``). A check id of the older layout, ``"module.name"``, names
+    ``autograde.checks.module``."""
+    path, function_name = check_id.rsplit(".", 1)
+    package = _notebook_package(check_id)
+    module = importlib.import_module(f"{package}.checks" if package else f"autograde.checks.{path}")
+    return module, function_name.replace("/", "_")
+
+
+def catalogue(check_id: str) -> list:
+    """The catalogued mistakes of the function (or class aspect) a check judges."""
+    path, key = check_id.rsplit(".", 1)
+    package = _notebook_package(check_id)
+    module = importlib.import_module(f"{package}.mistakes" if package else f"autograde.reference.{path}")
+    return module.MISTAKES[key]
 
 
 def student_name(check_id: str) -> str:
@@ -125,7 +157,7 @@ def hidden_region(source: str) -> tuple[list[str], str] | None:
 
 def hidden_test(check_ids: str | list[str], namespace: dict) -> None:
     """Body of a hidden test cell when the notebook runs in a trusted kernel (a teacher's):
-    ``hidden_test("linear_regression.loss", globals())``.
+    ``hidden_test("td1.regression_lineaire.loss", globals())``.
 
     The student's function is looked up by name in ``namespace`` (the notebook's globals), so a
     renamed or undefined function gets a French message instead of a bare NameError. With a list of

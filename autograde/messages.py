@@ -64,5 +64,13 @@ def also_interrupted(cells: list[str]) -> str:
     return " (Dans ce notebook, la limite de temps a interrompu la cellule " + ", ".join(f"« {c} »" for c in cells) + ".)"
 
 
+def answer_not_written() -> str:
+    return "Réponse écrite non rédigée : 0 point."
+
+
+def graded_by_hand() -> str:
+    return "Noté à la main par l'enseignant (voir son commentaire dans le retour)."
+
+
 UNVERIFIED = "non vérifié"  # a grade computed without the sandbox: the student's code could have reached the grader
 MANUAL_PENDING = "à corriger à la main"

@@ -36,21 +36,27 @@ class Run:
     failed: list[str] = field(default_factory=list)  # students nbgrader could not grade to the end
 
 
-VERIFICATION = "verification"  # the column of grades.csv saying whether the run was sandboxed
+# Columns added to nbgrader's grades.csv: the automatic and the manual part of each total, the manual
+# points still to grade, and whether the run was sandboxed.
+ADDED_COLUMNS = ("auto_points", "manual_points", "manual_pending", "verification")
 
 
-def mark_verification(grades_csv: Path, assignment: str, rows: list[CellResult]) -> None:
-    """Add to nbgrader's export, for this assignment's lines, whether each grade is verified: a grade
-    computed without the sandbox is "non vérifié" (the student's code could have reached the grader)."""
-    unverified = {row.student for row in rows if not row.verified}
+def annotate_grades(grades_csv: Path, assignment: str, rows: list[CellResult]) -> None:
+    """Add to nbgrader's export, for this assignment's lines, the automatic and manual parts of each
+    score, and whether each grade is verified: a grade computed without the sandbox is "non vérifié"
+    (the student's code could have reached the grader)."""
     with open(grades_csv, newline="", encoding="utf-8") as handle:
         reader = csv.DictReader(handle)
         fields, lines = list(reader.fieldnames or []), list(reader)
-    if VERIFICATION not in fields:
-        fields.append(VERIFICATION)
+    fields += [column for column in ADDED_COLUMNS if column not in fields]
     for line in lines:
-        if line.get("assignment") == assignment:
-            line[VERIFICATION] = messages.UNVERIFIED if line.get("student_id") in unverified else "vérifié"
+        if line.get("assignment") != assignment:
+            continue
+        mine = [row for row in rows if row.student == line.get("student_id")]
+        line["auto_points"] = f"{sum(r.score for r in mine if not r.manual):g}"
+        line["manual_points"] = f"{sum(r.score for r in mine if r.manual):g}"
+        line["manual_pending"] = f"{sum(r.max_score for r in mine if r.needs_manual_grade):g}"
+        line["verification"] = "vérifié" if all(r.verified for r in mine) else messages.UNVERIFIED
     with open(grades_csv, "w", newline="", encoding="utf-8") as handle:
         writer = csv.DictWriter(handle, fieldnames=fields)
         writer.writeheader()
@@ -87,5 +93,5 @@ def grade(assignment: str, submissions_dir: Path, course_dir: Path = REPO_ROOT, 
     except (SandboxUnavailable, CourseError, NbgraderError) as error:
         raise PipelineError(str(error)) from None
     rows = read_results(course, assignment, cell_timeout)
-    mark_verification(course.root / "grades.csv", assignment, rows)
+    annotate_grades(course.root / "grades.csv", assignment, rows)
     return Run(course, rows, plan, _not_graded_to_the_end(course, assignment, plan.to_grade))

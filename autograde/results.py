@@ -110,12 +110,15 @@ def read_results(course: Course, assignment: str, cell_timeout: int | None = Non
                     try:
                         grade = gradebook.find_grade(grade_cell.name, notebook.name, assignment, student)
                         score, pending = grade.score, manual and bool(grade.needs_manual_grade)
+                        by_hand = grade.manual_score is not None
                     except MissingEntry:
-                        score, pending = 0.0, False
+                        score, pending, by_hand = 0.0, False, False
                     message, mistakes = "", ()
                     if pending:
                         message = messages.MANUAL_PENDING
-                    elif score < grade_cell.max_score and not manual:
+                    elif score < grade_cell.max_score and manual and graded is not None:
+                        message = messages.graded_by_hand() if by_hand else messages.answer_not_written()
+                    elif score < grade_cell.max_score and not (manual and graded is not None):
                         if graded is None:
                             message = _not_graded(course, student, assignment, notebook.name, notes)
                         elif grade_cell.name not in cells:

@@ -98,9 +98,10 @@ class GradedClass:
         return matches[0]
 
     def scores(self, student: str) -> dict[str, dict[str, float]]:
+        """The student's score in every automatically graded cell, by notebook."""
         table: dict[str, dict[str, float]] = {}
         for r in self.rows:
-            if r.student == student:
+            if r.student == student and not r.manual:
                 table.setdefault(r.notebook, {})[r.grade_id] = r.score
         return table
 

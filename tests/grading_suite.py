@@ -47,9 +47,17 @@ def points(table):
     return sum(sum(cells.values()) for cells in table.values())
 
 
-def mistakes_of(module, key):
-    """The catalogue ``MISTAKES[key]`` of the reference module ``autograde.reference.<module>``."""
-    return importlib.import_module(f"autograde.reference.{module}").MISTAKES[key]
+def mistakes_of(check_id, key=None):
+    """The catalogued mistakes a check recognises: ``mistakes_of("td1.regression_lineaire.gradient")``
+    (or, in the layout before one folder per notebook, ``mistakes_of(module, key)``)."""
+    from autograde.hidden_tests import catalogue
+
+    return catalogue(check_id if key is None else f"{check_id}.{key}")
+
+
+def check_id_of(graded_in_key) -> str:
+    """A key of ``GRADED_IN``: a check id, or (module, key) in the layout before one folder per notebook."""
+    return graded_in_key if isinstance(graded_in_key, str) else ".".join(graded_in_key)
 
 
 def load_module(path, name):
@@ -64,11 +72,11 @@ class GradingSuite:
     """What is true of every TD's sample submissions. A subclass sets:
 
     - ``ASSIGNMENT``: the assignment, and the folder of its samples in tests/submissions/;
-    - ``FULL``: the points of every graded cell, ``TOTAL`` their sum (stated, as a check of FULL);
+    - ``FULL``: the points of every automatically graded cell; ``MANUAL`` (optional) those of the
+      written answers, graded by hand; ``TOTAL`` the sum of both (stated, as a check);
     - ``EXPECTED``: each sample student's exact table of scores (``erreurs_k`` makes the k-th
       catalogued mistake of every function that has k of them);
-    - ``GRADED_IN``: (reference module, MISTAKES key) -> (notebook, graded cell), for every check;
-    - ``CHECK_MODULES``: the modules of autograde.checks whose checks this TD grades;
+    - ``GRADED_IN``: check id -> (notebook, graded cell), for every check of the TD's notebooks;
     - ``SHOWN_AS`` (optional): how a MISTAKES key is named in the messages, when not `` `key` ``;
     - ``CELL_TIMEOUT`` (optional): a per-cell limit for grading.
     """
@@ -78,7 +86,7 @@ class GradingSuite:
     TOTAL: int
     EXPECTED: dict
     GRADED_IN: dict
-    CHECK_MODULES: tuple
+    MANUAL: dict = {}
     SHOWN_AS: dict = {}
     CELL_TIMEOUT: int | None = None
 
@@ -92,10 +100,13 @@ class GradingSuite:
     @classmethod
     def catalogued_mistakes(cls):
         """(student, notebook, graded cell, name in the message, mistake): who makes each catalogued mistake."""
-        return [pytest.param(f"erreurs_{k}", notebook, grade_id, cls.SHOWN_AS.get(key, f"`{key}`"), mistake,
-                             id=mistake.name)
-                for (module, key), (notebook, grade_id) in cls.GRADED_IN.items()
-                for k, mistake in enumerate(mistakes_of(module, key), start=1)]
+        found = []
+        for check, (notebook, grade_id) in cls.GRADED_IN.items():
+            check_id = check_id_of(check)
+            key = check_id.rsplit(".", 1)[1]
+            found += [pytest.param(f"erreurs_{k}", notebook, grade_id, cls.SHOWN_AS.get(key, f"`{key}`"), mistake,
+                                   id=mistake.name) for k, mistake in enumerate(mistakes_of(check_id), start=1)]
+        return found
 
     @pytest.fixture(scope="class")
     @classmethod
@@ -108,19 +119,19 @@ class GradingSuite:
         assert sorted(p.name for p in (SUBMISSIONS / self.ASSIGNMENT).iterdir() if p.is_dir()) == sorted(self.EXPECTED)
 
     def test_every_graded_function_has_its_catalogue_of_mistakes_and_its_cell(self):
-        checks = set()
-        for module in self.CHECK_MODULES:
-            names = dir(importlib.import_module(f"autograde.checks.{module}"))
-            checks |= {(module, name[len("check_"):]) for name in names
-                       if name.startswith("check_") and name != "check_against_reference"}
-        assert {(module, key.replace("/", "_")) for module, key in self.GRADED_IN} == checks
+        from autograde.hidden_tests import check_module
+
+        graded = {check_module(check_id_of(check)) for check in self.GRADED_IN}
+        defined = {(module, name[len("check_"):]) for module, _ in graded for name in dir(module)
+                   if name.startswith("check_") and name != "check_against_reference"}
+        assert graded == defined, "every check of the TD's modules is graded in a cell, and only those"
         assert set(self.GRADED_IN.values()) == {(notebook, grade_id) for notebook, cells in self.FULL.items()
                                                 for grade_id in cells}
-        for module, key in self.GRADED_IN:
-            assert len(mistakes_of(module, key)) >= 3, key
+        for check in self.GRADED_IN:
+            assert len(mistakes_of(check_id_of(check))) >= 3, check
 
     def test_there_is_one_mistake_student_per_rank_of_the_largest_catalogue(self):
-        largest = max(len(mistakes_of(module, key)) for module, key in self.GRADED_IN)
+        largest = max(len(mistakes_of(check_id_of(check))) for check in self.GRADED_IN)
         assert sorted(s for s in self.EXPECTED if s.startswith("erreurs_")) == \
             sorted(f"erreurs_{k}" for k in range(1, largest + 1))
 
@@ -149,8 +160,16 @@ class GradingSuite:
         assert row.score == 0, row
         assert f"{name} — erreur reconnue : {mistake.explanation}" in row.message.splitlines(), row.message
 
+    def test_written_answers_wait_for_the_teacher(self, graded, student):
+        """A written answer the student wrote is "à corriger à la main", with no point yet; one left as
+        the release's stub gets 0 and says so."""
+        for row in graded.rows:
+            if row.student == student and row.manual:
+                assert row.score == 0 and row.grade_id in self.MANUAL[row.notebook], row
+                assert row.message == "à corriger à la main" if row.needs_manual_grade else row.message, row
+
     def test_exported_grades(self, graded):
-        assert points(self.FULL) == self.TOTAL
+        assert points(self.FULL) + points(self.MANUAL) == self.TOTAL
         with open(graded.course / "grades.csv", newline="") as handle:
             rows = {(row["student_id"], row["assignment"]): row for row in csv.DictReader(handle)}
         for student, table in self.EXPECTED.items():
@@ -178,6 +197,6 @@ class GradingSuite:
 
         table = grade_table(graded.rows).splitlines()
         assert table[0].split() == ["étudiant", *self.FULL, "total"]
-        totals = {line.split()[0]: line.split()[-1] for line in table[2:]}
+        totals = {line.split()[0]: line.split()[len(self.FULL) + 1] for line in table[2:]}
         assert totals == {student: f"{points(cells):g}/{self.TOTAL}" for student, cells in self.EXPECTED.items()}
         assert len(lost_points(graded.rows).splitlines()) == sum(1 for r in graded.rows if r.score < r.max_score)

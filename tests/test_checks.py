@@ -4,7 +4,7 @@ import numpy as np
 from autograde import HiddenTestFailure, hidden_test, run_check
 from autograde.checking import Case, check_against_reference, seed_for
 from autograde.kernel_side import with_helpers
-from autograde.reference import linear_regression as linreg
+from autograde.td1.regression_lineaire import solution as linreg
 
 
 def check_square(student_fn):
@@ -68,16 +68,16 @@ def test_a_function_that_modifies_its_input_does_not_spoil_the_comparison():
 
 
 def test_seed_changes_with_the_course_seed(monkeypatch):
-    first = seed_for("linear_regression.loss")
+    first = seed_for("td1.regression_lineaire.loss")
     monkeypatch.setenv("AUTOGRADE_SEED", "7")
-    assert seed_for("linear_regression.loss") != first
-    assert seed_for("linear_regression.loss") != seed_for("linear_regression.gradient")
+    assert seed_for("td1.regression_lineaire.loss") != first
+    assert seed_for("td1.regression_lineaire.loss") != seed_for("td1.regression_lineaire.gradient")
 
 
 def test_hidden_test_reports_a_renamed_function():
     namespace = {"perte": linreg.loss}
     try:
-        hidden_test("linear_regression.loss", namespace)
+        hidden_test("td1.regression_lineaire.loss", namespace)
     except HiddenTestFailure as failure:
         assert "`loss` est introuvable" in str(failure)
     else:
@@ -85,7 +85,7 @@ def test_hidden_test_reports_a_renamed_function():
 
 
 def test_hidden_test_passes_and_prints(capsys):
-    hidden_test("linear_regression.loss", {"loss": linreg.loss})
+    hidden_test("td1.regression_lineaire.loss", {"loss": linreg.loss})
     assert "✔" in capsys.readouterr().out
 
 
@@ -103,7 +103,7 @@ def test_train_is_judged_with_the_reference_helpers():
         "        dw, db = gradient(x, y_hat, y)\n"
         "        w, b = w - eta * dw, b - eta * db\n"
         "    return w, b, losses\n", namespace)
-    assert run_check("linear_regression.train", namespace["train"]).passed
+    assert run_check("td1.regression_lineaire.train", namespace["train"]).passed
     assert namespace["gradient"](None, None, None) == (0.0, 0.0), "the student's namespace is untouched"
     clone = with_helpers(namespace["train"], {"gradient": linreg.gradient})
     assert clone.__globals__["gradient"] is linreg.gradient

@@ -127,7 +127,7 @@ def test_the_attacks_use_no_word_the_intake_flags(batch):
 
 def test_the_honest_sign_mistake_is_still_named(batch):
     row = batch.row("bruno_signe_inverse", LINEAR, "test_gradient")
-    assert row.mistakes == ("gradient_sign",) and "le signe est inversé" in row.message
+    assert row.mistakes == ("regression_lineaire.gradient/sign",) and "le signe est inversé" in row.message
 
 
 def test_the_reference_module_cannot_be_imported(batch):
@@ -195,7 +195,7 @@ def test_the_grader_writes_the_verdicts_as_data(batch):
                if "autograde" in c["metadata"]}
     assert records["test_gradient"]["passed"] is False
     assert records["test_gradient"]["checks"] == [{
-        "check": "linear_regression.gradient", "passed": False, "mistake": "gradient_sign",
+        "check": "td1.regression_lineaire.gradient", "passed": False, "mistake": "regression_lineaire.gradient/sign",
         "message": batch.row("bruno_signe_inverse", LINEAR, "test_gradient").message}]
     assert records["test_loss"]["passed"] is True and records["test_loss"]["self_check"] == "passed"
 

@@ -35,14 +35,13 @@ class TestTD1(GradingSuite):
         "erreurs_5": but(FULL, **{"02_regression_lineaire__test_gradient": 0}),
     }
     GRADED_IN = {
-        **{("neuron", name): ("01_neurone", "test_activations") for name in ("id", "sigmoid", "relu", "tanh")},
-        ("neuron", "neuron"): ("01_neurone", "test_neuron"),
-        **{("linear_regression", name): ("02_regression_lineaire", f"test_{name}")
+        **{f"td1.neurone.{name}": ("01_neurone", "test_activations") for name in ("id", "sigmoid", "relu", "tanh")},
+        "td1.neurone.neuron": ("01_neurone", "test_neuron"),
+        **{f"td1.regression_lineaire.{name}": ("02_regression_lineaire", f"test_{name}")
            for name in ("loss", "gradient", "train")},
-        **{("logistic_regression", name): ("03_regression_logistique", f"test_{name}")
+        **{f"td1.regression_logistique.{name}": ("03_regression_logistique", f"test_{name}")
            for name in ("loss", "gradient", "train", "predict")},
     }
-    CHECK_MODULES = ("neuron", "linear_regression", "logistic_regression")
     CELL_TIMEOUT = 15  # keeps the endless loop cheap: every correct cell is fast
 
     def test_untouched_release_is_told_the_functions_are_not_written(self, graded):

@@ -28,7 +28,6 @@ class TestTD3(GradingSuite):
         "erreurs_5": but(FULL, test_train=0),
     }
     GRADED_IN = {("softmax_regression", function): (NOTEBOOK, f"test_{function}") for function in FUNCTIONS}
-    CHECK_MODULES = ("softmax_regression",)
 
     def test_mistake_students_write_every_catalogued_mistake(self):
         samples = load_module(SUBMISSIONS / f"{self.ASSIGNMENT}.py", "samples_td3")

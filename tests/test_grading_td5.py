@@ -30,7 +30,6 @@ class TestTD5(GradingSuite):
         ("autodiff", "Value/unary"): ("02_autograd", "test_Value_unary"),
         ("autodiff", "Value/backward"): ("02_autograd", "test_Value_backward"),
     }
-    CHECK_MODULES = ("computation_graph", "autodiff")
     SHOWN_AS = {
         "Value/arithmetic": "`Value` (opérations +, −, *, /, **)",
         "Value/unary": "`Value` (exp, tanh, relu)",

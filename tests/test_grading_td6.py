@@ -34,7 +34,6 @@ class TestTD6(GradingSuite):
            for name in ("init_params", "dropout", "forward", "loss", "backward", "train")},
         ("moons", "grid_points"): ("02_frontieres_moons", "test_grid_points"),
     }
-    CHECK_MODULES = ("mlp", "moons")
 
     def test_the_samples_prove_the_whole_catalogue(self, graded):
         """The (function, mistake) pairs named to a sample student who lost the cell are exactly the catalogue."""

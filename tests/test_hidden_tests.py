@@ -75,7 +75,7 @@ def test_every_helper_bundle_is_complete_data(path):
 
 
 def test_a_helper_calling_an_undeclared_reference_function_is_refused():
-    from autograde.reference import logistic_regression as ref
+    from autograde.td1.regression_logistique import solution as ref
 
     with pytest.raises(TypeError, match="not a declared helper"):
         helper_bundle({"predict_proba": ref.predict_proba})  # it calls sigmoid, not declared

@@ -79,3 +79,16 @@ def test_code_reaching_for_the_grader_is_flagged_and_ordinary_code_is_not():
     assert tampering(nb) == ["sys.modules['autograde'] = None", "np.isclose = lambda *a, **k: True"]
     nb.cells[0].source = "import builtins"  # a locked cell of the release is not the student's
     assert len(tampering(nb)) == 2
+
+
+def test_a_one_line_change_replaces_exactly_one_line():
+    from grading_suite import load_module
+    from conftest import SUBMISSIONS
+
+    build = load_module(SUBMISSIONS / "build.py", "build_samples")
+    answer = "def f(x):\n    y = x + 1\n    return y\n"
+    assert build.one_line_change(answer, "y = x + 1", "y = x - 1") == "def f(x):\n    y = x - 1\n    return y\n"
+    import pytest
+
+    with pytest.raises(ValueError, match="exactly one line"):
+        build.one_line_change(answer, "z = 2", "z = 3")

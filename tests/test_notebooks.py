@@ -49,7 +49,7 @@ def test_solution_cells_agree_with_the_reference(path):
 
 
 def test_linear_regression_notebook_data_and_fit_are_the_reference_ones():
-    from autograde.reference import linear_regression as ref
+    from autograde.td1.regression_lineaire import solution as ref
 
     namespace = run_in_process(SOURCE / "td1_neurone_regression" / "02_regression_lineaire.ipynb")
     x, y = ref.make_data()
@@ -62,7 +62,7 @@ def test_linear_regression_notebook_data_and_fit_are_the_reference_ones():
 
 
 def test_logistic_regression_notebook_data_and_fit_are_the_reference_ones():
-    from autograde.reference import logistic_regression as ref
+    from autograde.td1.regression_logistique import solution as ref
 
     namespace = run_in_process(SOURCE / "td1_neurone_regression" / "03_regression_logistique.ipynb")
     x_train, x_test, y_train, y_test = ref.make_data()

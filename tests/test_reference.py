@@ -9,9 +9,10 @@ from scipy.stats import linregress
 
 import autograde.reference as reference_package
 from autograde import run_check
-from autograde.reference import linear_regression as linreg
-from autograde.reference import logistic_regression as logreg
-from autograde.reference import neuron
+from autograde.hidden_tests import notebook_packages
+from autograde.td1.neurone import solution as neuron
+from autograde.td1.regression_lineaire import solution as linreg
+from autograde.td1.regression_logistique import solution as logreg
 
 
 def centred_difference(f, params, h=1e-6):
@@ -74,16 +75,24 @@ def test_neuron_on_one_input_and_on_a_batch():
 
 
 def reference_modules():
-    return [importlib.import_module(f"autograde.reference.{m.name}")
-            for m in pkgutil.iter_modules(reference_package.__path__)]
+    """The catalogues, by the check-id prefix of their checks: the per-notebook packages, and the
+    reference modules of the older layout that remain."""
+    found = {package: importlib.import_module(f"autograde.{package}.mistakes") for package in notebook_packages()}
+    found.update({m.name: importlib.import_module(f"autograde.reference.{m.name}")
+                  for m in pkgutil.iter_modules(reference_package.__path__)})
+    return found
+
+
+def solution_of(prefix):
+    package = f"autograde.{prefix}.solution" if "." in prefix else f"autograde.reference.{prefix}"
+    return importlib.import_module(package)
 
 
 def catalogued_mistakes():
-    for module in reference_modules():
-        short = module.__name__.rsplit(".", 1)[1]
+    for prefix, module in reference_modules().items():
         for function, mistakes in getattr(module, "MISTAKES", {}).items():
             for mistake in mistakes:
-                yield pytest.param(f"{short}.{function}", mistake, id=mistake.name)
+                yield pytest.param(f"{prefix}.{function}", mistake, id=mistake.name)
 
 
 @pytest.mark.parametrize("check_id, mistake", list(catalogued_mistakes()))
@@ -98,10 +107,9 @@ def test_each_catalogued_mistake_is_named(check_id, mistake):
 def graded_objects():
     """Every (check id, reference object) pair: MISTAKES keys are the checks' names, ``"loss"`` or
     ``"Value/backward"`` (several checks of one class)."""
-    for module in reference_modules():
-        short = module.__name__.rsplit(".", 1)[1]
+    for prefix, module in reference_modules().items():
         for key in getattr(module, "MISTAKES", {}):
-            yield pytest.param(f"{short}.{key}", getattr(module, key.split("/")[0]), id=f"{short}.{key}")
+            yield pytest.param(f"{prefix}.{key}", getattr(solution_of(prefix), key.split("/")[0]), id=f"{prefix}.{key}")
 
 
 @pytest.mark.parametrize("check_id, function", list(graded_objects()))
@@ -112,18 +120,47 @@ def test_the_reference_passes_its_own_checks(check_id, function):
 
 
 def test_every_check_has_its_catalogue_of_mistakes():
-    import autograde.checks as checks_package
+    from autograde.hidden_tests import check_module
 
-    for info in pkgutil.iter_modules(checks_package.__path__):
-        checks = importlib.import_module(f"autograde.checks.{info.name}")
-        ref = importlib.import_module(f"autograde.reference.{info.name}")
+    for prefix, module in reference_modules().items():
+        checks = check_module(f"{prefix}.any")[0]
         names = sorted(n[len("check_"):] for n in dir(checks) if n.startswith("check_")
                        and getattr(getattr(checks, n), "__module__", None) == checks.__name__)
-        assert names == sorted(k.replace("/", "_") for k in getattr(ref, "MISTAKES", {})), info.name
+        assert names == sorted(k.replace("/", "_") for k in getattr(module, "MISTAKES", {})), prefix
 
 
 def test_every_function_has_at_least_three_known_mistakes():
-    for module in reference_modules():
+    for prefix, module in reference_modules().items():
         for function, mistakes in getattr(module, "MISTAKES", {}).items():
-            assert len(mistakes) >= 3, f"{module.__name__}.{function}"
+            assert len(mistakes) >= 3, f"{prefix}.{function}"
             assert len({m.name for m in mistakes}) == len(mistakes)
+
+
+def test_mistake_ids_are_notebook_function_what_and_unique_in_the_course():
+    """``<notebook>.<function>/<what>``: the notebook's folder, the graded function, the mistake."""
+    import re
+
+    seen = set()
+    for package in notebook_packages():
+        notebook = package.split(".")[1]
+        for key, mistakes in importlib.import_module(f"autograde.{package}.mistakes").MISTAKES.items():
+            for mistake in mistakes:
+                assert re.fullmatch(rf"{notebook}\.{key.split('/')[0]}/[a-z0-9_]+", mistake.name), mistake.name
+                assert mistake.name not in seen, mistake.name
+                seen.add(mistake.name)
+
+
+def wrong_variant_factories():
+    for package in notebook_packages():
+        mistakes = importlib.import_module(f"autograde.{package}.mistakes")
+        for name in dir(mistakes):
+            if name.startswith("wrong_") and callable(getattr(mistakes, name)):
+                yield pytest.param(f"{package}.{name[len('wrong_'):]}", getattr(mistakes, name), id=f"{package}.{name}")
+
+
+@pytest.mark.parametrize("check_id, factory", list(wrong_variant_factories()))
+def test_each_factory_of_wrong_variants_with_its_default_flags_is_the_solution(check_id, factory):
+    """``wrong_<function>(**flags)`` makes the catalogue's variants; without flags, it is right."""
+    for seed in (0, 1):
+        verdict = run_check(check_id, factory(), seed=seed)
+        assert verdict.passed, verdict.message

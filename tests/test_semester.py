@@ -165,3 +165,18 @@ def test_a_run_killed_halfway_resumes_to_the_grades_of_a_clean_run(tmp_path):
     linear = {(r.student, r.grade_id): r.score for r in resumed.rows if r.notebook == "02_regression_lineaire"}
     assert linear == {(student, cell): points for k, student in enumerate(students)
                       for cell, points in (("test_loss", 2), ("test_gradient", 0 if k % 2 else 3), ("test_train", 3))}
+
+
+def test_grading_that_cannot_start_exits_non_zero_and_says_why(tmp_path, capsys):
+    """A course whose configuration nbgrader cannot load (here: it raises) is not graded with nbgrader's
+    defaults (English stub, no sandbox): autograde grade stops, exit status 2."""
+    from autograde import cli
+
+    course = Course.init(tmp_path / "course")
+    (course.root / "nbgrader_config.py").write_text("raise RuntimeError('configuration cassée')\n")
+    copies_folder = copies(tmp_path / "copies", TD1, "alice_honnete", source="hostile")
+    code = cli.main(["--repo", str(REPO), "grade", TD1, str(copies_folder), "--course", str(course.root),
+                     "--no-sandbox"])
+    assert code == 2
+    assert "could not load" in capsys.readouterr().err
+    assert not (course.root / "submitted").exists()

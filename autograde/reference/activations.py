@@ -7,7 +7,7 @@ evaluate exactly at 0.
 """
 import numpy as np
 
-from .neuron import relu, sigmoid, tanh
+from ..td1.neurone.solution import relu, sigmoid, tanh
 
 LEAKY_ALPHA = 0.01  # default slope of leaky ReLU for z < 0
 

@@ -12,7 +12,7 @@ Gradients have the shapes of their parameters: dW1 (3, 2), db1 (3,), dW2 (1, 3),
 """
 import numpy as np
 
-from .neuron import sigmoid
+from ..td1.neurone.solution import sigmoid
 
 LAYER_SIZES = (2, 3, 1)
 H = 1e-5  # default step of the centred difference

@@ -19,7 +19,7 @@ Shapes: ``x: (n,)`` (or ``(n, D)``: only the first axis is indexed), ``y: (n,)``
 """
 import numpy as np
 
-from .linear_regression import B_INIT, W_INIT, gradient, loss, make_data, predict  # noqa: F401 - re-exported
+from ..td1.regression_lineaire.solution import B_INIT, W_INIT, gradient, loss, make_data, predict  # noqa: F401 - re-exported
 
 SHUFFLE_SEED = 0
 ETA = 0.02

@@ -21,6 +21,18 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
 
 
+def one_line_change(source: str, old: str, new: str) -> str:
+    """``source`` with its one line ``old`` replaced by ``new``: a sample that differs from a correct
+    answer by one mistake is written as that change, not as a copy of the whole function."""
+    lines = source.split("\n")
+    matches = [i for i, line in enumerate(lines) if line.strip() == old.strip()]
+    if len(matches) != 1:
+        raise ValueError(f"{old!r} must be exactly one line of the answer, found {len(matches)} times")
+    indent = lines[matches[0]][:len(lines[matches[0]]) - len(lines[matches[0]].lstrip())]
+    lines[matches[0]] = indent + new.strip()
+    return "\n".join(lines)
+
+
 def load_spec(assignment: str):
     spec = importlib.util.spec_from_file_location(f"samples_{assignment}", HERE / f"{assignment}.py")
     module = importlib.util.module_from_spec(spec)

@@ -1,9 +1,12 @@
-"""Wrong variants of a gradient-descent `train`, shared by the regression modules' mistake catalogues."""
+"""Wrong variants of a gradient-descent `train`, shared by the catalogues of mistakes of TD 1's regressions."""
 import numpy as np
+
+from .checking import Mistake
 
 
 def wrong_train(initial_parameters, predict, loss, gradient, sign=-1.0, use_eta=True, loss_after_step=False):
-    """A `train(x, y, eta, epochs) -> (w, b, losses)` that makes the chosen mistake.
+    """A `train(x, y, eta, epochs) -> (w, b, losses)` that makes the chosen mistake; with the default
+    flags, the right one.
 
     sign=+1: climbs the gradient; use_eta=False: steps by the raw gradient; loss_after_step=True:
     records the loss after the update instead of before.
@@ -23,18 +26,14 @@ def wrong_train(initial_parameters, predict, loss, gradient, sign=-1.0, use_eta=
     return train
 
 
-def train_mistakes(prefix, initial_parameters, predict, loss, gradient):
-    """The three catalogued mistakes of a gradient-descent `train`, ids starting with ``prefix``."""
-    from ..checking import Mistake
-
-    def variant(**mistake):
-        return wrong_train(initial_parameters, predict, loss, gradient, **mistake)
-
+def train_mistakes(notebook, variant):
+    """The three catalogued mistakes of a gradient-descent `train`, named ``<notebook>.train/<what>``;
+    ``variant(**flags)`` is the notebook's ``wrong_train``."""
     return [
-        Mistake(f"{prefix}_plus_update", "la mise à jour monte le gradient au lieu de le descendre : "
+        Mistake(f"{notebook}.train/plus_update", "la mise à jour monte le gradient au lieu de le descendre : "
                 "w ← w − η·dL/dw (signe moins).", variant(sign=+1.0)),
-        Mistake(f"{prefix}_ignores_eta", "le pas d'apprentissage η n'est pas utilisé : w ← w − η·dL/dw.",
+        Mistake(f"{notebook}.train/ignores_eta", "le pas d'apprentissage η n'est pas utilisé : w ← w − η·dL/dw.",
                 variant(use_eta=False)),
-        Mistake(f"{prefix}_loss_after_step", "la perte est enregistrée après la mise à jour ; elle doit l'être "
+        Mistake(f"{notebook}.train/loss_after_step", "la perte est enregistrée après la mise à jour ; elle doit l'être "
                 "avant, avec les paramètres de l'époque (losses[0] = perte au départ).", variant(loss_after_step=True)),
     ]

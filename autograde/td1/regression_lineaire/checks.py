@@ -1,9 +1,10 @@
 """Hidden-test checks of TD 1, notebook 2 (linear regression)."""
 import numpy as np
 
-from ..checking import Case, Verdict
-from ..checking import check_against_reference as compare_to_reference  # a check_* name would count as a check
-from ..reference import linear_regression as ref
+from ...checking import Case, Verdict
+from ...checking import check_against_reference as compare_to_reference  # a check_* name would count as a check
+from . import solution as ref
+from .mistakes import MISTAKES
 
 
 def _data(rng, n):
@@ -25,7 +26,7 @@ def check_loss(student, seed):
     y = rng.normal(size=5)
     cases.append(Case("prédiction parfaite", (y, y.copy())))
     return compare_to_reference(student, ref.loss, cases, name="loss", arg_names=["y", "y_hat"],
-                                 mistakes=ref.MISTAKES["loss"])
+                                 mistakes=MISTAKES["loss"])
 
 
 def check_gradient(student, seed):
@@ -35,7 +36,7 @@ def check_gradient(student, seed):
         x, y = _data(rng, n)
         cases.append(Case(f"n = {n}", (x, ref.predict(x, rng.normal(), rng.normal()), y)))
     return compare_to_reference(student, ref.gradient, cases, name="gradient",
-                                 arg_names=["x", "y_hat", "y"], mistakes=ref.MISTAKES["gradient"])
+                                 arg_names=["x", "y_hat", "y"], mistakes=MISTAKES["gradient"])
 
 
 def check_train(student, seed):
@@ -50,7 +51,7 @@ def check_train(student, seed):
         x, y = _data(rng, int(rng.integers(10, 60)))
         cases.append(Case(f"{epochs} époque(s) depuis w = {ref.W_INIT}, b = {ref.B_INIT}", (x, y, eta, epochs)))
     verdict = compare_to_reference(student, ref.train, cases, name="train", arg_names=["x", "y", "eta", "epochs"],
-                                   mistakes=ref.MISTAKES["train"], helpers=ISOLATED["train"])
+                                   mistakes=MISTAKES["train"], helpers=ISOLATED["train"])
     if not verdict.passed:
         return verdict
     # Quality: with the sheet's η and number of epochs, the line must reach the least-squares fit.

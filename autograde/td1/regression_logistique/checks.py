@@ -1,9 +1,10 @@
 """Hidden-test checks of TD 1, notebook 3 (logistic regression)."""
 import numpy as np
 
-from ..checking import Case, accuracy_verdict
-from ..checking import check_against_reference as compare_to_reference  # a check_* name would count as a check
-from ..reference import logistic_regression as ref
+from ...checking import Case, accuracy_verdict
+from ...checking import check_against_reference as compare_to_reference  # a check_* name would count as a check
+from . import solution as ref
+from .mistakes import MISTAKES
 
 
 def _data(rng, n, d):
@@ -28,7 +29,7 @@ def check_loss(student, seed):
     y = np.array([0.0, 1.0, 1.0, 0.0])
     cases.append(Case("ŷ vaut exactement 0 ou 1", (y, y.copy())))
     return compare_to_reference(student, ref.loss, cases, name="loss", arg_names=["y", "y_hat"],
-                                 mistakes=ref.MISTAKES["loss"], atol=1e-8)
+                                 mistakes=MISTAKES["loss"], atol=1e-8)
 
 
 def check_gradient(student, seed):
@@ -38,7 +39,7 @@ def check_gradient(student, seed):
         x, y = _data(rng, n, d)
         cases.append(Case(f"n = {n}, D = {d}", (x, ref.predict_proba(x, rng.normal(size=d), rng.normal()), y)))
     return compare_to_reference(student, ref.gradient, cases, name="gradient",
-                                 arg_names=["x", "y_hat", "y"], mistakes=ref.MISTAKES["gradient"])
+                                 arg_names=["x", "y_hat", "y"], mistakes=MISTAKES["gradient"])
 
 
 def check_train(student, seed):
@@ -50,7 +51,7 @@ def check_train(student, seed):
         n, d = int(rng.integers(10, 60)), int(rng.integers(2, 4))
         cases.append(Case(f"{epochs} époque(s) depuis w = 0, b = 0", (*_data(rng, n, d), eta, epochs)))
     verdict = compare_to_reference(student, ref.train, cases, name="train", arg_names=["x", "y", "eta", "epochs"],
-                                   mistakes=ref.MISTAKES["train"], helpers=ISOLATED["train"])
+                                   mistakes=MISTAKES["train"], helpers=ISOLATED["train"])
     if not verdict.passed:
         return verdict
     x_train, x_test, y_train, y_test = ref.make_data(seed=int(rng.integers(1_000_000)))
@@ -68,4 +69,4 @@ def check_predict(student, seed):
         x, _ = _data(rng, n, d)
         cases.append(Case(f"n = {n}, D = {d}", (x, rng.normal(size=d), float(rng.normal()))))
     return compare_to_reference(student, ref.predict, cases, name="predict", arg_names=["x", "w", "b"],
-                                mistakes=ref.MISTAKES["predict"], helpers=ISOLATED["predict"])
+                                mistakes=MISTAKES["predict"], helpers=ISOLATED["predict"])

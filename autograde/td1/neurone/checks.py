@@ -1,9 +1,10 @@
 """Hidden-test checks of TD 1, notebook 1 (the neuron)."""
 import numpy as np
 
-from ..checking import Case, Code
-from ..checking import check_against_reference as compare_to_reference  # a check_* name would count as a check
-from ..reference import neuron as ref
+from ...checking import Case, Code
+from ...checking import check_against_reference as compare_to_reference  # a check_* name would count as a check
+from . import solution as ref
+from .mistakes import MISTAKES
 
 
 def _activation_cases(seed):
@@ -19,7 +20,7 @@ def _activation_cases(seed):
 def _check_activation(name):
     def check(student, seed):
         return compare_to_reference(student, getattr(ref, name), _activation_cases(seed), name=name,
-                                     arg_names=["z"], mistakes=ref.MISTAKES[name])
+                                     arg_names=["z"], mistakes=MISTAKES[name])
     check.__name__ = f"check_{name}"
     return check
 
@@ -46,4 +47,4 @@ def check_neuron(student, seed):
         cases.append(Case(f"une entrée, activation {f.__name__}", (rng.normal(size=d), w, b, f)))
         cases.append(Case(f"lot de {n} entrées, activation {f.__name__}", (rng.normal(size=(n, d)), w, b, f)))
     return compare_to_reference(student, ref.neuron, cases, name="neuron", arg_names=["x", "w", "b", "f"],
-                                 mistakes=ref.MISTAKES["neuron"])
+                                 mistakes=MISTAKES["neuron"])
