@@ -28,6 +28,13 @@ MNIST_DIR = REPO / "data" / "mnist"
 os.environ.setdefault("MNIST_DIR", str(MNIST_DIR))
 
 
+def pytest_collection_modifyitems(items):
+    """Every test that grades a class through nbgrader is slow (`make test-fast` leaves them out)."""
+    for item in items:
+        if "graded_class" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.slow)
+
+
 def notebooks(root: Path) -> list[Path]:
     return sorted(p for p in root.glob("*/*.ipynb") if ".ipynb_checkpoints" not in p.parts)
 

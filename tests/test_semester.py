@@ -167,6 +167,7 @@ def test_a_run_killed_halfway_resumes_to_the_grades_of_a_clean_run(tmp_path):
                       for cell, points in (("test_loss", 2), ("test_gradient", 0 if k % 2 else 3), ("test_train", 3))}
 
 
+@pytest.mark.slow
 def test_grading_that_cannot_start_exits_non_zero_and_says_why(tmp_path, capsys):
     """A course whose configuration nbgrader cannot load (here: it raises) is not graded with nbgrader's
     defaults (English stub, no sandbox): autograde grade stops, exit status 2."""
@@ -180,3 +181,50 @@ def test_grading_that_cannot_start_exits_non_zero_and_says_why(tmp_path, capsys)
     assert code == 2
     assert "could not load" in capsys.readouterr().err
     assert not (course.root / "submitted").exists()
+
+
+def test_a_submitted_folder_autograde_did_not_make_is_never_replaced(tmp_path):
+    course = Course.init(tmp_path / "course")
+    foreign = course.folder("submitted", "alice", TD1)
+    foreign.mkdir(parents=True)
+    (foreign / "01_neurone.ipynb").write_text("{}")  # as `nbgrader collect` would have put it
+    copies_folder = tmp_path / "copies"
+    (copies_folder / "alice").mkdir(parents=True)
+    (copies_folder / "alice" / "01_neurone.ipynb").write_text('{"cells": []}')
+    plan = course.take(TD1, copies_folder)
+    assert "alice" in plan.refused and plan.to_grade == []
+    assert (foreign / "01_neurone.ipynb").read_text() == "{}"
+
+
+def test_a_new_version_replaces_autogrades_own_copy_and_an_unchanged_one_is_kept(tmp_path):
+    course = Course.init(tmp_path / "course")
+    copies_folder = tmp_path / "copies"
+    (copies_folder / "alice").mkdir(parents=True)
+    (copies_folder / "alice" / "01_neurone.ipynb").write_text("version 1")
+    assert course.take(TD1, copies_folder).to_grade == ["alice"]
+    copied = course.folder("submitted", "alice", TD1) / "01_neurone.ipynb"
+    assert copied.read_text() == "version 1"
+    (copies_folder / "alice" / "01_neurone.ipynb").write_text("version 2")
+    assert course.take(TD1, copies_folder).to_grade == ["alice"]
+    assert copied.read_text() == "version 2"
+
+
+def test_the_intake_hook_repairs_tells_nbgrader_and_keeps_earlier_notes(tmp_path):
+    """nbgrader's pre-convert hook: a renamed notebook is graded under its name, and nbgrader's own list
+    of notebooks (which it passes to the hook, then uses) is updated in place."""
+    from autograde.course import INTAKE, before_autograde
+
+    course = tmp_path / "course"
+    shutil.copytree(REPO / "release" / TD1, course / "release" / TD1)
+    folder = course / "submitted" / "alice" / TD1
+    folder.mkdir(parents=True)
+    shutil.copy(SUBMISSIONS / "hostile" / "alice_honnete" / "02_regression_lineaire.ipynb",
+                folder / "02_regression_lineaire (1).ipynb")
+    notebooks = [str(folder / "02_regression_lineaire (1).ipynb")]
+    before_autograde(assignment=TD1, student="alice", notebooks=notebooks)
+    assert notebooks == [str(folder / "02_regression_lineaire.ipynb")]
+    before_autograde(assignment=TD1, student="alice", notebooks=notebooks)  # a resumed run
+    import json
+
+    notes = json.loads((folder / INTAKE).read_text())
+    assert any("02_regression_lineaire (1).ipynb" in note for note in notes["02_regression_lineaire"])
