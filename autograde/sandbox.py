@@ -68,6 +68,7 @@ class LimitedKernelManager(AsyncKernelManager):
 
     async def _async_pre_start_kernel(self, **kw):
         kernel_cmd, kw = await super()._async_pre_start_kernel(**kw)
+        kw["stdout"] = subprocess.DEVNULL  # ipykernel's connection banner; its errors go to stderr
         return _limited(kernel_cmd, None), kw
 
 
@@ -229,6 +230,7 @@ class SandboxedKernelManager(AsyncKernelManager):
             # Join the cgroup before bwrap starts, so that every process of the sandbox is counted.
             command = ["sh", "-c", 'echo $$ > "$0" && exec "$@"', str(self._cgroup / "cgroup.procs"), *command]
         kw["cwd"] = str(self._root)
+        kw["stdout"] = subprocess.DEVNULL  # ipykernel's connection banner; its errors go to stderr
         return command, kw
 
     async def _async_interrupt_kernel(self) -> None:
