@@ -29,9 +29,9 @@ grade: system-grade $(BIN)/.installed
 test: system-test $(BIN)/.installed
 	$(BIN)/python -m pytest -n 2 --dist loadfile
 
-## The fast layer only: unit tests, no notebook execution and no grading run (seconds).
+## The fast layer only: unit tests, no notebook execution, no grading run, no browser (seconds).
 test-fast: $(BIN)/.installed
-	$(BIN)/python -m pytest -m "not slow"
+	$(BIN)/python -m pytest -m "not slow and not browser"
 
 ## Regenerate release/ from source/ (commit the result).
 release: $(BIN)/.installed

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import textwrap
 from pathlib import Path
 from queue import Empty
 from time import monotonic
@@ -51,6 +52,13 @@ def _error(ename: str, evalue: str) -> NotebookNode:
 
 def _stdout(text: str) -> NotebookNode:
     return NotebookNode(output_type="stream", name="stdout", text=text)
+
+
+def readable(message: str) -> str:
+    """A verdict wrapped at 100 characters: notebooks, the feedback and the formgrader show outputs in
+    a block that does not wrap long lines."""
+    return "\n".join(textwrap.fill(line, width=100, break_long_words=False, break_on_hyphens=False)
+                     for line in message.split("\n"))
 
 
 def is_test_cell(cell: NotebookNode) -> bool:
@@ -171,11 +179,11 @@ class GuardedExecute(Execute):
         if passed:
             self_check = await self._run_self_check(cell, cell_index, check_ids, visible_source, execution_count,
                                                     store_history)
-            cell.outputs.insert(0, _stdout("".join(f"✔ {verdict.message}\n" for _, verdict in verdicts)))
+            cell.outputs.insert(0, _stdout("".join(readable(f"✔ {verdict.message}") + "\n" for _, verdict in verdicts)))
         else:
             self._completed.add(cell_index)
             failures = "\n".join(verdict.message for _, verdict in verdicts if not verdict.passed)
-            cell.outputs.append(_error(interruption or messages.CHECK_FAILED, failures))
+            cell.outputs.append(_error(interruption or messages.CHECK_FAILED, readable(failures)))
         cell.metadata[RECORD] = {
             "checks": [{"check": check_id, "passed": verdict.passed, "mistake": verdict.mistake,
                         "message": verdict.message} for check_id, verdict in verdicts],

@@ -69,6 +69,7 @@ class LimitedKernelManager(AsyncKernelManager):
     async def _async_pre_start_kernel(self, **kw):
         kernel_cmd, kw = await super()._async_pre_start_kernel(**kw)
         kw["stdout"] = subprocess.DEVNULL  # ipykernel's connection banner; its errors go to stderr
+        kw["env"] = {k: v for k, v in (kw.get("env") or os.environ).items() if k != "MPLBACKEND"}  # inline figures
         return _limited(kernel_cmd, None), kw
 
 
@@ -104,7 +105,9 @@ def _read_only_system() -> list[str]:
 
 def _environment(tmp: str) -> list[str]:
     """A clean environment: nothing of the grader's (tokens, the seed) reaches the student's code."""
-    keep = {"MPLBACKEND", "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "PYTHONWARNINGS", "LANG"}
+    # No MPLBACKEND: the kernel's inline backend puts the student's figures in the graded notebook, for
+    # the feedback and the formgrader.
+    keep = {"OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "PYTHONWARNINGS", "LANG"}
     env = {name: os.environ[name] for name in keep if name in os.environ}
     env.update(PATH=f"{os.path.dirname(sys.executable)}:/usr/local/bin:/usr/bin:/bin", HOME=f"{tmp}/home",
                MPLCONFIGDIR=f"{tmp}/matplotlib", IPYTHONDIR=f"{tmp}/ipython", XDG_CACHE_HOME=f"{tmp}/cache",

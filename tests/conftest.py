@@ -113,7 +113,10 @@ class GradedClass:
         return table
 
     def feedback_html(self, student: str, assignment: str, notebook: str) -> str:
-        return (self.course / "feedback" / student / assignment / f"{notebook}.html").read_text(encoding="utf-8")
+        """The feedback page, with every run of white space as one space (the grader wraps long
+        verdicts over several lines)."""
+        page = (self.course / "feedback" / student / assignment / f"{notebook}.html").read_text(encoding="utf-8")
+        return " ".join(page.split())
 
     def autograded_cell(self, student: str, assignment: str, notebook: str, grade_id: str):
         """The cell ``grade_id`` of the student's notebook as nbgrader autograded it (with its outputs)."""

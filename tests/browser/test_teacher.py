@@ -1,0 +1,199 @@
+"""The teacher's side, in nbgrader's formgrader inside JupyterLab: the assignment, the graded
+submissions with their scores, a student's graded notebook with the grader's French messages, and a
+manual grade with a comment on a written answer, which reaches the gradebook and the exported grades.
+
+The course has no manually graded cell, so the class is graded on a test copy of TD 1 that has one: a
+written answer (markdown, nbgrader ``solution`` and ``grade``, 3 points) after the "À vous" question
+of 02_regression_lineaire.
+
+The tests run in file order, as a teacher works: the last one grades chloe's written answer."""
+import csv
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from conftest import REPO, SOURCE, SUBMISSIONS, nbgrader_meta, read
+
+from .conftest import running_jupyterlab
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+TD1 = "td1_neurone_regression"
+NOTEBOOK = "02_regression_lineaire"
+QUESTION = "**À vous.**"  # the markdown cell the written answer follows
+WRITTEN = "reponse_eta"  # grade id of the written answer
+WRITTEN_POINTS = 3
+EXPECTED_ANSWER = ("Avec 1 000 époques, la droite est encore loin de celle de `linregress` : la descente n'a pas "
+                   "fini de converger ; avec $\\eta = 0{,}01$, 1 000 époques suffisent. Avec $\\eta = 1$, les pas "
+                   "sont trop grands : la perte augmente à chaque époque, la descente diverge.")
+# The class: who hands what in, the written answer included (bob hands the release in untouched).
+ANSWERS = {
+    "alice_boucles": "Avec 1 000 époques, $w$ et $b$ restent loin de `linregress` ; avec $\\eta = 0{,}01$ on le "
+                     "rejoint. Avec $\\eta = 1$ la perte explose : les pas sont trop grands, la descente diverge.",
+    "chloe_gradient_faux": "Avec plus d'époques la droite est meilleure. Avec $\\eta = 1$ ça ne marche pas.",
+    "bob_intact": "VOTRE RÉPONSE ICI",
+}
+# Their automatic scores on TD 1's 21 points (the README's grade table).
+AUTOMATIC = {"alice_boucles": 21.0, "chloe_gradient_faux": 18.0, "bob_intact": 0.0}
+MAX_SCORE = 21.0 + WRITTEN_POINTS
+GRADED_STUDENT = "chloe_gradient_faux"
+MANUAL_SCORE = 1.5
+MANUAL_COMMENT = "Juste pour η = 1, mais pourquoi ? Et rien sur 1 000 époques."
+
+
+def add_written_answer(path: Path, text: str) -> None:
+    """Insert the written-answer cell, holding ``text``, after the "À vous" question of the notebook."""
+    nb = read(path)
+    [question] = [i for i, c in enumerate(nb.cells) if c.cell_type == "markdown" and c.source.startswith(QUESTION)]
+    answer = nbformat.v4.new_markdown_cell(text, id="reponse-eta")
+    answer.metadata["nbgrader"] = {"grade": True, "solution": True, "locked": False, "points": WRITTEN_POINTS,
+                                   "grade_id": WRITTEN, "schema_version": 3}
+    nb.cells.insert(question + 1, answer)
+    nbformat.write(nb, str(path))
+
+
+@pytest.fixture(scope="module")
+def graded_course(tmp_path_factory) -> Path:
+    """A course directory with a graded class: the one place that makes it.
+
+    A copy of the repository's TD 1 with the written answer added (and the course's nbgrader
+    configuration), three students' submissions with their answers, graded by the project's command
+    (release, intake, sandboxed autograde, feedback, export)."""
+    base = tmp_path_factory.mktemp("teacher")
+    repository = base / "depot"
+    (repository / "source").mkdir(parents=True)
+    shutil.copy(REPO / "nbgrader_config.py", repository)
+    shutil.copytree(SOURCE / TD1, repository / "source" / TD1)
+    add_written_answer(repository / "source" / TD1 / f"{NOTEBOOK}.ipynb", EXPECTED_ANSWER)
+    submissions = base / "copies"
+    for student, answer in ANSWERS.items():
+        shutil.copytree(SUBMISSIONS / TD1 / student, submissions / student)
+        add_written_answer(submissions / student / f"{NOTEBOOK}.ipynb", answer)
+    course = base / "cours"
+    done = subprocess.run([str(Path(sys.executable).parent / "autograde"), "--repo", str(repository), "grade", TD1,
+                           str(submissions), "--course", str(course), "--jobs", "1"],
+                          cwd=REPO, capture_output=True, text=True, timeout=900)
+    assert done.returncode == 0, f"autograde grade: {done.returncode}\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
+    return course
+
+
+@pytest.fixture(scope="module")
+def lab(graded_course):
+    with running_jupyterlab(graded_course, graded_course.parent / "jupyter") as server:
+        yield server
+
+
+
+def open_formgrader(lab, page, workspace: str):
+    """JupyterLab, then Nbgrader > Formgrader; the formgrader's frame."""
+    lab.open(page, workspace=workspace)
+    page.keyboard.press("ControlOrMeta+b")  # hide the file browser: the formgrader gets the room
+    page.get_by_role("menuitem", name="Nbgrader", exact=True).click()
+    page.get_by_role("menuitem", name="Formgrader", exact=True).click()
+    return page.frame_locator("#formgrader iframe")
+
+
+def open_graded_notebook(formgrader, student: str) -> None:
+    """Manual Grading > the assignment > the notebook > the student (names are hidden until asked)."""
+    formgrader.get_by_role("link", name="Manual Grading").click()
+    formgrader.get_by_role("link", name=TD1).click()
+    formgrader.get_by_role("link", name=NOTEBOOK).click()
+    formgrader.get_by_role("link", name=f"Submission #{len(ANSWERS)}").wait_for()  # the table is loaded
+    formgrader.get_by_role("button", name="Show All Names").click()
+    formgrader.get_by_role("link", name=student).click()
+
+
+def score(points: float) -> str:
+    return f"{points:g} / {MAX_SCORE:g}"
+
+
+def submission_row(formgrader, student: str):
+    return formgrader.locator("tr", has=formgrader.get_by_text(student, exact=True))
+
+
+def french_failure(course: Path, student: str, grade_id: str) -> str:
+    """The message the grader wrote into the student's graded cell (autograded/…)."""
+    graded = read(course / "autograded" / student / TD1 / f"{NOTEBOOK}.ipynb")
+    [cell] = [c for c in graded.cells if nbgrader_meta(c).get("grade_id") == grade_id]
+    [error] = [o for o in cell.outputs if o.output_type == "error"]
+    return f"{error.ename}: {error.evalue}".splitlines()[0]
+
+
+def test_formgrader_lists_the_assignment_and_the_scored_submissions(lab, page, step):
+    from playwright.sync_api import expect
+
+    with step("open the formgrader from the Nbgrader menu"):
+        formgrader = open_formgrader(lab, page, step.test)
+        assignment = formgrader.locator("tr", has=formgrader.get_by_role("link", name=TD1))
+        expect(assignment).to_be_visible()
+    with step("the submissions with their scores"):
+        assignment.get_by_role("link", name=str(len(ANSWERS)), exact=True).click()  # the "# Submissions" column
+        for student, points in AUTOMATIC.items():
+            expect(submission_row(formgrader, student)).to_contain_text(score(points))
+        # A written answer waits for the teacher; bob's untouched stub does not (nbgrader gives it 0).
+        expect(submission_row(formgrader, "alice_boucles")).to_contain_text("needs manual grading")
+        expect(submission_row(formgrader, "bob_intact")).to_contain_text("graded")
+        expect(submission_row(formgrader, "bob_intact")).not_to_contain_text("needs manual grading")
+
+
+def test_formgrader_shows_a_graded_notebook_with_the_french_messages(lab, page, step, graded_course):
+    from playwright.sync_api import expect
+
+    message = french_failure(graded_course, GRADED_STUDENT, "test_gradient")
+    assert "erreur reconnue" in message, message  # chloe's gradient mistake is a catalogued one
+    with step("open chloe's graded notebook"):
+        formgrader = open_formgrader(lab, page, step.test)
+        open_graded_notebook(formgrader, GRADED_STUDENT)
+        expect(formgrader.locator(f"#{WRITTEN}")).to_be_visible()  # the grading page of that notebook
+    passed = formgrader.locator(".output_area", has_text="`loss` : ")
+    with step("a passed check says so, in French", shot=passed):
+        expect(passed).to_contain_text("tous corrects")
+    failure = formgrader.locator(".output_error", has_text=message)
+    with step("the wrong gradient's message, in French", shot=failure):
+        expect(failure).to_be_visible()
+        failure.evaluate("node => node.scrollIntoView({block: 'center'})")
+
+
+def test_manual_grade_and_comment_reach_the_gradebook_and_the_export(lab, page, step, graded_course, tmp_path):
+    from nbgrader.api import Gradebook
+    from playwright.sync_api import expect
+
+    with step("open chloe's graded notebook"):
+        formgrader = open_formgrader(lab, page, step.test)
+        open_graded_notebook(formgrader, GRADED_STUDENT)
+    answer = formgrader.locator(".nbgrader_cell", has=formgrader.locator(f"#{WRITTEN}"))
+    with step("grade the written answer and comment on it", shot=answer):
+        expect(answer).to_contain_text(ANSWERS[GRADED_STUDENT].split(".")[0])  # her own words
+        with page.expect_response(lambda r: "/formgrader/api/grade/" in r.url and r.request.method == "PUT") as saved:
+            answer.locator(f"#{WRITTEN}").fill(f"{MANUAL_SCORE:g}")
+            answer.locator(f"#{WRITTEN}").press("Tab")
+        assert saved.value.ok, saved.value.status
+        with page.expect_response(lambda r: "/formgrader/api/comment/" in r.url and r.request.method == "PUT") as saved:
+            answer.locator(f"#{WRITTEN}-comment").fill(MANUAL_COMMENT)
+            answer.locator(f"#{WRITTEN}-comment").press("Tab")
+        assert saved.value.ok, saved.value.status
+    new_total = AUTOMATIC[GRADED_STUDENT] + MANUAL_SCORE
+    with step("the formgrader's new total"):
+        formgrader.get_by_role("link", name=TD1).click()  # the breadcrumb, back to the pages with a menu
+        formgrader.get_by_role("link", name="Manage Assignments").click()
+        formgrader.locator("tr", has=formgrader.get_by_role("link", name=TD1)).get_by_role(
+            "link", name=str(len(ANSWERS)), exact=True).click()
+        expect(submission_row(formgrader, GRADED_STUDENT)).to_contain_text(score(new_total))
+    with Gradebook(f"sqlite:///{graded_course / 'gradebook.db'}") as gradebook:
+        grade = gradebook.find_grade(WRITTEN, NOTEBOOK, TD1, GRADED_STUDENT)
+        assert (grade.manual_score, grade.needs_manual_grade) == (MANUAL_SCORE, False)
+        assert gradebook.find_comment(WRITTEN, NOTEBOOK, TD1, GRADED_STUDENT).manual_comment == MANUAL_COMMENT
+        assert gradebook.find_submission(TD1, GRADED_STUDENT).score == new_total
+    exported = tmp_path / "grades.csv"
+    done = subprocess.run([str(Path(sys.executable).parent / "nbgrader"), "export", "--to", str(exported)],
+                          cwd=graded_course, capture_output=True, text=True, timeout=300,
+                          env=dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"))
+    assert done.returncode == 0, done.stderr[-3000:]
+    with open(exported, encoding="utf-8") as rows:
+        [row] = [r for r in csv.DictReader(rows) if r["student_id"] == GRADED_STUDENT]
+    assert (float(row["score"]), float(row["max_score"])) == (new_total, MAX_SCORE)
