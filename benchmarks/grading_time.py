@@ -30,6 +30,7 @@ SAMPLE = "alice_boucles"
 # Appended to the scratch course's nbgrader_config.py: nbgrader's stock execution instead of ours.
 IN_KERNEL = """
 from nbgrader.preprocessors import Execute as _StockExecute
+from autograde.execution import GuardedExecute
 c.Autograde.autograde_preprocessors = [_StockExecute if p is GuardedExecute else p
                                        for p in c.Autograde.autograde_preprocessors]
 """
