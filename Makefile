@@ -29,9 +29,9 @@ grade: system-grade $(BIN)/.installed
 test: system-test $(BIN)/.installed
 	$(BIN)/python -m pytest -n 2 --dist loadfile
 
-## The fast layer only: unit tests, no notebook execution, no grading run, no browser (seconds).
+## The fast layer only: unit tests, no notebook execution, no grading run, no browser (about 15 s).
 test-fast: $(BIN)/.installed
-	$(BIN)/python -m pytest -m "not slow and not browser"
+	$(BIN)/python -m pytest -n 2 -m "not slow and not browser"
 
 ## Regenerate release/ from source/ (commit the result).
 release: $(BIN)/.installed
@@ -43,5 +43,7 @@ benchmark: system-grade $(BIN)/.installed
 	$(BIN)/python benchmarks/class_grading.py
 	$(BIN)/python benchmarks/mnist_models.py
 
+# Only the demo's scratch courses: a semester graded in the repository (gradebook.db, submitted/, …) is the
+# teacher's and is never removed by a make target.
 clean:
-	rm -rf submitted autograded feedback gradebook.db grades.csv .grading
+	rm -rf .grading

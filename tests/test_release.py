@@ -13,6 +13,7 @@ RELEASE_NOTEBOOKS = notebooks(RELEASE)
 MARKERS = ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN TESTS")
 
 
+@pytest.mark.slow
 def test_release_is_up_to_date(capsys):
     assert cli.release(REPO, check=True) == 0, capsys.readouterr().out
 
@@ -22,7 +23,7 @@ def test_every_source_notebook_is_released():
 
 
 # nbgrader copies every other file of source/<assignment>/ into the release: only these may be there.
-SHIPPED_FILES = {"td3_mnist_softmax/mnist.py", "td6_mlp_mnist/mnist.py"}
+SHIPPED_FILES = {"td3_mnist_softmax/mnist.py", "td6_mlp_mnist/mnist.py", "td7_optimiseurs/mnist.py"}
 
 
 def test_source_assignments_hold_nothing_but_notebooks_and_the_shipped_files():
@@ -78,11 +79,13 @@ def without_autograde(tmp_path):
     return dict(os.environ, PYTHONPATH=str(shadow.parent))
 
 
+@pytest.mark.slow
 def test_the_student_environment_really_lacks_autograde(tmp_path):
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("import autograde")])
     assert execute(nb, tmp_path, without_autograde(tmp_path)) == [("ImportError", "autograde is teacher-only")]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("path", RELEASE_NOTEBOOKS, ids=notebook_id)
 def test_completed_release_runs_where_autograde_is_not_installed(path, tmp_path):
     """Every cell of a release notebook, solutions written in, runs without the grading package."""
@@ -94,12 +97,14 @@ def nbgrader_validate(*args):
                            "validate", *args], capture_output=True, text=True, cwd=REPO)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("path", notebooks(SOURCE), ids=notebook_id)
 def test_nbgrader_validate_passes_on_the_source(path):
     done = nbgrader_validate(str(path))
     assert done.returncode == 0 and "Success! Your notebook passes all the tests." in done.stdout, done.stdout + done.stderr
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("path", RELEASE_NOTEBOOKS, ids=notebook_id)
 def test_nbgrader_validate_invert_passes_on_the_untouched_release(path):
     done = nbgrader_validate("--invert", str(path))

@@ -31,6 +31,7 @@ def test_the_split_is_8000_train_and_2000_test_digits_in_0_1(mnist_split):
     assert sorted(np.unique(y_train)) == list(range(10))
 
 
+@pytest.mark.slow
 def test_reference_reaches_090_test_accuracy_on_the_mnist_of_the_repository(mnist_split, reference_fit):
     _, x_test, _, y_test = mnist_split
     W, b, losses = reference_fit
@@ -66,6 +67,7 @@ def test_reference_softmax_and_cross_entropy_never_overflow():
         assert np.isclose(ref.cross_entropy(Y, np.array([[1.0, 0.0, 0.0], [1.0, 0.0, 0.0]])), -np.log(1e-12) / 2)
 
 
+@pytest.mark.slow
 def test_notebook_data_and_fit_are_the_reference_ones(mnist_split, reference_fit):
     namespace = run_in_process(NOTEBOOK)
     x_train, x_test, y_train, y_test = mnist_split
@@ -84,6 +86,7 @@ def test_notebook_data_and_fit_are_the_reference_ones(mnist_split, reference_fit
     assert namespace["SIDE"] == 28
 
 
+@pytest.mark.slow
 def test_notebook_runs_on_the_load_digits_fallback():
     from autograde import mnist
 

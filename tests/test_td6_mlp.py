@@ -24,6 +24,7 @@ def reference_mnist_run():
             "test_accuracy": ref.accuracy(y_test, ref.predict(X_test, params))}
 
 
+@pytest.mark.slow
 def test_reference_reaches_095_on_the_mnist_of_the_repository(reference_mnist_run):
     X_train, X_test, _, _ = reference_mnist_run["data"]
     assert X_train.shape == (8000, 784) and X_test.shape == (2000, 784), "the MNIST digits of data/mnist, not the fallback"
@@ -32,6 +33,7 @@ def test_reference_reaches_095_on_the_mnist_of_the_repository(reference_mnist_ru
     assert losses.shape == (ref.EPOCHS,) and losses[-1] < losses[0] / 5
 
 
+@pytest.mark.slow
 def test_mnist_notebook_result_is_the_reference_one(reference_mnist_run):
     namespace = run_in_process(NOTEBOOKS / "01_mlp_numpy.ipynb")
     X_train, X_test, y_train, y_test = reference_mnist_run["data"]
@@ -79,6 +81,7 @@ def test_he_initialisation_has_the_announced_scale():
     assert not b1.any() and not b2.any()
 
 
+@pytest.mark.slow
 def test_moons_notebook_uses_the_reference_data_and_models():
     namespace = run_in_process(NOTEBOOKS / "02_frontieres_moons.ipynb")
     X_train, X_test, y_train, y_test = moons.make_data()

@@ -8,7 +8,7 @@ The loss is the mean cross-entropy L = −1/N Σᵢ Σₖ Yᵢₖ log Pᵢₖ (P
 gradient is dL/dW = Xᵀ(P − Y)/N, shape (D, K), and dL/db = Σᵢ (Pᵢ − Yᵢ)/N, shape (K,).
 
 Constants the notebook fixes: the split ``train_test_split(images, labels, test_size=0.2,
-random_state=42)`` (8,000 / 2,000 on the shared MNIST digits), pixels / 255, K = 10, η = 0.1,
+random_state=42)`` (8,000 / 2,000 on the 10,000 digits of data/mnist), pixels / 255, K = 10, η = 0.1,
 batch 32, 20 epochs, W = 0 and b = 0 at the start, shuffling seed 0.
 """
 import numpy as np
