@@ -1,4 +1,4 @@
-"""Command line of the teacher side: ``autograde release | init | grade | demo``."""
+"""Command line of the teacher side: ``autograde release | init | collect | grade | export | publish | demo``."""
 from __future__ import annotations
 
 import argparse
@@ -9,8 +9,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from . import pipeline, settings, tables
+from . import lms, pipeline, report, settings, tables
+from .collect import CollectError, collect, read_roster
 from .course import Course, CourseError
+from .publish import PublishError, publish
+from .results import read_results
 
 
 def release(repo_root: Path, check: bool, only: list[str] | None = None) -> int:
@@ -73,9 +76,37 @@ def grade(repo_root: Path, assignment: str, submissions: Path, course: Path, det
     if run.failed:
         print(f"\nautograde grade: nbgrader could not grade to the end: {', '.join(run.failed)} — see "
               f"{run.course.root / 'autograde.log'}", file=sys.stderr)
-    print(f"\nFeedback: {run.course.root / 'feedback'}   grades: {run.course.root / 'grades.csv'}   "
-          f"({time.perf_counter() - start:.1f} s)\n", flush=True)
+    page = report.write_report(run.course, assignment, run.rows)
+    moodle = lms.write_moodle_csv(run.course)
+    print(f"\nFeedback: {run.course.root / 'feedback'}\nClass report: {page}\nGrades for Moodle: {moodle}   "
+          f"(nbgrader's export: {run.course.root / 'grades.csv'})   ({time.perf_counter() - start:.1f} s)\n", flush=True)
     return 1 if run.failed else 0
+
+
+def collect_submissions(repo_root: Path, assignment: str, archive: Path, course_dir: Path, roster: Path | None,
+                        out: Path | None) -> int:
+    """Unpack an LMS archive into one folder per student; say what could not be placed."""
+    course = Course.open(course_dir, repo_root)
+    found = collect(assignment, archive, course, read_roster(roster) if roster else None, out)
+    print(f"{len(found.files)} étudiant(s), {sum(map(len, found.files.values()))} notebook(s) → {found.folder}")
+    for title, lines in (("Renommés (l'intake les corrigera sous le bon nom)", found.renamed),
+                         ("Étudiant inconnu (absent de la liste) : non collecté", found.unknown_students),
+                         ("Aucun notebook du TD : non collecté", found.not_notebooks),
+                         ("Problèmes", found.problems)):
+        if lines:
+            print(f"{title} :\n" + "\n".join(f"  {line}" for line in lines))
+    course_option = "" if course.is_repository else f" --course {course.root}"
+    print(f"Next: autograde grade {assignment}{course_option}")
+    return 0
+
+
+def export(course_dir: Path, repo_root: Path) -> int:
+    """The class reports and the Moodle CSV again, from the gradebook (after manual grading, say)."""
+    course = Course.open(course_dir, repo_root)
+    for assignment in course.graded_assignments():
+        print(f"Class report: {report.write_report(course, assignment, read_results(course, assignment))}")
+    print(f"Grades for Moodle: {lms.write_moodle_csv(course)}")
+    return 0
 
 
 # The demo: the TDs' sample classes in one course (a semester), and the submissions built to break
@@ -110,9 +141,19 @@ def main(argv: list[str] | None = None) -> int:
     rel.add_argument("assignments", nargs="*", help="only these assignments (default: all of source/)")
     ini = commands.add_parser("init", help="make a course directory for a semester (nbgrader's layout)")
     ini.add_argument("path", type=Path)
+    col = commands.add_parser("collect", help="unpack an LMS archive (Moodle's \"Download all submissions\", or "
+                              "nbgrader's downloaded/<assignment>/archive/) into one folder per student")
+    col.add_argument("assignment")
+    col.add_argument("archive", type=Path, nargs="?",
+                     help="the zip, or a folder (default: <course>/downloaded/<assignment>/archive/)")
+    col.add_argument("--roster", type=Path, help="CSV id,prénom,nom,email (default: students are their LMS numbers)")
+    col.add_argument("--course", type=Path, help="course directory (default: the repository itself)")
+    col.add_argument("--out", type=Path, help="where to put the submissions (default: "
+                     "<course>/downloaded/<assignment>/collected/)")
     gr = commands.add_parser("grade", help="grade the new or changed submissions (<folder>/<student>/*.ipynb)")
     gr.add_argument("assignment")
-    gr.add_argument("submissions", type=Path)
+    gr.add_argument("submissions", type=Path, nargs="?",
+                    help="default: what `autograde collect` made, <course>/downloaded/<assignment>/collected/")
     gr.add_argument("--course", type=Path, help="course directory (default: the repository itself)")
     gr.add_argument("--force", action="store_true", help="regrade every submission, changed or not")
     gr.add_argument("--details", action="store_true", help="also list every lost point with its message")
@@ -120,6 +161,14 @@ def main(argv: list[str] | None = None) -> int:
     gr.add_argument("--jobs", type=int, help="students graded at once (default: $AUTOGRADE_JOBS or one per core)")
     gr.add_argument("--no-sandbox", action="store_true",
                     help="grade without bubblewrap (a laptop trying the course): every grade is marked 'non vérifié'")
+    pub = commands.add_parser("publish", help="build the students' bundle from release/: a folder to push as their "
+                              "public repository, and one zip per TD for the LMS")
+    pub.add_argument("assignments", nargs="*", metavar="ASSIGNMENT",
+                     help="only these TDs (default: every folder of release/)")
+    pub.add_argument("--out", type=Path, help="output folder (default: .grading/etudiants); must be new, empty, "
+                     "or a bundle made earlier by this command")
+    exp = commands.add_parser("export", help="write the class reports and the Moodle CSV again, from the gradebook")
+    exp.add_argument("--course", type=Path, help="course directory (default: the repository itself)")
     commands.add_parser("demo", help="the whole pipeline on the bundled sample submissions, in .grading/")
     args = parser.parse_args(argv)
     repo = args.repo.resolve()
@@ -133,12 +182,22 @@ def main(argv: list[str] | None = None) -> int:
             print(f"course directory made: {course.root} (gradebook, submitted/, autograded/, feedback/ will be "
                   "made there by grading)")
             return 0
+        if args.command == "publish":
+            out = publish(repo, (args.out or repo / ".grading" / "etudiants").resolve(), args.assignments or None)
+            print(f"Student bundle: {out / 'intro-deep-learning'}/   zips for the LMS: {out / 'zips'}/")
+            return 0
+        course_dir = (getattr(args, "course", None) or repo).resolve()
+        if args.command == "collect":
+            archive = args.archive or course_dir / "downloaded" / args.assignment / "archive"
+            return collect_submissions(repo, args.assignment, archive, course_dir, args.roster, args.out)
         if args.command == "grade":
-            return grade(repo, args.assignment, args.submissions.resolve(), (args.course or repo).resolve(),
-                         args.details, args.cell_timeout, sandbox=not args.no_sandbox, force=args.force,
-                         jobs=args.jobs)
+            submissions = args.submissions or course_dir / "downloaded" / args.assignment / "collected"
+            return grade(repo, args.assignment, submissions.resolve(), course_dir, args.details, args.cell_timeout,
+                         sandbox=not args.no_sandbox, force=args.force, jobs=args.jobs)
+        if args.command == "export":
+            return export(course_dir, repo)
         return demo(repo)
-    except CourseError as error:
+    except (CourseError, CollectError, PublishError) as error:
         print(f"autograde {args.command}: {error}", file=sys.stderr)
         return 2
 

@@ -181,6 +181,16 @@ class Course:
             self.nbgrader("generate_assignment", assignment, "--force")
         return release
 
+    def graded_assignments(self) -> list[str]:
+        """The assignments of the gradebook that have submissions."""
+        from nbgrader.api import Gradebook
+
+        if not (self.root / "gradebook.db").exists():
+            return []
+        with Gradebook(self.db_url) as gradebook:
+            names = sorted(a.name for a in gradebook.assignments)
+        return [name for name in names if self.students(name)]
+
     def _in_gradebook(self, assignment: str) -> bool:
         from nbgrader.api import Gradebook, MissingEntry
 
@@ -271,13 +281,14 @@ def before_autograde(assignment=None, student=None, notebooks=None, **_) -> None
         return
     course = folder.parents[2]  # <course>/submitted/<student>/<assignment>
     notes = _read_json(folder / INTAKE)  # a resumed run keeps what the first intake said (renamed files…)
-    for notebook, found in take_in(folder, _releases(course / "release" / folder.name)).items():
+    for notebook, found in take_in(folder, release_notebooks(course / "release" / folder.name)).items():
         notes[notebook] = notes.get(notebook, []) + [note for note in found if note not in notes.get(notebook, [])]
     _write_json(folder / INTAKE, notes)
     notebooks[:] = [str(p) for p in sorted(folder.glob("*.ipynb"))]
 
 
-def _releases(folder: Path) -> dict:
+def release_notebooks(folder: Path) -> dict:
+    """The release notebooks of one assignment folder, by name (without .ipynb)."""
     import nbformat
 
     return {p.stem: nbformat.read(str(p), as_version=4) for p in sorted(folder.glob("*.ipynb"))}

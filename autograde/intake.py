@@ -25,6 +25,8 @@ from pathlib import Path
 import nbformat
 
 SET_ASIDE_SUFFIX = ".illisible"
+# How a note that flags code for the teacher begins (the class report tells flags from repairs by it).
+FLAG_PREFIX = "⚠ À vérifier à la main"
 
 
 TAMPERING = re.compile(
@@ -108,6 +110,13 @@ def _graded_ids(nb) -> set[str]:
     return {_grade_id(c) for c in nb.cells if _grade_id(c)}
 
 
+def is_version_of(nb: nbformat.NotebookNode, release: nbformat.NotebookNode) -> bool:
+    """True when ``nb`` holds at least half of ``release``'s graded cells: the student's copy of that
+    notebook, whatever its file name."""
+    shared = _graded_ids(nb) & _graded_ids(release)
+    return bool(shared) and 2 * len(shared) >= len(_graded_ids(release))
+
+
 def take_in(folder: Path, releases: dict[str, nbformat.NotebookNode]) -> dict[str, list[str]]:
     """Check and repair every notebook of one student's submitted ``folder``.
 
@@ -130,8 +139,7 @@ def take_in(folder: Path, releases: dict[str, nbformat.NotebookNode]) -> dict[st
             continue
         for name, release in releases.items():
             target = folder / f"{name}.ipynb"
-            shared = _graded_ids(nb) & _graded_ids(release)
-            if not target.exists() and name not in notes and shared and 2 * len(shared) >= len(_graded_ids(release)):
+            if not target.exists() and name not in notes and is_version_of(nb, release):
                 path.rename(target)
                 readable[target] = readable.pop(path)
                 notes.setdefault(name, []).append(f"Le notebook rendu sous le nom « {path.name} » a été corrigé comme {name}.ipynb.")
@@ -142,7 +150,7 @@ def take_in(folder: Path, releases: dict[str, nbformat.NotebookNode]) -> dict[st
         suspect = tampering(nb)
         if suspect:
             notes.setdefault(path.stem, []).append(
-                "⚠ À vérifier à la main : ce code touche au mécanisme de correction et pourrait fausser les tests : "
+                FLAG_PREFIX + " : ce code touche au mécanisme de correction et pourrait fausser les tests : "
                 + " ; ".join(f"`{line[:80]}`" for line in suspect[:5]))
         changes = repair(nb, releases[path.stem])
         if changes:

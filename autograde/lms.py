@@ -1,0 +1,69 @@
+"""Grades out to the LMS: the CSV that Moodle's "Import grades → CSV file" accepts.
+
+One line per student of the course's gradebook. The identifier columns come first (``email`` and
+``id``: map one of them to Moodle's "Email address" or "ID number" at import), then per assignment
+the grade on 20 (the column to map to the Moodle grade item), the raw points, and what the grade still
+waits for (manual points not graded yet, a grade computed without the sandbox). A student who did not
+hand an assignment in has empty cells for it: Moodle then leaves their grade as it is.
+"""
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+from . import messages
+from .course import Course
+from .results import CellResult, read_results
+
+OUT_OF = 20  # French courses grade on 20
+FILE_NAME = "notes_moodle.csv"
+IDENTIFIERS = ("email", "id", "nom", "prénom")
+
+
+def columns(assignment: str, max_points: float) -> tuple[str, str, str]:
+    return f"{assignment} (/{OUT_OF})", f"{assignment} (points sur {max_points:g})", f"{assignment} (état)"
+
+
+def _state(rows: list[CellResult]) -> str:
+    pending = sum(r.max_score for r in rows if r.needs_manual_grade)
+    states = [f"{pending:g} pt {messages.MANUAL_PENDING}"] if pending else []
+    if not all(r.verified for r in rows):
+        states.append(messages.UNVERIFIED)
+    return " ; ".join(states)
+
+
+def grade_lines(course: Course) -> tuple[list[str], list[dict[str, str]]]:
+    """(header, one dict per student): every student and every assignment of the gradebook."""
+    from nbgrader.api import Gradebook
+
+    assignments = course.graded_assignments()
+    with Gradebook(course.db_url) as gradebook:
+        people = sorted((s.id, s.first_name or "", s.last_name or "", s.email or "") for s in gradebook.students)
+    header, lines = list(IDENTIFIERS), {pid: {"id": pid, "prénom": first, "nom": last, "email": email}
+                                         for pid, first, last, email in people}
+    for assignment in assignments:
+        rows = read_results(course, assignment)
+        by_student: dict[str, list[CellResult]] = {}
+        for row in rows:
+            by_student.setdefault(row.student, []).append(row)
+        max_points = max((sum(r.max_score for r in mine) for mine in by_student.values()), default=0.0)
+        on_20, points, state = columns(assignment, max_points)
+        header += [on_20, points, state]
+        for student, mine in by_student.items():
+            score = sum(r.score for r in mine)
+            line = lines.setdefault(student, {"id": student, "prénom": "", "nom": "", "email": ""})
+            line[on_20] = f"{round(score / max_points * OUT_OF, 2):g}" if max_points else ""
+            line[points] = f"{score:g}"
+            line[state] = _state(mine)
+    return header, [lines[student] for student in sorted(lines)]
+
+
+def write_moodle_csv(course: Course, path: Path | None = None) -> Path:
+    """Write the course's grades for Moodle (default ``<course>/notes_moodle.csv``); return the path."""
+    path = Path(path or course.root / FILE_NAME)
+    header, lines = grade_lines(course)
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=header, restval="")
+        writer.writeheader()
+        writer.writerows(lines)
+    return path

@@ -1,0 +1,177 @@
+"""The class report of one assignment: one HTML page, its figures embedded, for the teacher.
+
+It reads the rows of :mod:`autograde.results` (scores, recognised mistake ids, verified or not) and the
+intake's notes; it never searches a message for a fact a row carries. The page lives in
+``<course>/reports/<assignment>.html`` and links each student to their feedback pages, which nbgrader
+writes in ``<course>/feedback/<student>/<assignment>/``.
+"""
+from __future__ import annotations
+
+import base64
+import html
+import io
+from collections import Counter
+from pathlib import Path
+
+from . import messages
+from .course import Course
+from .intake import FLAG_PREFIX, SET_ASIDE_SUFFIX
+from .results import CellResult
+
+FOLDER = "reports"
+TOP_MISTAKES = 5  # per graded cell: enough to plan a correction session, short enough to read
+
+
+def _figure_png(figure) -> str:
+    """The figure as an <img> whose PNG is embedded, so that the page is one file a teacher can mail."""
+    import matplotlib.pyplot as plt
+
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=110, bbox_inches="tight")
+    plt.close(figure)
+    return f'<img alt="" src="data:image/png;base64,{base64.b64encode(buffer.getvalue()).decode()}">'
+
+
+def _totals_figure(totals: list[float], max_points: float) -> str:
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, axis = plt.subplots(figsize=(6, 3))
+    bins = max(1, min(20, int(max_points) or 1))
+    axis.hist(totals, bins=bins, range=(0, max_points or 1), color="#3b6ea8", edgecolor="white")
+    axis.set_xlabel(f"total (sur {max_points:g})")
+    axis.set_ylabel("étudiants")
+    axis.set_title("Répartition des totaux")
+    axis.yaxis.get_major_locator().set_params(integer=True)
+    return _figure_png(figure)
+
+
+def _success_figure(cells: list[tuple[str, float]]) -> str:
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, axis = plt.subplots(figsize=(6, 0.35 * len(cells) + 1))
+    names, rates = [name for name, _ in cells], [100 * rate for _, rate in cells]
+    axis.barh(range(len(cells)), rates, color="#5a9e6f")
+    axis.set_yticks(range(len(cells)), names)
+    axis.invert_yaxis()
+    axis.set_xlim(0, 100)
+    axis.set_xlabel("% des étudiants ayant tous les points")
+    axis.set_title("Réussite par cellule notée")
+    return _figure_png(figure)
+
+
+def _table(header: list[str], lines: list[list[str]]) -> str:
+    """An HTML table; every cell is already HTML (escape text before)."""
+    head = "".join(f"<th>{h}</th>" for h in header)
+    body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in line) + "</tr>" for line in lines)
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _feedback_links(course: Course, student: str, assignment: str, notebooks: list[str]) -> str:
+    links = []
+    for notebook in notebooks:
+        page = course.folder("feedback", student, assignment) / f"{notebook}.html"
+        if page.exists():
+            href = f"../feedback/{student}/{assignment}/{notebook}.html"
+            links.append(f'<a href="{html.escape(href)}">{html.escape(notebook)}</a>')
+    return " · ".join(links) or "—"
+
+
+STYLE = """
+body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 70em; color: #222; }
+h1 { font-size: 1.5em; } h2 { font-size: 1.2em; margin-top: 2em; border-bottom: 1px solid #ccc; }
+table { border-collapse: collapse; margin: 0.5em 0; } td, th { border: 1px solid #ccc; padding: 0.25em 0.6em; }
+th { background: #f0f0f0; text-align: left; } td.n { text-align: right; } .figures img { max-width: 48%; }
+.warn { color: #a33; }
+"""
+
+
+def render(course: Course, assignment: str, rows: list[CellResult]) -> str:
+    """The page's HTML."""
+    students = list(dict.fromkeys(r.student for r in rows))
+    notebooks = list(dict.fromkeys(r.notebook for r in rows))
+    cells = list(dict.fromkeys((r.notebook, r.grade_id) for r in rows))
+    by_student = {s: [r for r in rows if r.student == s] for s in students}
+    max_points = max((sum(r.max_score for r in mine) for mine in by_student.values()), default=0.0)
+    totals = {s: sum(r.score for r in mine) for s, mine in by_student.items()}
+    notes = course.intake_notes(assignment)
+    escape = html.escape
+
+    parts = [f"<!doctype html><html lang='fr'><head><meta charset='utf-8'><title>{escape(assignment)} — "
+             f"rapport de classe</title><style>{STYLE}</style></head><body>",
+             f"<h1>{escape(assignment)} — rapport de classe</h1>"]
+    if not rows:
+        parts.append("<p>Aucune copie corrigée.</p></body></html>")
+        return "".join(parts)
+    mean = sum(totals.values()) / len(totals)
+    parts.append(f"<p>{len(students)} étudiant(s), moyenne {mean:.2f}/{max_points:g} "
+                 f"({mean / max_points * 20 if max_points else 0:.1f}/20).</p>")
+    if not all(r.verified for r in rows):
+        parts.append(f"<p class='warn'>Correction faite sans bac à sable : notes {messages.UNVERIFIED}.</p>")
+
+    success, pending_cells = [], []
+    for notebook, grade_id in cells:
+        # A written answer is out of the rate until the teacher has graded every copy of it: a rate over
+        # the few blank answers that nbgrader scores 0 by itself would read as a class that failed it.
+        mine = [r for r in rows if (r.notebook, r.grade_id) == (notebook, grade_id)]
+        if any(r.needs_manual_grade for r in mine):
+            pending_cells.append(f"{notebook} · {grade_id}")
+        else:
+            success.append((f"{notebook} · {grade_id}", sum(r.score == r.max_score for r in mine) / len(mine)))
+    parts.append("<div class='figures'>" + _totals_figure(list(totals.values()), max_points)
+                 + (_success_figure(success) if success else "") + "</div>")
+    if pending_cells:
+        parts.append(f"<p>Pas encore dans la réussite par cellule ({messages.MANUAL_PENDING}) : "
+                     f"{escape(', '.join(pending_cells))}.</p>")
+
+    parts.append("<h2>Erreurs reconnues, par cellule</h2>")
+    lines = []
+    for notebook, grade_id in cells:
+        mine = [r for r in rows if (r.notebook, r.grade_id) == (notebook, grade_id)]
+        common = Counter(name for r in mine for name in r.mistakes).most_common(TOP_MISTAKES)
+        if common:
+            lines.append([escape(f"{notebook} · {grade_id}"),
+                          "<br>".join(f"<code>{escape(name)}</code> ({count})" for name, count in common)])
+    parts.append(_table(["cellule", "erreur (nombre d'étudiants)"], lines) if lines
+                 else "<p>Aucune erreur du catalogue reconnue.</p>")
+
+    parts.append("<h2>Copies signalées ou réparées à la réception</h2>")
+    lines = []
+    for student, by_notebook in notes.items():
+        for notebook, found in by_notebook.items():
+            for note in found:
+                if note.startswith(FLAG_PREFIX):
+                    kind = "<span class='warn'>signalé</span>"
+                elif (course.folder("submitted", student, assignment) / f"{notebook}.ipynb{SET_ASIDE_SUFFIX}").exists():
+                    kind = "<span class='warn'>refusé</span>"  # set aside unread: nbgrader counts it not handed in
+                else:
+                    kind = "réparé"
+                lines.append([escape(student), escape(notebook), kind, escape(note)])
+    parts.append(_table(["étudiant", "notebook", "", "note"], lines) if lines else "<p>Aucune.</p>")
+
+    parts.append("<h2>Étudiants</h2>")
+    lines = []
+    for student in sorted(students, key=lambda s: (-totals[s], s)):
+        mine = by_student[student]
+        per_notebook = [f"{sum(r.score for r in mine if r.notebook == n):g}/"
+                        f"{sum(r.max_score for r in mine if r.notebook == n):g}" for n in notebooks]
+        pending = sum(r.max_score for r in mine if r.needs_manual_grade)
+        state = ([f"{pending:g} pt {messages.MANUAL_PENDING}"] if pending else []) + \
+                ([messages.UNVERIFIED] if not all(r.verified for r in mine) else [])
+        lines.append([escape(student), *per_notebook,
+                      f"{totals[student]:g}/{sum(r.max_score for r in mine):g}", escape(" ; ".join(state)),
+                      _feedback_links(course, student, assignment, notebooks)])
+    parts.append(_table(["étudiant", *map(escape, notebooks), "total", "état", "retour"], lines))
+    parts.append("</body></html>")
+    return "".join(parts)
+
+
+def write_report(course: Course, assignment: str, rows: list[CellResult]) -> Path:
+    """Write ``<course>/reports/<assignment>.html``; return its path."""
+    path = course.root / FOLDER / f"{assignment}.html"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(render(course, assignment, rows), encoding="utf-8")
+    return path
