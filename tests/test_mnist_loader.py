@@ -10,9 +10,9 @@ from autograde import mnist
 from conftest import MNIST_DIR, REPO
 
 
-def test_both_mnist_assignments_ship_the_reference_loader():
+def test_every_mnist_assignment_ships_the_reference_loader():
     reference = (REPO / "autograde" / "mnist.py").read_bytes()
-    for assignment in ("td3_mnist_softmax", "td6_mlp_mnist"):
+    for assignment in ("td3_mnist_softmax", "td6_mlp_mnist", "td7_optimiseurs"):
         assert (REPO / "source" / assignment / "mnist.py").read_bytes() == reference, assignment
 
 
