@@ -22,6 +22,8 @@ CELLS = {
     LINEAR: {"test_loss": 2, "test_gradient": 3, "test_train": 3},
     LOGISTIC: {"test_loss": 2, "test_gradient": 3, "test_train": 3, "test_predict": 1},
 }
+# The written answers, graded by hand: 0 for now, whatever the student wrote (tests/test_grading_td1.py).
+WRITTEN = {LINEAR: {"reponse_gradient": 2, "reponse_pas_apprentissage": 1}, LOGISTIC: {"reponse_gradient": 2}}
 
 
 def scores(handed_in=(LINEAR,), **lost):
@@ -100,9 +102,12 @@ def test_exact_score_of_every_graded_cell(batch, student):
 
 def test_nothing_of_the_class_is_lost(batch):
     """A score for every graded cell of every student, and a message for every lost point."""
-    assert len(batch.rows) == len(EXPECTED) * sum(len(cells) for cells in CELLS.values())
+    graded_cells = sum(len(cells) for cells in CELLS.values()) + sum(len(cells) for cells in WRITTEN.values())
+    assert len(batch.rows) == len(EXPECTED) * graded_cells
     for row in batch.rows:
         assert (row.score < row.max_score) == bool(row.message), row
+        if row.manual:
+            assert row.grade_id in WRITTEN[row.notebook] and row.score == 0, row
 
 
 @pytest.mark.parametrize("student, notebook, cell", sorted(MESSAGES))
@@ -179,3 +184,13 @@ def test_summary_gives_class_averages_and_the_commonest_mistake(batch):
     done = sum(EXPECTED[s][LINEAR]["test_gradient"] for s in EXPECTED) / len(EXPECTED)
     assert f"{done:.2f}/3" in gradient and "regression_lineaire.gradient/sign (1)" in gradient
     assert batch.row("traceback_masque", LINEAR, "test_gradient").mistakes == ("regression_lineaire.gradient/sign",)
+
+
+def test_the_class_report_tells_refused_repaired_and_flagged_copies_apart(batch):
+    from autograde.report import render
+
+    page = render(batch.run.course, "td1_neurone_regression", batch.rows)
+    kinds = dict(re.findall(rf"<tr><td>(\w+)</td><td>{LINEAR}</td><td>(?:<span class='warn'>)?(\w+)", page))
+    assert kinds == {"autre_noyau": "réparé", "cellules_deplacees": "réparé", "fichier_renomme": "réparé",
+                     "reponse_supprimee": "réparé", "test_supprime": "réparé", "fichier_vide": "refusé",
+                     "json_invalide": "refusé", "triche_numpy": "signalé", "traceback_masque": "signalé"}

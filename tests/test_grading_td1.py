@@ -11,14 +11,21 @@ FULL = {
     "02_regression_lineaire": {"test_loss": 2, "test_gradient": 3, "test_train": 3},
     "03_regression_logistique": {"test_loss": 2, "test_gradient": 3, "test_train": 3, "test_predict": 1},
 }
+# The written answers, graded by hand: the two gradients derived (MSE, BCE) and the learning rate η.
+MANUAL = {
+    "02_regression_lineaire": {"reponse_gradient": 2, "reponse_pas_apprentissage": 1},
+    "03_regression_logistique": {"reponse_gradient": 2},
+}
 
 
 class TestTD1(GradingSuite):
     ASSIGNMENT = "td1_neurone_regression"
     FULL = FULL
-    TOTAL = 21
+    MANUAL = MANUAL
+    TOTAL = 26  # 21 automatic points + 5 graded by hand
     EXPECTED = {
         "alice_boucles": FULL,
+        # Automatic points only (MANUAL's written answers are 0 for everyone until a teacher grades them).
         # bob_intact hands in the release untouched; erreurs_1..3 make a mistake in every graded cell.
         **dict.fromkeys(["bob_intact", "erreurs_1", "erreurs_2", "erreurs_3"], zero(FULL)),
         # Only the gradient's points: train is judged with the reference gradient.
@@ -69,6 +76,23 @@ class TestTD1(GradingSuite):
         assert "la limite de temps a interrompu la cellule « gradient »" in message
         looping = graded.autograded_cell("emma_boucle_infinie", self.ASSIGNMENT, "02_regression_lineaire", "gradient")
         assert [o.ename for o in looping.outputs if o.output_type == "error"], "the endless cell was interrupted"
+
+    def test_written_answers_are_left_to_the_teacher(self, graded):
+        """alice's answers (and those of the students built on hers) wait for the teacher, at 0 for now;
+        bob's untouched stubs get 0 and say the answer was not written."""
+        from autograde.pipeline import grade_table
+
+        for notebook, cells in MANUAL.items():
+            for grade_id in cells:
+                written = graded.row("alice_boucles", notebook, grade_id)
+                assert (written.score, written.needs_manual_grade) == (0, True)
+                assert written.message == "à corriger à la main"
+                stub = graded.row("bob_intact", notebook, grade_id)
+                assert (stub.score, stub.needs_manual_grade) == (0, False)
+                assert stub.message == "Réponse écrite non rédigée : 0 point."
+        lines = {line.split()[0]: line for line in grade_table(graded.rows).splitlines()[2:]}
+        assert lines["alice_boucles"].endswith("21/26 (5 pt à corriger à la main)")
+        assert lines["bob_intact"].endswith("0/26")
 
     def test_lost_points_name_the_student_notebook_and_cell(self, graded):
         from autograde.pipeline import lost_points

@@ -2,9 +2,9 @@
 submissions with their scores, a student's graded notebook with the grader's French messages, and a
 manual grade with a comment on a written answer, which reaches the gradebook and the exported grades.
 
-The course has no manually graded cell, so the class is graded on a test copy of TD 1 that has one: a
-written answer (markdown, nbgrader ``solution`` and ``grade``, 3 points) after the "À vous" question
-of 02_regression_lineaire.
+TD 1 has written answers, graded by hand (markdown, nbgrader ``solution`` and ``grade``): the teacher grades
+the one on the learning rate η that ends 02_regression_lineaire (``reponse_pas_apprentissage``, 1 point), in
+which each student of the class writes their own words.
 
 The tests run in file order, as a teacher works: the last one grades chloe's written answer."""
 import csv
@@ -17,7 +17,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from conftest import REPO, SOURCE, SUBMISSIONS, nbgrader_meta, read
+import test_grading_td1
+from conftest import REPO, SUBMISSIONS, nbgrader_meta, read
 
 from .conftest import running_jupyterlab
 
@@ -25,35 +26,29 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 TD1 = "td1_neurone_regression"
 NOTEBOOK = "02_regression_lineaire"
-QUESTION = "**À vous.**"  # the markdown cell the written answer follows
-WRITTEN = "reponse_eta"  # grade id of the written answer
-WRITTEN_POINTS = 3
-EXPECTED_ANSWER = ("Avec 1 000 époques, la droite est encore loin de celle de `linregress` : la descente n'a pas "
-                   "fini de converger ; avec $\\eta = 0{,}01$, 1 000 époques suffisent. Avec $\\eta = 1$, les pas "
-                   "sont trop grands : la perte augmente à chaque époque, la descente diverge.")
+WRITTEN = "reponse_pas_apprentissage"  # grade id of the written answer the teacher grades (1 point)
 # The class: who hands what in, the written answer included (bob hands the release in untouched).
 ANSWERS = {
     "alice_boucles": "Avec 1 000 époques, $w$ et $b$ restent loin de `linregress` ; avec $\\eta = 0{,}01$ on le "
                      "rejoint. Avec $\\eta = 1$ la perte explose : les pas sont trop grands, la descente diverge.",
     "chloe_gradient_faux": "Avec plus d'époques la droite est meilleure. Avec $\\eta = 1$ ça ne marche pas.",
-    "bob_intact": "VOTRE RÉPONSE ICI",
+    "bob_intact": None,  # the release's stub, untouched
 }
-# Their automatic scores on TD 1's 21 points (the README's grade table).
+# Their automatic scores on TD 1's 21 automatic points (the README's grade table); the written answers
+# are at 0 until graded by hand.
 AUTOMATIC = {"alice_boucles": 21.0, "chloe_gradient_faux": 18.0, "bob_intact": 0.0}
-MAX_SCORE = 21.0 + WRITTEN_POINTS
+MAX_SCORE = float(test_grading_td1.TestTD1.TOTAL)  # automatic and written points
 GRADED_STUDENT = "chloe_gradient_faux"
-MANUAL_SCORE = 1.5
+MANUAL_SCORE = 0.5
 MANUAL_COMMENT = "Juste pour η = 1, mais pourquoi ? Et rien sur 1 000 époques."
 
 
-def add_written_answer(path: Path, text: str) -> None:
-    """Insert the written-answer cell, holding ``text``, after the "À vous" question of the notebook."""
+def write_answer(path: Path, text: str) -> None:
+    """Write ``text`` in the notebook's written-answer cell ``WRITTEN``, as the student would."""
     nb = read(path)
-    [question] = [i for i, c in enumerate(nb.cells) if c.cell_type == "markdown" and c.source.startswith(QUESTION)]
-    answer = nbformat.v4.new_markdown_cell(text, id="reponse-eta")
-    answer.metadata["nbgrader"] = {"grade": True, "solution": True, "locked": False, "points": WRITTEN_POINTS,
-                                   "grade_id": WRITTEN, "schema_version": 3}
-    nb.cells.insert(question + 1, answer)
+    [answer] = [c for c in nb.cells if nbgrader_meta(c).get("grade_id") == WRITTEN]
+    assert answer.cell_type == "markdown" and nbgrader_meta(answer)["solution"], "a written answer"
+    answer.source = text
     nbformat.write(nb, str(path))
 
 
@@ -61,21 +56,16 @@ def add_written_answer(path: Path, text: str) -> None:
 def graded_course(tmp_path_factory) -> Path:
     """A course directory with a graded class: the one place that makes it.
 
-    A copy of the repository's TD 1 with the written answer added (and the course's nbgrader
-    configuration), three students' submissions with their answers, graded by the project's command
+    Three students' submissions of TD 1 with their answer on η, graded by the project's command
     (release, intake, sandboxed autograde, feedback, export)."""
     base = tmp_path_factory.mktemp("teacher")
-    repository = base / "depot"
-    (repository / "source").mkdir(parents=True)
-    shutil.copy(REPO / "nbgrader_config.py", repository)
-    shutil.copytree(SOURCE / TD1, repository / "source" / TD1)
-    add_written_answer(repository / "source" / TD1 / f"{NOTEBOOK}.ipynb", EXPECTED_ANSWER)
     submissions = base / "copies"
     for student, answer in ANSWERS.items():
         shutil.copytree(SUBMISSIONS / TD1 / student, submissions / student)
-        add_written_answer(submissions / student / f"{NOTEBOOK}.ipynb", answer)
+        if answer is not None:
+            write_answer(submissions / student / f"{NOTEBOOK}.ipynb", answer)
     course = base / "cours"
-    done = subprocess.run([str(Path(sys.executable).parent / "autograde"), "--repo", str(repository), "grade", TD1,
+    done = subprocess.run([str(Path(sys.executable).parent / "autograde"), "--repo", str(REPO), "grade", TD1,
                            str(submissions), "--course", str(course), "--jobs", "1"],
                           cwd=REPO, capture_output=True, text=True, timeout=900)
     assert done.returncode == 0, f"autograde grade: {done.returncode}\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"

@@ -33,7 +33,20 @@ def neuron(x, w, b, f):
 ''',
 }
 
+# alice's written answers (graded by hand: "à corriger à la main" until a teacher grades them).
 REGRESSION = {
+    "reponse_gradient": r'''
+Pour un terme, $\frac{\partial}{\partial \hat{y}_i} (\hat{y}_i - y_i)^2 = 2 (\hat{y}_i - y_i)$, et
+$\hat{y}_i = w x_i + b$ donne $\frac{\partial \hat{y}_i}{\partial w} = x_i$, $\frac{\partial \hat{y}_i}{\partial b} = 1$.
+Avec la règle de la chaîne, le 2 s'annule avec le 1/2 :
+
+$\frac{\partial L}{\partial w} = \frac{1}{n} \sum_i (\hat{y}_i - y_i) x_i$ et $\frac{\partial L}{\partial b} = \frac{1}{n} \sum_i (\hat{y}_i - y_i)$.
+''',
+    "reponse_pas_apprentissage": '''
+Avec 1 000 époques et η = 0,001, la droite n'est pas encore celle de linregress (b surtout) : la descente n'a pas
+fini. Avec η = 0,01, 1 000 époques suffisent. Avec η = 1, la perte explose : chaque pas va trop loin et passe
+de l'autre côté du minimum, de plus en plus haut, la descente diverge.
+''',
     "loss": '''
 def loss(y, y_hat):
     total = 0.0
@@ -64,6 +77,13 @@ def train(x, y, eta, epochs):
 }
 
 LOGISTIQUE = {
+    "reponse_gradient": r'''
+1. $\sigma'(z) = \frac{e^{-z}}{(1 + e^{-z})^2} = \sigma(z) (1 - \sigma(z))$.
+2. $\frac{\partial \ell_i}{\partial \hat{y}_i} = -\frac{y_i}{\hat{y}_i} + \frac{1 - y_i}{1 - \hat{y}_i}$, et avec
+   $\frac{\partial \hat{y}_i}{\partial z_i} = \hat{y}_i (1 - \hat{y}_i)$ il reste $\hat{y}_i - y_i$.
+3. $\frac{\partial L}{\partial w_j} = \frac{1}{n} \sum_i (\hat{y}_i - y_i) x_{ij}$, $\frac{\partial L}{\partial b} = \frac{1}{n} \sum_i (\hat{y}_i - y_i)$.
+4. En matrices : $\frac{1}{n} X^T (\hat{y} - y)$, de forme (D, n) × (n,) = (D,).
+''',
     "loss": '''
 def loss(y, y_hat):
     total = 0.0

@@ -3,4 +3,11 @@
 NOTEBOOK = "td1_neurone_regression/03_regression_logistique"  # source/ and release/ hold it as <NOTEBOOK>.ipynb
 # What the release must not state, because a written answer asks the student to derive it (spaces do
 # not count): tests/test_release_hides_derivations.py.
-HIDDEN_FORMULAS: tuple[str, ...] = ()
+HIDDEN_FORMULAS: tuple[str, ...] = (
+    # reponse_gradient: the gradient of the binary cross-entropy after a sigmoid
+    r"\frac{\partial L}{\partial \mathbf{w}} = \frac{1}{n} \mathbf{X}^\top (\hat{\mathbf{y}} - \mathbf{y})",
+    r"\frac{\partial L}{\partial w_j} = \frac{1}{n} \sum_{i=1}^{n} (\hat{y}_i - y_i)\, x_{ij}",
+    r"\frac{\partial L}{\partial b} = \frac{1}{n} \sum_{i=1}^{n} (\hat{y}_i - y_i)",
+    r"\frac{\partial \ell_i}{\partial z_i} = \hat{y}_i - y_i",
+    "xᵀ(ŷ − y)",
+)
