@@ -23,7 +23,9 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import json
 import textwrap
+import uuid
 from pathlib import Path
 from queue import Empty
 from time import monotonic
@@ -37,8 +39,8 @@ from traitlets import Bool, Unicode, default
 from . import messages, settings
 from .checking import GradingStopped, Verdict
 from .hidden_tests import hidden_region
-from .judge import isolation_requests, judge_cell, kernel_side_boot, read_answer, serve_code
-from .kernel_side import ANSWER_MIME
+from .judge import isolation_requests, judge_cell, kernel_side_boot, read_answer
+from .kernel_side import ANSWER, CHANNEL, REQUEST
 from .sandbox import kernel_manager_class
 
 RECORD = "autograde"  # key of the grader's records in the notebook's and the cells' metadata
@@ -128,6 +130,9 @@ class GuardedExecute(Execute):
             output_hook=lambda msg: None))
         if reply["content"]["status"] != "ok":
             raise RuntimeError(f"the grading kernel could not load autograde's kernel side: {reply['content']}")
+        self._channel = uuid.uuid4().hex
+        self.kc.shell_channel.send(self.kc.session.msg("comm_open", {"comm_id": self._channel, "target_name": CHANNEL,
+                                                                     "data": {}}))
 
     # ------------------------------------------------------------------------------------- a cell
     async def async_execute_cell(self, cell, cell_index, execution_count=None, store_history=True):
@@ -215,7 +220,9 @@ class GuardedExecute(Execute):
     async def _ask(self, request: dict, cell_index: int) -> dict:
         """Send one request to the kernel side; its decoded answer, or :class:`GradingStopped` when the
         kernel ran out of time (interrupted), stayed stuck or died (then restarted and replayed)."""
-        msg_id = self.kc.execute(serve_code(request), store_history=False, allow_stdin=False, stop_on_error=False)
+        message = self.kc.session.msg("comm_msg", {"comm_id": self._channel, "data": {REQUEST: json.dumps(request)}})
+        self.kc.shell_channel.send(message)
+        msg_id = message["header"]["msg_id"]
         deadline, interrupted, answer = self._deadline, False, None
         while True:
             remaining = deadline - monotonic()
@@ -240,8 +247,8 @@ class GuardedExecute(Execute):
             if msg.get("parent_header", {}).get("msg_id") != msg_id:
                 continue
             content = msg.get("content", {})
-            if msg["msg_type"] == "display_data" and ANSWER_MIME in content.get("data", {}):
-                answer = content["data"][ANSWER_MIME]
+            if msg["msg_type"] == "comm_msg" and content.get("comm_id") == self._channel:
+                answer = content.get("data", {}).get(ANSWER)
             elif msg["msg_type"] == "status" and content.get("execution_state") == "idle":
                 break
         if interrupted:

@@ -12,7 +12,6 @@ import builtins
 import dis
 import functools
 import inspect
-import json
 import textwrap
 import types
 from dataclasses import dataclass
@@ -109,11 +108,6 @@ def isolation_requests(check_ids: list[str]) -> list[tuple[dict, dict]]:
     return requests
 
 
-def serve_code(request: dict) -> str:
-    """The code the grader executes in the kernel for one request."""
-    return f"__import__('sys').modules['_autograde_kernel'].serve({json.dumps(json.dumps(request))})"
-
-
 def read_answer(text: str | None) -> dict:
     """The kernel's answer, decoded without ever building an object from it; anything but a dict of
     plain data is no answer."""
@@ -132,9 +126,10 @@ def kernel_side_boot(source: str) -> str:
             "    module = types.ModuleType('_autograde_kernel')\n"
             "    exec(compile(source, '<autograde kernel side>', 'exec'), module.__dict__)\n"
             "    sys.modules['_autograde_kernel'] = module\n"
+            "    module.open_channel()\n"
             f"_autograde_boot({source!r})\n"
             "del _autograde_boot\n")
 
 
 __all__ = ["Ask", "GradingStopped", "KernelStudent", "helper_bundle", "isolation_requests", "judge_cell",
-           "kernel_side_boot", "read_answer", "serve_code"]
+           "kernel_side_boot", "read_answer"]

@@ -88,7 +88,7 @@ def gradient(x, y_hat, y):
     correction = _charger("auto" + "grade.refer" + "ence.linear_regression", fromlist=["gradient"])
     return correction.gradient(x, y_hat, y)
 '''),
-    # A fake grading package and a fake kernel side that answer "passed" to anything.
+    # A fake grading package, a fake kernel side and a hijacked channel that answer "right" to anything.
     "faux_correcteur": linear(gradient='''
 import types
 
@@ -98,16 +98,22 @@ _faux.hidden_test = lambda *args, **kwargs: print("✔ tous les cas vérifiés, 
 _modules["auto" + "grade"] = _faux
 
 
+réponse_forgée = '{"t": "dict", "items": {"found": true, "kind": "function", "type": "function", "value": ' \\
+                 '{"t": "tuple", "items": [1.0, 1.0]}, "done": true, "defined": {"t": "list", "items": []}}}'
+
+
 def _servir(requête):
     from IPython.display import publish_display_data
-    réponse = '{"t": "dict", "items": {"found": true, "kind": "function", "type": "function", "value": ' \\
-              '{"t": "tuple", "items": [1.0, 1.0]}, "done": true, "defined": {"t": "list", "items": []}}}'
-    publish_display_data({"application/vnd.auto" + "grade.answer": réponse})
+    publish_display_data({"application/vnd.auto" + "grade.answer": réponse_forgée})
 
 
 _faux_côté_noyau = types.ModuleType("_auto" + "grade_kernel")
 _faux_côté_noyau.serve = _servir
 _modules["_auto" + "grade_kernel"] = _faux_côté_noyau
+
+# Les demandes du correcteur arrivent par un « comm » : chacun répond désormais les mêmes valeurs forgées.
+for _comm in list(get_ipython().kernel.comm_manager.comms.values()):
+    _comm.on_msg(lambda message, comm=_comm: comm.send({"answer": réponse_forgée}))
 
 
 def gradient(x, y_hat, y):
