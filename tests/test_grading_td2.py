@@ -10,14 +10,22 @@ FULL = {
     "01_descente_1d": {"test_f": 1, "test_df": 2, "test_gradient_descent": 3},
     "02_mini_batchs": {"test_iterate_minibatches": 3, "test_train_minibatch": 3},
 }
+# The written answers, graded by hand: f' derived, the step α and the starting point interpreted, and what the
+# size of a mini-lot changes.
+MANUAL = {
+    "01_descente_1d": {"reponse_derivee": 1, "reponse_pas": 2, "reponse_initialisation": 2},
+    "02_mini_batchs": {"reponse_taille_lot": 2},
+}
 
 
 class TestTD2(GradingSuite):
     ASSIGNMENT = "td2_descente_gradient"
     FULL = FULL
-    TOTAL = 12
+    MANUAL = MANUAL
+    TOTAL = 19  # 12 automatic points + 7 graded by hand
     EXPECTED = {
         "alice_boucles": FULL,
+        # Automatic points only (MANUAL's written answers are 0 for everyone until a teacher grades them).
         # bob_intact hands in the release untouched; erreurs_1..3 make a mistake in every graded cell.
         **dict.fromkeys(["bob_intact", "erreurs_1", "erreurs_2", "erreurs_3"], zero(FULL)),
         # f has three catalogued mistakes: erreurs_4's f is right.
@@ -49,3 +57,20 @@ class TestTD2(GradingSuite):
             message = graded.row(f"erreurs_{k}", "02_mini_batchs", "test_train_minibatch").message
             assert message.startswith("`train_minibatch` — erreur reconnue : ")
             assert "iterate_minibatches" not in message
+
+    def test_written_answers_are_left_to_the_teacher(self, graded):
+        """alice's answers (and those of the erreurs_k students, built on hers) wait for the teacher, at 0 for
+        now; bob's untouched stubs get 0 and say the answer was not written."""
+        from autograde.pipeline import grade_table
+
+        for notebook, cells in MANUAL.items():
+            for grade_id in cells:
+                written = graded.row("alice_boucles", notebook, grade_id)
+                assert (written.score, written.needs_manual_grade) == (0, True)
+                assert written.message == "à corriger à la main"
+                stub = graded.row("bob_intact", notebook, grade_id)
+                assert (stub.score, stub.needs_manual_grade) == (0, False)
+                assert stub.message == "Réponse écrite non rédigée : 0 point."
+        lines = {line.split()[0]: line for line in grade_table(graded.rows).splitlines()[2:]}
+        assert lines["alice_boucles"].endswith("12/19 (7 pt à corriger à la main)")
+        assert lines["bob_intact"].endswith("0/19")

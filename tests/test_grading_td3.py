@@ -12,14 +12,18 @@ NOTEBOOK = "01_softmax_mnist"
 FUNCTIONS = ("one_hot", "softmax", "cross_entropy", "gradient", "train", "accuracy")
 FULL = {NOTEBOOK: {"test_one_hot": 1, "test_softmax": 2, "test_cross_entropy": 2, "test_gradient": 3,
                    "test_train": 3, "test_accuracy": 1}}
+# The written answers, graded by hand: the stable softmax explained, the gradient derived, the conclusion.
+MANUAL = {NOTEBOOK: {"reponse_stabilite": 1, "reponse_gradient": 3, "reponse_courbes": 2}}
 
 
 class TestTD3(GradingSuite):
     ASSIGNMENT = "td3_mnist_softmax"
     FULL = FULL
-    TOTAL = 12
+    MANUAL = MANUAL
+    TOTAL = 18  # 12 automatic points + 6 graded by hand
     EXPECTED = {
         "alice_boucles": FULL,
+        # Automatic points only (MANUAL's written answers are 0 for everyone until a teacher grades them).
         # bob_intact hands in the release untouched; erreurs_1..3 make a mistake in every graded cell.
         **dict.fromkeys(["bob_intact", "erreurs_1", "erreurs_2", "erreurs_3"], zero(FULL)),
         # one_hot has only three catalogued mistakes: erreurs_4 writes it right.
@@ -47,3 +51,19 @@ class TestTD3(GradingSuite):
         text = "".join(o.get("text", "") for o in cell.outputs)
         assert "✔ `train` : 3 cas vérifiés, tous corrects. Entraînement complet sur les chiffres 8×8 de load_digits" \
             in text
+
+    def test_written_answers_are_left_to_the_teacher(self, graded):
+        """alice's answers (and those of the erreurs_k students, built on hers) wait for the teacher, at 0
+        for now; bob's untouched stubs get 0 and say the answer was not written."""
+        from autograde.pipeline import grade_table
+
+        for grade_id in MANUAL[NOTEBOOK]:
+            for student in ("alice_boucles", "erreurs_1"):
+                written = graded.row(student, NOTEBOOK, grade_id)
+                assert (written.score, written.needs_manual_grade, written.message) == (0, True, "à corriger à la main")
+            stub = graded.row("bob_intact", NOTEBOOK, grade_id)
+            assert (stub.score, stub.needs_manual_grade) == (0, False)
+            assert stub.message == "Réponse écrite non rédigée : 0 point."
+        lines = {line.split()[0]: line for line in grade_table(graded.rows).splitlines()[2:]}
+        assert lines["alice_boucles"].endswith("12/18 (6 pt à corriger à la main)")
+        assert lines["bob_intact"].endswith("0/18")

@@ -10,13 +10,17 @@ FULL = {
     "01_graphe_de_calcul": {"test_hand_gradients": 2, "test_numerical_gradient": 2},
     "02_autograd": {"test_Value_arithmetic": 3, "test_Value_unary": 2, "test_Value_backward": 3},
 }
+# The written answers, graded by hand: the local derivatives and the chain rule, then the choice of the step h.
+MANUAL = {"01_graphe_de_calcul": {"reponse_derivees_locales": 2, "reponse_precision": 2}}
 
 
 class TestTD5(GradingSuite):
     ASSIGNMENT = "td5_autograd"
     FULL = FULL
-    TOTAL = 12
+    MANUAL = MANUAL
+    TOTAL = 16  # 12 automatic points + 4 graded by hand
     EXPECTED = {
+        # Automatic points only (MANUAL's written answers are 0 for everyone until a teacher grades them).
         "alice_autre_style": FULL,
         # bob_intact hands in the release untouched; erreurs_1..3 make a mistake in every graded cell.
         **dict.fromkeys(["bob_intact", "erreurs_1", "erreurs_2", "erreurs_3"], zero(FULL)),
@@ -41,3 +45,14 @@ class TestTD5(GradingSuite):
             "`hand_gradients` n'est pas encore écrite (NotImplementedError)."
         assert graded.row("bob_intact", "02_autograd", "test_Value_backward").message == \
             "`Value.backward` n'est pas encore écrite (NotImplementedError)."
+
+    def test_written_answers_are_left_to_the_teacher(self, graded):
+        from autograde.pipeline import grade_table
+
+        for grade_id in MANUAL["01_graphe_de_calcul"]:
+            written = graded.row("alice_autre_style", "01_graphe_de_calcul", grade_id)
+            assert (written.score, written.needs_manual_grade) == (0, True)
+            stub = graded.row("bob_intact", "01_graphe_de_calcul", grade_id)
+            assert (stub.score, stub.needs_manual_grade) == (0, False)
+        lines = {line.split()[0]: line for line in grade_table(graded.rows).splitlines()[2:]}
+        assert lines["alice_autre_style"].endswith("12/16 (4 pt à corriger à la main)")

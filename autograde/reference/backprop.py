@@ -10,6 +10,27 @@ The sheet's network, for a batch of N examples stored one per row (as in TD 1):
 For one example (one row) these are exactly the sheet's column-vector equations z⁽¹⁾ = W⁽¹⁾x + b⁽¹⁾, ….
 Gradients have the shapes of their parameters: dW1 (3, 2), db1 (3,), dW2 (1, 3), db2 (1,).
 """
+
+NOTEBOOK = "td4_retropropagation/01_reseau_2_3_1"  # source/ and release/ hold it as <NOTEBOOK>.ipynb
+# What the release must not state, because a written answer asks the student to derive it (spaces do
+# not count): tests/test_release_hides_derivations.py.
+HIDDEN_FORMULAS: tuple[str, ...] = (
+    # reponse_retropropagation: the gradients of the MSE, output layer then hidden layer, one example then a batch
+    r"\frac{\partial L}{\partial \hat{y}} = \hat{y} - y",
+    r"\delta^{(2)} = (\hat{y} - y)\, \hat{y}\,(1 - \hat{y})",
+    r"\frac{\partial L}{\partial b'} = \delta^{(2)}",
+    r"\frac{\partial L}{\partial W'_j} = \delta^{(2)} a_j^{(1)}",
+    r"\frac{\partial L}{\partial a_j^{(1)}} = \delta^{(2)} W'_j",
+    r"\delta_j^{(1)} = \delta^{(2)} W'_j \, a_j^{(1)}\big(1 - a_j^{(1)}\big)",
+    r"\frac{\partial L}{\partial W^{(1)}_{jk}} = \delta_j^{(1)} x_k",
+    r"\frac{\partial L}{\partial W^{(1)}} = \boldsymbol{\delta}^{(1)} \mathbf{x}^\top",
+    r"\Delta_2 = \frac{1}{N}(\hat{Y} - Y) \odot \hat{Y} \odot (\mathbf{1} - \hat{Y})",
+    r"\frac{\partial L}{\partial W_2} = \Delta_2^\top A_1",
+    r"\Delta_1 = (\Delta_2 W_2) \odot A_1 \odot (\mathbf{1} - A_1)",
+    r"\frac{\partial L}{\partial W_1} = \Delta_1^\top X",
+    r"\sigma'(z) = \sigma(z)(1 - \sigma(z))",
+    "(y_hat - y) / N * y_hat * (1 - y_hat)",
+)
 import numpy as np
 
 from ..td1.neurone.solution import sigmoid

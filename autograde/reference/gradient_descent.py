@@ -10,6 +10,16 @@ Shapes: ``f`` and ``df`` take a number or a numpy array (any shape) and work ele
 """
 import numpy as np
 
+NOTEBOOK = "td2_descente_gradient/01_descente_1d"  # source/ and release/ hold it as <NOTEBOOK>.ipynb
+# What the release must not state, because a written answer asks the student to derive it (spaces do
+# not count): tests/test_release_hides_derivations.py.
+HIDDEN_FORMULAS: tuple[str, ...] = (
+    # reponse_derivee: the derivative of the quartic
+    r"f'(w) = w^3 - 4{,}5\,w^2 - 2{,}5\,w + 6",
+    # reponse_pas: why a step diverges (the stability bound near a minimum, in its grading guide)
+    r"\alpha < 2 / f''(w^\star)",
+)
+
 # The sheet's experiments (the notebook uses these numbers).
 W0 = 2.0
 ALPHA = 0.05          # question 1: three first iterates 2.45, 3.07151, 3.82928

@@ -21,6 +21,14 @@ import numpy as np
 
 from ..td1.regression_lineaire.solution import B_INIT, W_INIT, gradient, loss, make_data, predict  # noqa: F401 - re-exported
 
+NOTEBOOK = "td2_descente_gradient/02_mini_batchs"  # source/ and release/ hold it as <NOTEBOOK>.ipynb
+# What the release must not state, because a written answer asks the student to derive it (spaces do
+# not count): tests/test_release_hides_derivations.py.
+HIDDEN_FORMULAS: tuple[str, ...] = (
+    # reponse_taille_lot: the variance of the mean gradient of a mini-lot of B examples
+    r"\frac{\sigma^2}{B}",
+)
+
 SHUFFLE_SEED = 0
 ETA = 0.02
 EPOCHS = 30

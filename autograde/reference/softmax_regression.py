@@ -11,6 +11,19 @@ Constants the notebook fixes: the split ``train_test_split(images, labels, test_
 random_state=42)`` (8,000 / 2,000 on the 10,000 digits of data/mnist), pixels / 255, K = 10, η = 0.1,
 batch 32, 20 epochs, W = 0 and b = 0 at the start, shuffling seed 0.
 """
+
+NOTEBOOK = "td3_mnist_softmax/01_softmax_mnist"
+# What the written answers reponse_stabilite and reponse_gradient derive: only their grading guides state it.
+HIDDEN_FORMULAS: tuple[str, ...] = (
+    r"\frac{e^{Z_{ik} - m_i}}{\sum_j e^{Z_{ij} - m_i}} = \frac{e^{-m_i}\, e^{Z_{ik}}}{e^{-m_i} \sum_j e^{Z_{ij}}}",
+    r"\frac{\partial p_k}{\partial z_j} = p_k (\delta_{jk} - p_j)",
+    r"\frac{\partial \ell}{\partial z_j} = p_j - y_j",
+    r"\frac{\partial L}{\partial Z} = \frac{1}{N} (P - Y)",
+    r"\frac{\partial L}{\partial W} = \frac{1}{N} X^\top (P - Y)",
+    r"\frac{\partial L}{\partial \mathbf{b}} = \frac{1}{N} \sum_{i=1}^{N} (P_i - Y_i)",
+    "Xᵀ(P − Y)",
+)
+
 import numpy as np
 
 NUM_CLASSES = 10

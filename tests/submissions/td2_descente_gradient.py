@@ -1,8 +1,33 @@
 """Sample submissions of TD 2 and the situation each one reproduces (scores: tests/test_grading_td2.py)."""
 
 # alice: everything right, written otherwise than the reference (Horner's scheme, lists, a while loop,
-# the gradient written inline).
+# the gradient written inline), and her written answers (graded by hand: "à corriger à la main" until a
+# teacher grades them).
 DESCENTE = {
+    "reponse_derivee": r'''
+Terme par terme, on multiplie par l'exposant et on le baisse de 1 : $0,25 \times 4 = 1$, $1,5 \times 3 = 4,5$,
+$1,25 \times 2 = 2,5$ et la dérivée de $6w$ est $6$. Donc $f'(w) = w^3 - 4,5 w^2 - 2,5 w + 6$.
+
+Vérification : $f'(1) = 1 - 4,5 - 2,5 + 6 = 0$.
+''',
+    "reponse_pas": r'''
+1. Avec $\alpha = 0,5$ : $w^{(1)} = 2 - 0,5 \times (-9) = 6,5$, on saute par-dessus le minimum (vers 4,76). En 6,5 la
+pente vaut $f'(6,5) = 74,25$, donc $w^{(2)} = 6,5 - 37,125 = -30,625$. Chaque pas arrive là où la pente est plus
+forte, donc le pas suivant est encore plus grand : ça diverge.
+2. Avec $\alpha = 0,01$ : $w^{(1)} = 2,09$. On va vers le même minimum global mais avec des pas 5 fois plus petits,
+donc après 30 pas on n'y est pas encore.
+3. On essaie plusieurs valeurs (0,001, 0,01, 0,1) et on regarde la courbe de la perte : si elle remonte, le pas est
+trop grand, si elle baisse très lentement il est trop petit.
+''',
+    "reponse_initialisation": r'''
+1. Depuis 6 avec $\alpha = 0,01$ : la pente est positive, on recule jusqu'au minimum global (4,76). Depuis 6 avec
+$\alpha = 0,12$ : le premier pas saute en 0,6, de l'autre côté de la bosse, et on finit au minimum local (−1,26).
+Depuis −2 : la pente est négative, on avance et on tombe dans le minimum local (−1,26) avec les deux pas.
+2. La descente ne connaît que la pente là où elle est : elle s'arrête dans le premier creux où la pente s'annule et
+ne peut pas savoir qu'il y en a un plus profond.
+3. Pour un réseau, le résultat dépend de l'initialisation des poids et du pas : il faut bien initialiser, régler le
+pas et éventuellement faire plusieurs entraînements.
+''',
     "f": '''
 def f(w):
     # schéma de Horner : (((0.25 w − 1.5) w − 1.25) w + 6) w
@@ -25,6 +50,15 @@ def gradient_descent(df, w0, alpha, n_steps):
 }
 
 MINI_LOTS = {
+    "reponse_taille_lot": r'''
+1. Par époque, $B = 1$ va beaucoup plus vite ; par mise à jour, les trois courbes sont presque les mêmes. Dans une
+époque, chaque exemple sert une fois, donc une époque coûte pareil pour toutes les tailles, mais il y a $n/B$ mises
+à jour (arrondi au-dessus) : une mise à jour sur un petit lot coûte beaucoup moins cher.
+2. Avec $B = 1$, la perte n'arrive pas exactement au minimum et elle bouge d'une époque à l'autre, car le gradient
+d'un seul exemple est bruité. La variance de la moyenne de $B$ gradients indépendants est $\sigma^2 / B$.
+3. Petit lot : beaucoup de pas, pas chers, mais bruités ; grand lot : gradient précis mais peu de pas et chers.
+$B = 32$ est un compromis, et ça se vectorise bien.
+''',
     "iterate_minibatches": '''
 def iterate_minibatches(x, y, batch_size, rng):
     n = len(x)

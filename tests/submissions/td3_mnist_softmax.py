@@ -74,6 +74,36 @@ def accuracy(Y, P):
 ''',
 }
 
+# alice's written answers (graded by hand: "à corriger à la main" until a teacher grades them).
+ANSWERS = {
+    "reponse_stabilite": r'''
+1. $e^{1000}$ est plus grand que le plus grand flottant (environ $10^{308}$) : `np.exp` renvoie `inf`, et
+   `inf / inf` donne `nan`.
+2. $e^{z_k - c} = e^{-c} e^{z_k}$ : le facteur $e^{-c}$ est le même en haut et en bas, il se simplifie.
+3. Avec $c = \max$, le plus grand exposant vaut 0, tous les $e^{z_j - c}$ sont entre 0 et 1, et le dénominateur
+   vaut au moins 1 (le terme du maximum vaut 1) : plus de `inf`, et pas de $0/0$ pour des scores très négatifs.
+''',
+    "reponse_gradient": r'''
+1. Avec $S = \sum_j e^{z_j}$ : si $j = k$, $\frac{\partial p_k}{\partial z_k} = \frac{e^{z_k} S - e^{2 z_k}}{S^2} = p_k (1 - p_k)$ ;
+   si $j \neq k$, $\frac{\partial p_k}{\partial z_j} = -\frac{e^{z_k} e^{z_j}}{S^2} = -p_k p_j$.
+2. Tous les $p_k$ dépendent de $z_j$ (par $S$), donc
+   $\frac{\partial \ell}{\partial z_j} = -\sum_k \frac{y_k}{p_k} \frac{\partial p_k}{\partial z_j} = -y_j (1 - p_j) + \sum_{k \neq j} y_k p_j = p_j \sum_k y_k - y_j$,
+   et $\sum_k y_k = 1$ (one-hot) : il reste $p_j - y_j$. Pour le lot, avec la moyenne : $\frac{1}{N}(P - Y)$, de forme (N, K).
+3. $\frac{\partial Z_{ik}}{\partial W_{dk}} = X_{id}$ et $\frac{\partial Z_{ik}}{\partial b_k} = 1$, donc
+   $\frac{\partial L}{\partial W_{dk}} = \frac{1}{N} \sum_i X_{id} (P_{ik} - Y_{ik})$, soit $\frac{1}{N} X^T (P - Y)$ :
+   (D, N) × (N, K) = (D, K) comme W ; et $\frac{\partial L}{\partial b_k} = \frac{1}{N} \sum_i (P_{ik} - Y_{ik})$, un vecteur (K,).
+''',
+    "reponse_courbes": '''
+1. La perte baisse beaucoup entre la première et la deuxième époque, puis de moins en moins : à la fin elle descend
+   encore un peu. Quelques époques de plus amélioreraient un peu l'apprentissage, presque pas le test.
+2. J'obtiens 0,94 sur l'apprentissage et 0,92 sur le test : l'écart est petit, le modèle ne sur-apprend presque
+   pas. Mais il se trompe sur 6 % des images qu'il a apprises : c'est le modèle qui est limité.
+3. Le score d'un chiffre est une somme pondérée des pixels : un seul modèle d'image par chiffre, qui ne peut pas
+   combiner des pixels ni accepter un chiffre décalé ou écrit autrement. Avec plus d'exemples, on reste vers 92 % :
+   il faut un modèle non linéaire (une couche cachée).
+''',
+}
+
 # MISTAKES[function][k - 1], written by hand.
 MISTAKES = {
     "one_hot": [
@@ -276,11 +306,11 @@ def accuracy(Y, P):
 
 def with_mistakes(k):
     """Alice's answers with the k-th catalogued mistake (1-based) of every function that has one."""
-    return {name: wrong[k - 1] if len(wrong) >= k else ALICE[name] for name, wrong in MISTAKES.items()}
+    return {**ANSWERS, **{name: wrong[k - 1] if len(wrong) >= k else ALICE[name] for name, wrong in MISTAKES.items()}}
 
 
 STUDENTS = {
-    "alice_boucles": {NOTEBOOK: ALICE},
+    "alice_boucles": {NOTEBOOK: {**ALICE, **ANSWERS}},
     # bob hands in the release notebook untouched: 0 everywhere, and grading goes on.
     "bob_intact": {NOTEBOOK: {}},
     **{f"erreurs_{k}": {NOTEBOOK: with_mistakes(k)} for k in range(1, 6)},

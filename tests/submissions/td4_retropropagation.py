@@ -1,7 +1,23 @@
 """Sample submissions of TD 4 and the situation each one reproduces (scores: tests/test_grading_td4.py)."""
 
 # lea: everything right, written with loops, one example at a time, and other formulas than the reference.
+# Her written answers are graded by hand ("à corriger à la main" until a teacher grades them).
 RESEAU = {
+    "reponse_retropropagation": r'''
+**Sortie.** $\frac{\partial L}{\partial \hat{y}} = \hat{y} - y$ (le 2 du carré part avec le 1/2). Comme
+$\sigma' = \sigma(1 - \sigma)$, $\frac{\partial \hat{y}}{\partial z^{(2)}} = \hat{y}(1 - \hat{y})$, donc
+$\delta^{(2)} = (\hat{y} - y)\,\hat{y}(1 - \hat{y})$. Puis $z^{(2)} = \sum_j W'_j a_j + b'$ donne
+$\frac{\partial L}{\partial b'} = \delta^{(2)}$ et $\frac{\partial L}{\partial W'_j} = \delta^{(2)} a_j$.
+
+**Couche cachée.** $a_j$ ne touche $L$ que par $z^{(2)}$ : $\frac{\partial L}{\partial a_j} = \delta^{(2)} W'_j$, puis
+$\delta^{(1)}_j = \delta^{(2)} W'_j\, a_j (1 - a_j)$. Enfin $\frac{\partial L}{\partial b^{(1)}_j} = \delta^{(1)}_j$ et
+$\frac{\partial L}{\partial W^{(1)}_{jk}} = \delta^{(1)}_j x_k$ : la matrice est $\delta^{(1)} x^T$ (3 × 1 fois 1 × 2).
+
+**Lot.** L est une moyenne : chaque exemple apporte son gradient divisé par N, et on additionne les exemples.
+Avec une ligne par exemple : $\Delta_2 = (\hat{Y} - Y) * \hat{Y} * (1 - \hat{Y}) / N$ (N × 1), $dW_2 = \Delta_2^T A_1$
+(1 × 3), $db_2$ = somme des lignes de $\Delta_2$, $\Delta_1 = (\Delta_2 W_2) * A_1 * (1 - A_1)$ (N × 3),
+$dW_1 = \Delta_1^T X$ (3 × 2), $db_1$ = somme des lignes de $\Delta_1$ (3 valeurs).
+''',
     "forward": '''
 def forward(x, y, W1, b1, W2, b2):
     N = x.shape[0]
@@ -54,6 +70,14 @@ def numerical_gradient(f, theta, h=1e-5):
 }
 
 ACTIVATIONS = {
+    "reponse_derivees": r'''
+1. $\sigma'(z) = \frac{e^{-z}}{(1 + e^{-z})^2} = \frac{1}{1 + e^{-z}} \times \frac{e^{-z}}{1 + e^{-z}} = \sigma(z)(1 - \sigma(z))$,
+   car $\frac{e^{-z}}{1 + e^{-z}} = 1 - \sigma(z)$.
+2. $\tanh'(z) = \frac{(e^z + e^{-z})^2 - (e^z - e^{-z})^2}{(e^z + e^{-z})^2} = 1 - \tanh(z)^2$.
+3. ReLU : 1 si z > 0, 0 si z < 0. Leaky ReLU : 1 si z > 0, α si z < 0. En 0 la pente à gauche et la pente à droite
+   ne sont pas les mêmes, il y a un angle : pas de dérivée.
+4. On a déjà les activations $a$ de la passe avant : $a(1 - a)$ et $1 - a^2$ ne coûtent presque rien.
+''',
     "derivees_sigmoide_tanh": '''
 def sigmoid_prime(z):
     return np.exp(-z) / (1 + np.exp(-z)) ** 2
@@ -70,13 +94,25 @@ def relu_prime(z):
 def leaky_relu_prime(z, alpha=0.01):
     return 1.0 * (z > 0) + alpha * (z <= 0)
 ''',
+    "reponse_saturation": r'''
+1. Si σ(z) est proche de 0 ou de 1, σ'(z) = σ(z)(1 − σ(z)) est proche de 0 (σ'(10) ≈ 4,5e-5). s(1 − s) est
+   maximal pour s = 1/2, donc en z = 0, et vaut 1/4. Un neurone saturé a un gradient presque nul : ses poids ne
+   bougent pas, et il ne renvoie presque rien aux couches d'avant.
+2. Le gradient de la première couche est un produit de K termes σ' × poids, un par couche. Avec 10^-3 par couche
+   on a 10^(-3K), et même dans le meilleur cas (1/4)^K : il diminue exponentiellement, c'est la droite qui descend
+   sur la figure en échelle log. Les premières couches n'apprennent presque plus (vanishing gradient).
+3. ReLU' vaut 0 ou 1 : quand le neurone est actif, le gradient passe tel quel, il n'est pas divisé à chaque couche.
+4. Un neurone mort a z < 0 pour tous les exemples : il sort 0, sa dérivée est 0, il ne reçoit plus de gradient et
+   ne peut plus changer. Avec leaky ReLU la dérivée vaut α > 0, donc il peut encore revenir.
+''',
 }
 
 LEA = {"01_reseau_2_3_1": RESEAU, "02_activations": ACTIVATIONS}
 
 
 # erreurs_k: the k-th catalogued mistake (MISTAKES of autograde/reference/backprop.py and activations.py) of every
-# graded function that has at least k of them, written by hand as a student would; every other function is lea's.
+# graded function that has at least k of them, written by hand as a student would; every other function, and
+# the written answers, are lea's.
 # Their backward calls their own (wrong) forward: it is judged with the reference forward all the same.
 ERREURS = {
     1: {

@@ -7,6 +7,28 @@ where they make their mistake.
 
 # ------------------------------------------------------------------ notebook 1, written by alice
 GRAPHE = {
+    # alice's written answers (graded by hand: "à corriger à la main" until a teacher grades them).
+    "reponse_derivees_locales": r'''
+Dérivées locales : $\frac{\partial L}{\partial c} = 2c$, $\frac{\partial c}{\partial a} = \frac{\partial c}{\partial b} = 1$,
+$\frac{\partial a}{\partial w_1} = x$, $\frac{\partial a}{\partial x} = w_1$, $\frac{\partial b}{\partial w_2} = y$,
+$\frac{\partial b}{\partial y} = w_2$.
+
+En multipliant le long des chemins : $\frac{\partial L}{\partial w_1} = 2c \cdot 1 \cdot x = 2(w_1 x + w_2 y)\,x$,
+$\frac{\partial L}{\partial w_2} = 2(w_1 x + w_2 y)\,y$, $\frac{\partial L}{\partial x} = 2(w_1 x + w_2 y)\,w_1$,
+$\frac{\partial L}{\partial y} = 2(w_1 x + w_2 y)\,w_2$. Elles ont toutes le facteur $2c$.
+
+Au point de travail $c = 3 - 0,5 = 2,5$ donc $2c = 5$ : 7,5 ; 2,5 ; 10 ; -5.
+''',
+    "reponse_precision": r'''
+1. En $w_1$ seul, $L$ est de degré 2 : $L(w_1 + h) = L(w_1) + 2cx\,h + x^2 h^2$. La différence avant donne donc
+   $2cx + x^2 h$, l'erreur est $x^2 h$ et la courbe monte avec une pente 1.
+2. Dans $L(w_1 + h) - L(w_1 - h)$ les $x^2 h^2$ partent, il reste $4cx\,h$, divisé par $2h$ c'est exact. Pas de
+   pente 2 parce qu'il n'y a pas de terme en $h^3$ ; avec une exponentielle ou un tanh on la verrait.
+3. À gauche ce sont les arrondis des float : on soustrait deux nombres presque égaux (erreur $10^{-16}$ environ)
+   et on divise par $h$, donc l'erreur grandit comme $1/h$. $10^{-5}$ est un compromis entre cette erreur et
+   celle en $h^2$ ; $10^{-12}$ est trop petit (arrondis), $10^{-1}$ trop grand pour une fonction qui n'est pas
+   quadratique.
+''',
     "hand_gradients": '''
 def hand_gradients(w1, w2, x, y):
     # passe avant
