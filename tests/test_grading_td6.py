@@ -10,14 +10,22 @@ FULL = {
                      "test_backward": 4, "test_train": 3},
     "02_frontieres_moons": {"test_grid_points": 2},
 }
+# The written answers, graded by hand: backpropagation derived, then the conclusions on initialisation,
+# regularisation and the choice of H and alpha on a validation set.
+MANUAL = {
+    "01_mlp_numpy": {"reponse_retropropagation": 3, "reponse_regularisation": 2, "reponse_initialisation": 2},
+    "02_frontieres_moons": {"reponse_choix_hyperparametres": 2},
+}
 NOT_HANDED_IN = {("erreurs_5", "02_frontieres_moons"), ("erreurs_6", "02_frontieres_moons")}
 
 
 class TestTD6(GradingSuite):
     ASSIGNMENT = "td6_mlp_mnist"
     FULL = FULL
-    TOTAL = 18
+    MANUAL = MANUAL
+    TOTAL = 27  # 18 automatic points + 9 graded by hand
     EXPECTED = {
+        # Automatic points only (MANUAL's written answers are 0 for everyone until a teacher grades them).
         "alice_boucles": FULL,
         # bob_intact hands in the release untouched; erreurs_1..3 make a mistake in every graded cell.
         **dict.fromkeys(["bob_intact", "erreurs_1", "erreurs_2", "erreurs_3"], zero(FULL)),
@@ -83,3 +91,19 @@ class TestTD6(GradingSuite):
         cell = graded.autograded_cell("alice_boucles", self.ASSIGNMENT, "01_mlp_numpy", "test_train")
         text = "".join(o.get("text", "") for o in cell.outputs)
         assert "✔ `train` : 3 cas vérifiés, tous corrects. Entraînement complet sur load_digits" in text
+
+    def test_written_answers_are_left_to_the_teacher(self, graded):
+        """alice's answers wait for the teacher, at 0 for now; the stubs of the release get 0 and say so."""
+        from autograde.pipeline import grade_table
+
+        for notebook, cells in MANUAL.items():
+            for grade_id in cells:
+                written = graded.row("alice_boucles", notebook, grade_id)
+                assert (written.score, written.needs_manual_grade) == (0, True)
+                assert written.message == "à corriger à la main"
+                stub = graded.row("bob_intact", notebook, grade_id)
+                assert (stub.score, stub.needs_manual_grade) == (0, False)
+                assert stub.message == "Réponse écrite non rédigée : 0 point."
+        lines = {line.split()[0]: line for line in grade_table(graded.rows).splitlines()[2:]}
+        assert lines["alice_boucles"].endswith("18/27 (9 pt à corriger à la main)")
+        assert lines["bob_intact"].endswith("0/27")

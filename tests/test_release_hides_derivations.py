@@ -1,15 +1,22 @@
 """The student's version of a notebook asks for the derivations its written answers grade, and never
 states their result: each notebook package lists, in ``HIDDEN_FORMULAS``, what its release must not say."""
 import importlib
+import pkgutil
 
 import pytest
 
+from autograde import reference
 from autograde.hidden_tests import notebook_packages
-from conftest import RELEASE, SOURCE, read
+from conftest import RELEASE, SOURCE, nbgrader_meta, read
 
 
 def packages():
-    return [pytest.param(importlib.import_module(f"autograde.{name}"), id=name) for name in notebook_packages()]
+    """The notebook packages of autograde/td*/, and the modules of the older layout (autograde/reference/)
+    that name their notebook: both say ``NOTEBOOK`` and ``HIDDEN_FORMULAS``."""
+    names = [f"autograde.{name}" for name in notebook_packages()]
+    names += [f"autograde.reference.{m.name}" for m in pkgutil.iter_modules(reference.__path__)]
+    modules = [importlib.import_module(name) for name in names]
+    return [pytest.param(module, id=module.__name__) for module in modules if hasattr(module, "NOTEBOOK")]
 
 
 def squeezed(text: str) -> str:
@@ -28,3 +35,19 @@ def test_the_release_does_not_state_what_a_written_answer_derives(package):
     for formula in package.HIDDEN_FORMULAS:
         assert squeezed(formula) in source, f"{formula!r} is no longer in the instructor's version: update the list"
         assert squeezed(formula) not in release, f"the release states {formula!r}"
+
+
+def written_answers(nb) -> list:
+    """The markdown cells nbgrader grades by hand: an answer the student writes (solution) and a grade."""
+    return [cell for cell in nb.cells if cell.cell_type == "markdown"
+            and nbgrader_meta(cell).get("solution") and nbgrader_meta(cell).get("grade")]
+
+
+@pytest.mark.parametrize("assignment", sorted(p.name for p in SOURCE.iterdir() if p.is_dir()))
+def test_every_td_asks_for_written_answers_each_with_its_grading_guide(assignment):
+    answers = [cell for path in sorted((SOURCE / assignment).glob("*.ipynb")) for cell in written_answers(read(path))]
+    assert answers, f"{assignment} has no written answer graded by hand"
+    for cell in answers:
+        guide = cell.source.split("### BEGIN SOLUTION", 1)[-1]
+        assert "### BEGIN SOLUTION" in cell.source and "Guide de correction" in guide and "Barème" in guide, \
+            nbgrader_meta(cell)["grade_id"]

@@ -10,6 +10,12 @@ Constants the notebook fixes: ``make_moons(n_samples=300, noise=0.25, random_sta
 ``MLPClassifier(hidden_layer_sizes=(HIDDEN,), activation="relu", solver="lbfgs", alpha=ALPHA,
 max_iter=MAX_ITER, random_state=0)``.
 """
+
+NOTEBOOK = "td6_mlp_mnist/02_frontieres_moons"  # source/ and release/ hold it as <NOTEBOOK>.ipynb
+# What the release must not state, because a written answer asks the student to derive it (spaces do
+# not count): tests/test_release_hides_derivations.py. Its written answer (reponse_choix_hyperparametres)
+# asks for a conclusion, not a formula.
+HIDDEN_FORMULAS: tuple[str, ...] = ()
 import numpy as np
 
 N_SAMPLES = 300

@@ -112,7 +112,54 @@ def grid_points(X, n_steps=200, margin=0.5):
 ''',
 }
 
-ALICE = {"01_mlp_numpy": MLP, "02_frontieres_moons": MOONS}
+# alice's written answers (graded by hand: "à corriger à la main" until a teacher grades them). Only alice
+# writes them: the erreurs_k students, built on her code, leave the release's stubs.
+MLP_REPONSES = {
+    "reponse_retropropagation": r'''
+1. Avec $\sum_k Y_{ik} = 1$, $\ell_i = -\sum_k Y_{ik} Z_{2,ik} + \log \sum_j e^{Z_{2,ij}}$, donc
+   $\partial \ell_i / \partial Z_{2,ik} = P_{ik} - Y_{ik}$ ; avec la moyenne : $dZ_2 = (P - Y) / N$, forme (N, K).
+2. $Z_2 = A_1 W_2 + b_2$ : $dW_2 = A_1^T dZ_2 + \lambda W_2$, (H, N) × (N, K) = (H, K) ; $b_2$ est dans chaque
+   ligne, donc $db_2$ est la somme des lignes de $dZ_2$, forme (K,).
+3. $dA_1 = dZ_2 W_2^T$, (N, K) × (K, H) = (N, H).
+4. ReLU a pour dérivée 1 si $z > 0$, 0 sinon, et le masque multiplie : $dZ_1 = dA_1 \odot mask \odot (Z_1 > 0)$ ;
+   un neurone éteint a un gradient nul.
+5. $dW_1 = X^T dZ_1 + \lambda W_1$, forme (D, H) ; $db_1$ = somme des lignes de $dZ_1$, forme (H,).
+6. La dérivée de $\frac{\lambda}{2} \|W\|^2$ est $\lambda W$, ajoutée à $dW_1$ et $dW_2$ (pas aux biais).
+''',
+    "reponse_regularisation": '''
+1. Oui : presque 100 % sur les images apprises, environ 4 points de moins en validation. L'exactitude
+   d'apprentissage ne mesure que la mémoire du réseau, pas ce qu'il fait sur des images nouvelles.
+2. L2 ajoute λW au gradient, donc chaque pas rapetisse un peu les poids : la fonction apprise est plus lisse.
+   Le dropout éteint des neurones au hasard à chaque pas : le réseau ne peut pas s'appuyer sur quelques neurones.
+   Ici les deux réduisent un peu l'écart ; le dropout gagne quelques dixièmes en validation, L2 (1e-3) presque rien.
+3. L2 change la perte et agit sur les poids, sans hasard ; le dropout agit sur les activations, au hasard, et
+   seulement à l'entraînement (au test on garde tous les neurones).
+4. Le dropout p = 0,2, qui a la meilleure exactitude de validation ; le test ne sert qu'à la fin.
+''',
+    "reponse_initialisation": r'''
+1. $\mathrm{Var}(z) = n\,\sigma^2\,E[a^2]$. ReLU garde la moitié positive de $z$ : $E[a^2] = \mathrm{Var}(z)/2$.
+   D'une couche à l'autre la variance est multipliée par $n\sigma^2/2$ : il faut $\sigma^2 = 2/n$ (He). Sur la
+   figure, He reste stable, Xavier (moitié moins de variance) diminue, 0,01 s'effondre.
+2. Avec des poids égaux, tous les neurones cachés calculent la même chose et ont le même gradient : ils restent
+   identiques (symétrie). Avec des zéros et ReLU, le gradient de $W_1$ est même nul.
+3. Trop grands : les activations et les logits explosent, la softmax sature, la perte et les gradients sont
+   énormes, l'apprentissage est instable (avec × 10, la validation est bien plus basse). Trop petits : tout
+   s'éteint et l'apprentissage est très lent.
+''',
+}
+
+MOONS_REPONSES = {
+    "reponse_choix_hyperparametres": '''
+1. Plus de neurones : une frontière plus tortueuse. Plus d'alpha : une frontière plus lisse, presque droite à 3.
+2. H = 128, alpha = 1e-4 : la frontière contourne des points isolés, l'apprentissage est presque parfait mais la
+   validation bien plus basse. Avec alpha = 3 ou H = 2, c'est l'inverse : trop simple, les deux sont basses.
+3. H = 8, alpha = 0,1 : la meilleure exactitude de validation.
+4. Si on choisit sur le test, l'exactitude de test a servi à régler le modèle : elle est trop optimiste et ne
+   mesure plus ce qu'il fera sur des données nouvelles. Le test doit rester intact jusqu'à la fin.
+''',
+}
+
+ALICE = {"01_mlp_numpy": {**MLP, **MLP_REPONSES}, "02_frontieres_moons": {**MOONS, **MOONS_REPONSES}}
 
 # ---------------------------------------------------------------- mistake k of every graded function
 ERREURS_1 = {
