@@ -4,7 +4,8 @@
     .venv/bin/python benchmarks/grading_time.py [--runs 3] [--copies 3] [--assignments td1_neurone_regression td6_mlp_mnist]
 
 - ``in-kernel``: nbgrader's own Execute, the hidden tests running in the student's kernel (how the
-  course graded before the sandbox: the student's code could forge its grade);
+  course graded before the sandbox: the student's code could forge its grade), the kernel started as in
+  ``grader`` mode (same limits, figures drawn);
 - ``grader``: the checks judged in the grader's process, the kernel unconfined (``--no-sandbox``);
 - ``sandbox``: the checks judged in the grader, the kernel in bubblewrap (the default).
 
@@ -27,12 +28,16 @@ from autograde.grading import autograde
 from autograde.results import read_results, settings
 
 SAMPLE = "alice_boucles"
-# Appended to the scratch course's nbgrader_config.py: nbgrader's stock execution instead of ours.
+# Appended to the scratch course's nbgrader_config.py: nbgrader's stock execution instead of ours, with
+# the kernel the grader starts without the sandbox (the same limits, and the inline backend, so that the
+# students' figures are drawn into the graded notebook in every mode: drawing them is not the price of trust).
 IN_KERNEL = """
 from nbgrader.preprocessors import Execute as _StockExecute
 from autograde.execution import GuardedExecute
+from autograde.sandbox import LimitedKernelManager
 c.Autograde.autograde_preprocessors = [_StockExecute if p is GuardedExecute else p
                                        for p in c.Autograde.autograde_preprocessors]
+c.Execute.kernel_manager_class = LimitedKernelManager
 """
 MODES = ("in-kernel", "grader", "sandbox")
 
