@@ -125,9 +125,10 @@ def bwrap_command(kernel_cmd: list[str], *, work: Path, tmp: Path, comm: Path) -
     """The kernel's command, run in a sandbox that sees only what the module docstring lists."""
     mnist = os.path.realpath(settings.MNIST_DIR.get())
     data = ["--ro-bind", mnist, mnist] if os.path.isdir(mnist) else []
+    # The private /tmp first: what is mounted after it stays visible, a virtualenv under /tmp included
+    # (a clone in /tmp, as CI may make it).
     return [bwrap(), "--unshare-all", "--die-with-parent", "--new-session", "--hostname", "sandbox",
-            *_read_only_system(), "--proc", "/proc", "--dev", "/dev",
-            "--bind", str(tmp), "/tmp", *data,
+            "--bind", str(tmp), "/tmp", *_read_only_system(), "--proc", "/proc", "--dev", "/dev", *data,
             "--bind", str(work), str(work), "--bind", str(comm), str(comm), "--chdir", str(work),
             "--remount-ro", "/",  # the sandbox's own root, where the mount points were made
             *_environment("/tmp"),

@@ -30,6 +30,9 @@ def test_the_command_mounts_nothing_of_the_repository_but_the_environment_and_th
     writable = {command[i + 2] for i, arg in enumerate(command) if arg == "--bind"}
     assert writable == {"/tmp", str(tmp_path / "w"), str(tmp_path / "c")}
     assert {"--unshare-all", "--die-with-parent", "--new-session", "--clearenv"} <= set(command)
+    # Mounts made after the private /tmp stay visible: a virtualenv or data under /tmp (a clone in /tmp).
+    private_tmp = command.index("/tmp")
+    assert all(private_tmp < i for i, arg in enumerate(command) if arg in ("--bind", "--ro-bind") and command[i + 2] != "/tmp")
 
 
 def test_the_kernels_environment_holds_nothing_of_the_graders(monkeypatch):
