@@ -78,7 +78,9 @@ class GradingSuite:
       catalogued mistake of every function that has k of them);
     - ``GRADED_IN``: check id -> (notebook, graded cell), for every check of the TD's notebooks;
     - ``SHOWN_AS`` (optional): how a MISTAKES key is named in the messages, when not `` `key` ``;
-    - ``CELL_TIMEOUT`` (optional): a per-cell limit for grading.
+    - ``CELL_TIMEOUT`` (optional): a per-cell limit for grading;
+    - ``WRITERS``: the sample students who write the answers of ``MANUAL`` (the others leave the release's
+      stubs, as bob_intact does).
     """
 
     ASSIGNMENT: str
@@ -89,6 +91,7 @@ class GradingSuite:
     MANUAL: dict = {}
     SHOWN_AS: dict = {}
     CELL_TIMEOUT: int | None = None
+    WRITERS: tuple[str, ...] = ("alice_boucles",)
 
     def pytest_generate_tests(self, metafunc):
         """One test per sample student, or per catalogued mistake, of this subclass's assignment."""
@@ -167,6 +170,26 @@ class GradingSuite:
             if row.student == student and row.manual:
                 assert row.score == 0 and row.grade_id in self.MANUAL[row.notebook], row
                 assert row.message == "à corriger à la main" if row.needs_manual_grade else row.message, row
+
+    def test_written_answers_are_left_to_the_teacher(self, graded):
+        """The writers' answers wait for the teacher, at 0 for now; bob's untouched stubs get 0 and say the
+        answer was not written; the grade table says how many points are still to grade by hand."""
+        from autograde.pipeline import grade_table
+
+        for notebook, cells in self.MANUAL.items():
+            for grade_id in cells:
+                for student in self.WRITERS:
+                    written = graded.row(student, notebook, grade_id)
+                    assert (written.score, written.needs_manual_grade, written.message) == \
+                        (0, True, "à corriger à la main"), written
+                stub = graded.row("bob_intact", notebook, grade_id)
+                assert (stub.score, stub.needs_manual_grade, stub.message) == \
+                    (0, False, "Réponse écrite non rédigée : 0 point."), stub
+        lines = {line.split()[0]: line for line in grade_table(graded.rows).splitlines()[2:]}
+        for student in self.WRITERS:
+            automatic = points(self.EXPECTED[student])
+            assert lines[student].endswith(f"{automatic:g}/{self.TOTAL} ({points(self.MANUAL):g} pt à corriger à la main)")
+        assert lines["bob_intact"].endswith(f"0/{self.TOTAL}")
 
     def test_exported_grades(self, graded):
         assert points(self.FULL) + points(self.MANUAL) == self.TOTAL

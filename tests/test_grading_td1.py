@@ -77,23 +77,6 @@ class TestTD1(GradingSuite):
         looping = graded.autograded_cell("emma_boucle_infinie", self.ASSIGNMENT, "02_regression_lineaire", "gradient")
         assert [o.ename for o in looping.outputs if o.output_type == "error"], "the endless cell was interrupted"
 
-    def test_written_answers_are_left_to_the_teacher(self, graded):
-        """alice's answers (and those of the students built on hers) wait for the teacher, at 0 for now;
-        bob's untouched stubs get 0 and say the answer was not written."""
-        from autograde.pipeline import grade_table
-
-        for notebook, cells in MANUAL.items():
-            for grade_id in cells:
-                written = graded.row("alice_boucles", notebook, grade_id)
-                assert (written.score, written.needs_manual_grade) == (0, True)
-                assert written.message == "à corriger à la main"
-                stub = graded.row("bob_intact", notebook, grade_id)
-                assert (stub.score, stub.needs_manual_grade) == (0, False)
-                assert stub.message == "Réponse écrite non rédigée : 0 point."
-        lines = {line.split()[0]: line for line in grade_table(graded.rows).splitlines()[2:]}
-        assert lines["alice_boucles"].endswith("21/26 (5 pt à corriger à la main)")
-        assert lines["bob_intact"].endswith("0/26")
-
     def test_lost_points_name_the_student_notebook_and_cell(self, graded):
         from autograde.pipeline import lost_points
 

@@ -22,6 +22,7 @@ class TestTD4(GradingSuite):
     ASSIGNMENT = "td4_retropropagation"
     FULL = FULL
     MANUAL = MANUAL
+    WRITERS = ("lea_boucles",)
     TOTAL = 21  # 14 automatic points + 7 graded by hand
     EXPECTED = {
         # Automatic points only (MANUAL's written answers are 0 for everyone until a teacher grades them).
@@ -48,23 +49,6 @@ class TestTD4(GradingSuite):
         message = graded.row("bob_intact", "02_activations", "test_derivees_relu").message
         assert message.splitlines() == ["`relu_prime` n'est pas encore écrite (NotImplementedError).",
                                         "`leaky_relu_prime` n'est pas encore écrite (NotImplementedError)."]
-
-    def test_written_answers_are_left_to_the_teacher(self, graded):
-        """lea's answers (and those of the students built on hers) wait for the teacher, at 0 for now;
-        bob's untouched stubs get 0 and say the answer was not written."""
-        from autograde.pipeline import grade_table
-
-        for notebook, cells in MANUAL.items():
-            for grade_id in cells:
-                written = graded.row("lea_boucles", notebook, grade_id)
-                assert (written.score, written.needs_manual_grade) == (0, True)
-                assert written.message == "à corriger à la main"
-                stub = graded.row("bob_intact", notebook, grade_id)
-                assert (stub.score, stub.needs_manual_grade) == (0, False)
-                assert stub.message == "Réponse écrite non rédigée : 0 point."
-        lines = {line.split()[0]: line for line in grade_table(graded.rows).splitlines()[2:]}
-        assert lines["lea_boucles"].endswith("14/21 (7 pt à corriger à la main)")
-        assert lines["bob_intact"].endswith("0/21")
 
     def test_backward_is_judged_with_the_reference_forward(self, graded):
         """erreurs_4's backward calls its own forward, which forgets the hidden sigmoid: the message names

@@ -92,18 +92,3 @@ class TestTD6(GradingSuite):
         text = "".join(o.get("text", "") for o in cell.outputs)
         assert "✔ `train` : 3 cas vérifiés, tous corrects. Entraînement complet sur load_digits" in text
 
-    def test_written_answers_are_left_to_the_teacher(self, graded):
-        """alice's answers wait for the teacher, at 0 for now; the stubs of the release get 0 and say so."""
-        from autograde.pipeline import grade_table
-
-        for notebook, cells in MANUAL.items():
-            for grade_id in cells:
-                written = graded.row("alice_boucles", notebook, grade_id)
-                assert (written.score, written.needs_manual_grade) == (0, True)
-                assert written.message == "à corriger à la main"
-                stub = graded.row("bob_intact", notebook, grade_id)
-                assert (stub.score, stub.needs_manual_grade) == (0, False)
-                assert stub.message == "Réponse écrite non rédigée : 0 point."
-        lines = {line.split()[0]: line for line in grade_table(graded.rows).splitlines()[2:]}
-        assert lines["alice_boucles"].endswith("18/27 (9 pt à corriger à la main)")
-        assert lines["bob_intact"].endswith("0/27")
