@@ -10,8 +10,8 @@ FULL = {
     "01_descente_1d": {"test_f": 1, "test_df": 2, "test_gradient_descent": 3},
     "02_mini_batchs": {"test_iterate_minibatches": 3, "test_train_minibatch": 3},
 }
-# The written answers, graded by hand: f' derived, the step α and the starting point interpreted, and what the
-# size of a mini-lot changes.
+# The written answers, graded by hand: f' derived, the learning rate η and the starting point interpreted, and
+# what the size of a mini-lot changes.
 MANUAL = {
     "01_descente_1d": {"reponse_derivee": 1, "reponse_pas": 2, "reponse_initialisation": 2},
     "02_mini_batchs": {"reponse_taille_lot": 2},
@@ -35,8 +35,9 @@ class TestTD2(GradingSuite):
         "erreurs_6": but(FULL, test_train_minibatch=0),
     }
     GRADED_IN = {
-        **{("gradient_descent", name): ("01_descente_1d", f"test_{name}") for name in ("f", "df", "gradient_descent")},
-        **{("minibatch", name): ("02_mini_batchs", f"test_{name}") for name in ("iterate_minibatches", "train_minibatch")},
+        **{f"td2.descente_1d.{name}": ("01_descente_1d", f"test_{name}") for name in ("f", "df", "gradient_descent")},
+        **{f"td2.mini_batchs.{name}": ("02_mini_batchs", f"test_{name}")
+           for name in ("iterate_minibatches", "train_minibatch")},
     }
 
     def test_untouched_release_is_told_the_functions_are_not_written(self, graded):
@@ -47,7 +48,7 @@ class TestTD2(GradingSuite):
                     f"`{function}` n'est pas encore écrite (NotImplementedError)."
 
     def test_a_mistake_is_named_in_the_feedback_too(self, graded):
-        mistake = mistakes_of("minibatch", "iterate_minibatches")[2]  # x and y shuffled by two permutations
+        mistake = mistakes_of("td2.mini_batchs.iterate_minibatches")[2]  # x and y shuffled by two permutations
         feedback = html.unescape(graded.feedback_html("erreurs_3", self.ASSIGNMENT, "02_mini_batchs"))
         assert mistake.explanation in feedback
 

@@ -2,8 +2,8 @@
 import numpy as np
 import pytest
 
-from autograde.reference import gradient_descent as gd
-from autograde.reference import minibatch as mb
+from autograde.td2.descente_1d import solution as gd
+from autograde.td2.mini_batchs import solution as mb
 from conftest import SOURCE, run_in_process
 
 TD2 = SOURCE / "td2_descente_gradient"
@@ -28,8 +28,8 @@ def test_critical_points_of_f():
 
 
 def test_three_first_iterates_are_the_reference_ones(descente):
-    assert (descente["W0"], descente["ALPHA"]) == (gd.W0, gd.ALPHA)
-    expected = gd.gradient_descent(gd.df, gd.W0, gd.ALPHA, 3)
+    assert (descente["W0"], descente["ETA"]) == (gd.W0, gd.ETA)
+    expected = gd.gradient_descent(gd.df, gd.W0, gd.ETA, 3)
     assert np.allclose(descente["first_steps"], expected)
     assert np.allclose(expected, [2.0, 2.45, 3.07151, 3.82928], atol=1e-5)
 
@@ -37,19 +37,19 @@ def test_three_first_iterates_are_the_reference_ones(descente):
 def test_learning_rate_experiments_say_what_the_prose_says(descente):
     assert np.isclose(descente["path_005"][-1], gd.W_GLOBAL_MIN, atol=1e-6)
     assert np.allclose(descente["path_05"][:3], [2.0, 6.5, -30.625])
-    assert abs(descente["path_05"][-1]) > 1e12, "α = 0.5 diverges"
+    assert abs(descente["path_05"][-1]) > 1e12, "η = 0.5 diverges"
     assert np.isclose(descente["path_001"][1], 2.09)
     assert abs(descente["path_001"][-1] - gd.W_GLOBAL_MIN) > 10 * abs(descente["path_005"][-1] - gd.W_GLOBAL_MIN)
 
 
 def test_initialisation_experiments_end_where_the_prose_says(descente):
     assert {key: round(w, 4) for key, w in descente["final"].items()} == {
-        (6.0, 0.01): round(gd.W_GLOBAL_MIN, 4), (6.0, gd.ALPHA_JUMP): round(gd.W_LOCAL_MIN, 4),
-        (-2.0, 0.01): round(gd.W_LOCAL_MIN, 4), (-2.0, gd.ALPHA_JUMP): round(gd.W_LOCAL_MIN, 4)}
-    assert np.isclose(gd.gradient_descent(gd.df, 6.0, gd.ALPHA_JUMP, 1)[1], 0.6)
-    # Stability bound quoted in the notebook: α < 2 / f''(w*).
+        (6.0, 0.01): round(gd.W_GLOBAL_MIN, 4), (6.0, gd.ETA_JUMP): round(gd.W_LOCAL_MIN, 4),
+        (-2.0, 0.01): round(gd.W_LOCAL_MIN, 4), (-2.0, gd.ETA_JUMP): round(gd.W_LOCAL_MIN, 4)}
+    assert np.isclose(gd.gradient_descent(gd.df, 6.0, gd.ETA_JUMP, 1)[1], 0.6)
+    # Stability bound quoted in the notebook: η < 2 / f''(w*).
     second = 3 * gd.W_GLOBAL_MIN**2 - 9 * gd.W_GLOBAL_MIN - 2.5
-    assert np.isclose(second, 22.6, atol=0.05) and 2 / second < gd.ALPHA_JUMP
+    assert np.isclose(second, 22.6, atol=0.05) and 2 / second < gd.ETA_JUMP
 
 
 def test_minibatch_notebook_data_model_and_constants_are_the_reference_ones(mini_lots):
@@ -84,3 +84,10 @@ def test_each_epoch_has_a_new_order_and_every_example_once():
         assert sorted(np.concatenate([xb for xb, _ in batches])) == list(x)
         assert all(np.array_equal(yb, 10 * xb) for xb, yb in batches)
     assert not np.array_equal(epochs[0][0][0], epochs[1][0][0])
+
+
+def test_numerical_check_agrees_with_the_derivative(descente):
+    """The notebook checks df with TD 1's numerical_gradient at every point of its grid; the prose says the
+    gap is of the order of 1e-6 or less."""
+    assert descente["numeric"].shape == descente["grid"].shape
+    assert np.max(np.abs(gd.df(descente["grid"]) - descente["numeric"])) < 1e-6

@@ -1,8 +1,67 @@
-"""Sample submissions of TD 2 and the situation each one reproduces (scores: tests/test_grading_td2.py)."""
+"""Sample submissions of TD 2 and the situation each one reproduces (scores: tests/test_grading_td2.py).
+
+``erreurs_k`` writes, for every graded function, the k-th mistake of that function's catalogue
+(``MISTAKES`` of autograde/td2/<notebook>/mistakes.py), as a one-line change of alice's answer where
+the mistake is one line; a function whose catalogue is shorter is alice's (right).
+"""
+import importlib.util
+from pathlib import Path
+
+_spec = importlib.util.spec_from_file_location("build_td2", Path(__file__).with_name("build.py"))
+_build = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(_build)
+one_line_change = _build.one_line_change
+
+DESCENTE_1D = "01_descente_1d"
+MINI_BATCHS = "02_mini_batchs"
 
 # alice: everything right, written otherwise than the reference (Horner's scheme, lists, a while loop,
 # the gradient written inline), and her written answers (graded by hand: "à corriger à la main" until a
 # teacher grades them).
+F = '''
+def f(w):
+    # schéma de Horner : (((0.25 w − 1.5) w − 1.25) w + 6) w
+    return (((0.25 * w - 1.5) * w - 1.25) * w + 6) * w
+'''
+DF = '''
+def df(w):
+    return ((w - 4.5) * w - 2.5) * w + 6
+'''
+DESCENT = '''
+def gradient_descent(df, w0, eta, n_steps):
+    chemin = [w0]
+    w = w0
+    for _ in range(n_steps):
+        pente = df(w)
+        w = w - eta * pente
+        chemin.append(w)
+    return np.array(chemin, dtype=float)
+'''
+BATCHES = '''
+def iterate_minibatches(x, y, batch_size, rng):
+    n = len(x)
+    melange = rng.permutation(n)
+    x_m, y_m = x[melange], y[melange]
+    lots = []
+    debut = 0
+    while debut < n:
+        lots.append((x_m[debut:debut + batch_size], y_m[debut:debut + batch_size]))
+        debut += batch_size
+    return lots
+'''
+TRAIN = '''
+def train_minibatch(x, y, eta, epochs, batch_size):
+    w, b = W_INIT, B_INIT
+    rng = np.random.default_rng(SHUFFLE_SEED)
+    historique = []
+    for _ in range(epochs):
+        for xb, yb in iterate_minibatches(x, y, batch_size, rng):
+            ecart = (w * xb + b) - yb
+            w, b = w - eta * np.mean(ecart * xb), b - eta * np.mean(ecart)
+        historique.append(np.mean((w * x + b - y) ** 2) / 2)
+    return w, b, np.array(historique)
+'''
+
 DESCENTE = {
     "reponse_derivee": r'''
 Terme par terme, on multiplie par l'exposant et on le baisse de 1 : $0,25 \times 4 = 1$, $1,5 \times 3 = 4,5$,
@@ -11,42 +70,26 @@ $1,25 \times 2 = 2,5$ et la dérivée de $6w$ est $6$. Donc $f'(w) = w^3 - 4,5 w
 Vérification : $f'(1) = 1 - 4,5 - 2,5 + 6 = 0$.
 ''',
     "reponse_pas": r'''
-1. Avec $\alpha = 0,5$ : $w^{(1)} = 2 - 0,5 \times (-9) = 6,5$, on saute par-dessus le minimum (vers 4,76). En 6,5 la
+1. Avec $\eta = 0,5$ : $w^{(1)} = 2 - 0,5 \times (-9) = 6,5$, on saute par-dessus le minimum (vers 4,76). En 6,5 la
 pente vaut $f'(6,5) = 74,25$, donc $w^{(2)} = 6,5 - 37,125 = -30,625$. Chaque pas arrive là où la pente est plus
 forte, donc le pas suivant est encore plus grand : ça diverge.
-2. Avec $\alpha = 0,01$ : $w^{(1)} = 2,09$. On va vers le même minimum global mais avec des pas 5 fois plus petits,
+2. Avec $\eta = 0,01$ : $w^{(1)} = 2,09$. On va vers le même minimum global mais avec des pas 5 fois plus petits,
 donc après 30 pas on n'y est pas encore.
 3. On essaie plusieurs valeurs (0,001, 0,01, 0,1) et on regarde la courbe de la perte : si elle remonte, le pas est
 trop grand, si elle baisse très lentement il est trop petit.
 ''',
     "reponse_initialisation": r'''
-1. Depuis 6 avec $\alpha = 0,01$ : la pente est positive, on recule jusqu'au minimum global (4,76). Depuis 6 avec
-$\alpha = 0,12$ : le premier pas saute en 0,6, de l'autre côté de la bosse, et on finit au minimum local (−1,26).
+1. Depuis 6 avec $\eta = 0,01$ : la pente est positive, on recule jusqu'au minimum global (4,76). Depuis 6 avec
+$\eta = 0,12$ : le premier pas saute en 0,6, de l'autre côté de la bosse, et on finit au minimum local (−1,26).
 Depuis −2 : la pente est négative, on avance et on tombe dans le minimum local (−1,26) avec les deux pas.
 2. La descente ne connaît que la pente là où elle est : elle s'arrête dans le premier creux où la pente s'annule et
 ne peut pas savoir qu'il y en a un plus profond.
 3. Pour un réseau, le résultat dépend de l'initialisation des poids et du pas : il faut bien initialiser, régler le
 pas et éventuellement faire plusieurs entraînements.
 ''',
-    "f": '''
-def f(w):
-    # schéma de Horner : (((0.25 w − 1.5) w − 1.25) w + 6) w
-    return (((0.25 * w - 1.5) * w - 1.25) * w + 6) * w
-''',
-    "df": '''
-def df(w):
-    return ((w - 4.5) * w - 2.5) * w + 6
-''',
-    "gradient_descent": '''
-def gradient_descent(df, w0, alpha, n_steps):
-    chemin = [w0]
-    w = w0
-    for _ in range(n_steps):
-        pente = df(w)
-        w = w - alpha * pente
-        chemin.append(w)
-    return np.array(chemin, dtype=float)
-''',
+    "f": F,
+    "df": DF,
+    "gradient_descent": DESCENT,
 }
 
 MINI_LOTS = {
@@ -59,19 +102,47 @@ d'un seul exemple est bruité. La variance de la moyenne de $B$ gradients indép
 3. Petit lot : beaucoup de pas, pas chers, mais bruités ; grand lot : gradient précis mais peu de pas et chers.
 $B = 32$ est un compromis, et ça se vectorise bien.
 ''',
-    "iterate_minibatches": '''
-def iterate_minibatches(x, y, batch_size, rng):
-    n = len(x)
-    melange = rng.permutation(n)
-    x_m, y_m = x[melange], y[melange]
-    lots = []
-    debut = 0
-    while debut < n:
-        lots.append((x_m[debut:debut + batch_size], y_m[debut:debut + batch_size]))
-        debut += batch_size
-    return lots
+    "iterate_minibatches": BATCHES,
+    "train_minibatch": TRAIN,
+}
+
+ALICE = {DESCENTE_1D: DESCENTE, MINI_BATCHS: MINI_LOTS}
+
+HORNER = "return (((0.25 * w - 1.5) * w - 1.25) * w + 6) * w"
+DF_LINE = "return ((w - 4.5) * w - 2.5) * w + 6"
+STEP = "w = w - eta * pente"
+PAIRS = "x_m, y_m = x[melange], y[melange]"
+UPDATE = "w, b = w - eta * np.mean(ecart * xb), b - eta * np.mean(ecart)"
+
+# erreurs_k: the k-th catalogued mistake of every function that has k of them; every other function is
+# alice's. Each wrong cell gets 0 and its message names the mistake.
+ERREURS = {
+    1: {
+        DESCENTE_1D: {
+            "f": one_line_change(F, HORNER, "return (((0.25 * w + 1.5) * w - 1.25) * w + 6) * w"),
+            "df": one_line_change(DF, DF_LINE, "return -(((w - 4.5) * w - 2.5) * w + 6)"),
+            "gradient_descent": one_line_change(DESCENT, STEP, "w = w + eta * pente"),
+        },
+        MINI_BATCHS: {
+            "iterate_minibatches": one_line_change(BATCHES, "while debut < n:", "while debut + batch_size <= n:"),
+            "train_minibatch": one_line_change(TRAIN, UPDATE, "w, b = w - eta * np.sum(ecart * xb) / len(x), "
+                                                              "b - eta * np.sum(ecart) / len(x)"),
+        },
+    },
+    2: {
+        DESCENTE_1D: {
+            # Not a change of alice's line: her Horner form has no square to mistype.
+            "f": '''
+def f(w):
+    return 0.25 * w**4 - 1.5 * w**3 - 1.25 * w*2 + 6 * w
 ''',
-    "train_minibatch": '''
+            "df": one_line_change(DF, DF_LINE, "return ((0.25 * w - 1.5) * w - 1.25) * w + 6"),
+            "gradient_descent": one_line_change(DESCENT, "chemin = [w0]", "chemin = []"),
+        },
+        MINI_BATCHS: {
+            "iterate_minibatches": one_line_change(BATCHES, "melange = rng.permutation(n)", "melange = np.arange(n)"),
+            # Not one line in place: the update is dedented out of the loop over the batches.
+            "train_minibatch": '''
 def train_minibatch(x, y, eta, epochs, batch_size):
     w, b = W_INIT, B_INIT
     rng = np.random.default_rng(SHUFFLE_SEED)
@@ -79,222 +150,74 @@ def train_minibatch(x, y, eta, epochs, batch_size):
     for _ in range(epochs):
         for xb, yb in iterate_minibatches(x, y, batch_size, rng):
             ecart = (w * xb + b) - yb
-            w, b = w - eta * np.mean(ecart * xb), b - eta * np.mean(ecart)
+        w, b = w - eta * np.mean(ecart * xb), b - eta * np.mean(ecart)
         historique.append(np.mean((w * x + b - y) ** 2) / 2)
     return w, b, np.array(historique)
-''',
-}
-
-ALICE = {"01_descente_1d": DESCENTE, "02_mini_batchs": MINI_LOTS}
-
-
-# erreurs_k: the k-th catalogued mistake (MISTAKES of autograde/reference/gradient_descent.py and
-# minibatch.py) of every graded function that has at least k of them, written by hand as a student
-# would; every other function is alice's. Each wrong cell gets 0 and its message names the mistake.
-ERREURS = {
-    1: {
-        "01_descente_1d": {
-            "f": '''
-def f(w):
-    return 0.25 * w**4 + 1.5 * w**3 - 1.25 * w**2 + 6 * w
-''',
-            "df": '''
-def df(w):
-    return -w**3 + 4.5 * w**2 + 2.5 * w - 6
-''',
-            "gradient_descent": '''
-def gradient_descent(df, w0, alpha, n_steps):
-    path = [w0]
-    w = w0
-    for t in range(n_steps):
-        w = w + alpha * df(w)
-        path.append(w)
-    return np.array(path)
-''',
-        },
-        "02_mini_batchs": {
-            "iterate_minibatches": '''
-def iterate_minibatches(x, y, batch_size, rng):
-    order = rng.permutation(len(x))
-    for start in range(0, len(x) - batch_size + 1, batch_size):
-        idx = order[start:start + batch_size]
-        yield x[idx], y[idx]
-''',
-            "train_minibatch": '''
-def train_minibatch(x, y, eta, epochs, batch_size):
-    w, b = W_INIT, B_INIT
-    rng = np.random.default_rng(SHUFFLE_SEED)
-    losses = np.zeros(epochs)
-    for epoch in range(epochs):
-        for xb, yb in iterate_minibatches(x, y, batch_size, rng):
-            ecart = predict(xb, w, b) - yb
-            dw = np.sum(ecart * xb) / len(x)
-            db = np.sum(ecart) / len(x)
-            w = w - eta * dw
-            b = b - eta * db
-        losses[epoch] = loss(y, predict(x, w, b))
-    return w, b, losses
-''',
-        },
-    },
-    2: {
-        "01_descente_1d": {
-            "f": '''
-def f(w):
-    return 0.25 * w**4 - 1.5 * w**3 - 1.25 * w*2 + 6 * w
-''',
-            "df": '''
-def df(w):
-    return 0.25 * w**3 - 1.5 * w**2 - 1.25 * w + 6
-''',
-            "gradient_descent": '''
-def gradient_descent(df, w0, alpha, n_steps):
-    chemin = []
-    w = w0
-    for _ in range(n_steps):
-        w = w - alpha * df(w)
-        chemin.append(w)
-    return np.array(chemin)
-''',
-        },
-        "02_mini_batchs": {
-            "iterate_minibatches": '''
-def iterate_minibatches(x, y, batch_size, rng):
-    lots = []
-    for i in range(0, len(x), batch_size):
-        lots.append((x[i:i + batch_size], y[i:i + batch_size]))
-    return lots
-''',
-            "train_minibatch": '''
-def train_minibatch(x, y, eta, epochs, batch_size):
-    w, b = W_INIT, B_INIT
-    rng = np.random.default_rng(SHUFFLE_SEED)
-    losses = np.zeros(epochs)
-    for epoch in range(epochs):
-        for xb, yb in iterate_minibatches(x, y, batch_size, rng):
-            dw, db = gradient(xb, predict(xb, w, b), yb)
-        w = w - eta * dw
-        b = b - eta * db
-        losses[epoch] = loss(y, predict(x, w, b))
-    return w, b, losses
 ''',
         },
     },
     3: {
-        "01_descente_1d": {
+        DESCENTE_1D: {
+            # Not a change of alice's line: in Horner's form, 6 in place of 6·w is no one-line slip.
             "f": '''
 def f(w):
     return 0.25 * w**4 - 1.5 * w**3 - 1.25 * w**2 + 6
 ''',
-            "df": '''
-def df(w):
-    return w**3 - 4.5 * w**2 - 2.5 * w
-''',
-            "gradient_descent": '''
-def gradient_descent(df, w0, alpha, n_steps):
-    path = [w0]
-    for t in range(1, n_steps):
-        path.append(path[-1] - alpha * df(path[-1]))
-    return np.array(path)
-''',
+            "df": one_line_change(DF, DF_LINE, "return ((w - 4.5) * w - 2.5) * w"),
+            "gradient_descent": one_line_change(DESCENT, "for _ in range(n_steps):", "for _ in range(1, n_steps):"),
         },
-        "02_mini_batchs": {
-            "iterate_minibatches": '''
-def iterate_minibatches(x, y, batch_size, rng):
-    x = x[rng.permutation(len(x))]
-    y = y[rng.permutation(len(y))]
-    for i in range(0, len(x), batch_size):
-        yield x[i:i + batch_size], y[i:i + batch_size]
-''',
-            "train_minibatch": '''
-def train_minibatch(x, y, eta, epochs, batch_size):
-    w, b = W_INIT, B_INIT
-    rng = np.random.default_rng(SHUFFLE_SEED)
-    losses = np.zeros(epochs)
-    for epoch in range(epochs):
-        for xb, yb in iterate_minibatches(x, y, batch_size, rng):
-            dw, db = gradient(xb, predict(xb, w, b), yb)
-            w = w - dw
-            b = b - db
-        losses[epoch] = loss(y, predict(x, w, b))
-    return w, b, losses
-''',
+        MINI_BATCHS: {
+            "iterate_minibatches": one_line_change(BATCHES, PAIRS, "x_m, y_m = x[melange], y[rng.permutation(n)]"),
+            "train_minibatch": one_line_change(TRAIN, UPDATE, "w, b = w - np.mean(ecart * xb), b - np.mean(ecart)"),
         },
     },
     4: {
-        "01_descente_1d": {
-            "df": '''
-def df(w):
-    # 4 × 0.25 = 1, 3 × 1.5 = 4.5, 2 × 1.25 = 2.5, 1 × 6 = 6
-    return w**4 - 4.5 * w**3 - 2.5 * w**2 + 6 * w
-''',
-            "gradient_descent": '''
-def gradient_descent(df, w0, alpha, n_steps):
-    path = np.zeros(n_steps + 1)
-    path[0] = w0
-    for t in range(n_steps):
-        path[t + 1] = path[t] - df(path[t])
-    return path
-''',
+        DESCENTE_1D: {
+            "df": one_line_change(DF, DF_LINE, "return (((w - 4.5) * w - 2.5) * w + 6) * w"),
+            "gradient_descent": one_line_change(DESCENT, STEP, "w = w - pente"),
         },
-        "02_mini_batchs": {
-            "iterate_minibatches": '''
-def iterate_minibatches(x, y, batch_size, rng):
-    idx = rng.permutation(len(x))
-    x_melange = x[idx]
-    for i in range(0, len(x), batch_size):
-        yield x_melange[i:i + batch_size], y[i:i + batch_size]
-''',
+        MINI_BATCHS: {
+            "iterate_minibatches": one_line_change(BATCHES, PAIRS, "x_m, y_m = x[melange], y"),
+            # Not one line in place: the loss is recorded before the loop over the batches.
             "train_minibatch": '''
 def train_minibatch(x, y, eta, epochs, batch_size):
     w, b = W_INIT, B_INIT
     rng = np.random.default_rng(SHUFFLE_SEED)
-    losses = np.zeros(epochs)
-    for epoch in range(epochs):
-        losses[epoch] = loss(y, predict(x, w, b))
+    historique = []
+    for _ in range(epochs):
+        historique.append(np.mean((w * x + b - y) ** 2) / 2)
         for xb, yb in iterate_minibatches(x, y, batch_size, rng):
-            dw, db = gradient(xb, predict(xb, w, b), yb)
-            w = w - eta * dw
-            b = b - eta * db
-    return w, b, losses
+            ecart = (w * xb + b) - yb
+            w, b = w - eta * np.mean(ecart * xb), b - eta * np.mean(ecart)
+    return w, b, np.array(historique)
 ''',
         },
     },
+    # Only train_minibatch has a fifth and a sixth catalogued mistake.
     5: {
-        "02_mini_batchs": {
+        MINI_BATCHS: {
+            # Not one line: the losses of the batches are kept and averaged.
             "train_minibatch": '''
 def train_minibatch(x, y, eta, epochs, batch_size):
     w, b = W_INIT, B_INIT
     rng = np.random.default_rng(SHUFFLE_SEED)
-    losses = []
-    for epoch in range(epochs):
+    historique = []
+    for _ in range(epochs):
         pertes_lots = []
         for xb, yb in iterate_minibatches(x, y, batch_size, rng):
-            y_hat = predict(xb, w, b)
-            pertes_lots.append(loss(yb, y_hat))
-            dw, db = gradient(xb, y_hat, yb)
-            w = w - eta * dw
-            b = b - eta * db
-        losses.append(np.mean(pertes_lots))
-    return w, b, np.array(losses)
+            ecart = (w * xb + b) - yb
+            pertes_lots.append(np.mean(ecart ** 2) / 2)
+            w, b = w - eta * np.mean(ecart * xb), b - eta * np.mean(ecart)
+        historique.append(np.mean(pertes_lots))
+    return w, b, np.array(historique)
 ''',
         },
     },
     6: {
-        "02_mini_batchs": {
-            "train_minibatch": '''
-def train_minibatch(x, y, eta, epochs, batch_size):
-    w, b = W_INIT, B_INIT
-    losses = np.zeros(epochs)
-    for epoch in range(epochs):
-        rng = np.random.default_rng(SHUFFLE_SEED)
-        for xb, yb in iterate_minibatches(x, y, batch_size, rng):
-            dw, db = gradient(xb, predict(xb, w, b), yb)
-            w = w - eta * dw
-            b = b - eta * db
-        losses[epoch] = loss(y, predict(x, w, b))
-    return w, b, losses
-''',
+        MINI_BATCHS: {
+            "train_minibatch": one_line_change(
+                TRAIN, "for xb, yb in iterate_minibatches(x, y, batch_size, rng):",
+                "for xb, yb in iterate_minibatches(x, y, batch_size, np.random.default_rng(SHUFFLE_SEED)):"),
         },
     },
 }

@@ -1,9 +1,10 @@
 """Hidden-test checks of TD 2, notebook 1 (gradient descent in one dimension)."""
 import numpy as np
 
-from ..checking import Case, Code
-from ..checking import check_against_reference as compare_to_reference  # a check_* name would count as a check
-from ..reference import gradient_descent as ref
+from ...checking import Case, Code
+from ...checking import check_against_reference as compare_to_reference  # a check_* name would count as a check
+from . import solution as ref
+from .mistakes import MISTAKES
 
 
 def _polynomial_cases(rng):
@@ -18,12 +19,12 @@ def _polynomial_cases(rng):
 
 def check_f(student, seed):
     return compare_to_reference(student, ref.f, _polynomial_cases(np.random.default_rng(seed)), name="f",
-                                   arg_names=["w"], mistakes=ref.MISTAKES["f"])
+                                arg_names=["w"], mistakes=MISTAKES["f"])
 
 
 def check_df(student, seed):
     return compare_to_reference(student, ref.df, _polynomial_cases(np.random.default_rng(seed)), name="df",
-                                   arg_names=["w"], mistakes=ref.MISTAKES["df"], atol=1e-8)
+                                arg_names=["w"], mistakes=MISTAKES["df"], atol=1e-8)
 
 
 def _quadratic_derivative(a, c):
@@ -39,7 +40,7 @@ SINE = Code("lambda w: np.sin(w)", "(w ↦ sin w)")
 
 
 def check_gradient_descent(student, seed):
-    """A quartic's derivative (few steps: ignoring α makes it explode), other derivatives (the function
+    """A quartic's derivative (few steps: ignoring η makes it explode), other derivatives (the function
     must use its argument ``df``), and zero steps. Every case stays finite for every catalogued mistake."""
     rng = np.random.default_rng(seed)
     cases = [
@@ -53,4 +54,4 @@ def check_gradient_descent(student, seed):
         Case("zéro pas", (SINE, float(rng.uniform(-2, 2)), 0.1, 0)),
     ]
     return compare_to_reference(student, ref.gradient_descent, cases, name="gradient_descent",
-                                   arg_names=["df", "w0", "alpha", "n_steps"], mistakes=ref.MISTAKES["gradient_descent"])
+                                arg_names=["df", "w0", "eta", "n_steps"], mistakes=MISTAKES["gradient_descent"])

@@ -3,9 +3,10 @@ import math
 
 import numpy as np
 
-from ..checking import Case, Verdict
-from ..checking import check_against_reference as compare_to_reference  # a check_* name would count as a check
-from ..reference import minibatch as ref
+from ...checking import Case, Verdict
+from ...checking import check_against_reference as compare_to_reference  # a check_* name would count as a check
+from . import solution as ref
+from .mistakes import MISTAKES
 
 
 def _data(rng, n, d=None):
@@ -31,7 +32,7 @@ def check_iterate_minibatches(student, seed):
                           f"rng = np.random.default_rng({seed_case})",
                           (x, y, batch_size, np.random.default_rng(seed_case))))
     return compare_to_reference(student, ref.iterate_minibatches, cases, name="iterate_minibatches",
-                                arg_names=["x", "y", "batch_size"], mistakes=ref.MISTAKES["iterate_minibatches"],
+                                arg_names=["x", "y", "batch_size"], mistakes=MISTAKES["iterate_minibatches"],
                                 driver="batches")
 
 
@@ -55,7 +56,7 @@ def check_train_minibatch(student, seed):
                           f"b = {ref.B_INIT}, SHUFFLE_SEED = {ref.SHUFFLE_SEED}", (x, y, eta, epochs, batch_size)))
     verdict = compare_to_reference(student, ref.train_minibatch, cases, name="train_minibatch",
                                    arg_names=["x", "y", "eta", "epochs", "batch_size"],
-                                   mistakes=ref.MISTAKES["train_minibatch"], helpers=ISOLATED["train_minibatch"])
+                                   mistakes=MISTAKES["train_minibatch"], helpers=ISOLATED["train_minibatch"])
     if not verdict.passed:
         return verdict
     # Quality: the notebook's setting (η, epochs, batches of 32) reaches the least-squares loss.
