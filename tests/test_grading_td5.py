@@ -7,10 +7,11 @@ from grading_suite import GradingSuite, but, zero
 
 
 FULL = {
-    "01_graphe_de_calcul": {"test_hand_gradients": 2, "test_numerical_gradient": 2},
+    "01_graphe_de_calcul": {"test_hand_gradients": 2, "test_forward_difference": 2},
     "02_autograd": {"test_Value_arithmetic": 3, "test_Value_unary": 2, "test_Value_backward": 3},
 }
 # The written answers, graded by hand: the local derivatives and the chain rule, then the choice of the step h.
+# numerical_gradient is TD 1's, given (recalled) in both notebooks: its points went to forward_difference.
 MANUAL = {"01_graphe_de_calcul": {"reponse_derivees_locales": 2, "reponse_precision": 2}}
 
 
@@ -25,15 +26,14 @@ class TestTD5(GradingSuite):
         "alice_autre_style": FULL,
         # bob_intact hands in the release untouched; erreurs_1..3 make a mistake in every graded cell.
         **dict.fromkeys(["bob_intact", "erreurs_1", "erreurs_2", "erreurs_3"], zero(FULL)),
-        # Only the arithmetic catalogue has a fourth mistake: the rest of erreurs_4's work is right.
-        "erreurs_4": but(FULL, test_Value_arithmetic=0),
+        # Only forward_difference and the arithmetic have a fourth mistake: the rest of erreurs_4's work is right.
+        "erreurs_4": but(FULL, test_forward_difference=0, test_Value_arithmetic=0),
     }
     GRADED_IN = {
-        ("computation_graph", "hand_gradients"): ("01_graphe_de_calcul", "test_hand_gradients"),
-        ("computation_graph", "numerical_gradient"): ("01_graphe_de_calcul", "test_numerical_gradient"),
-        ("autodiff", "Value/arithmetic"): ("02_autograd", "test_Value_arithmetic"),
-        ("autodiff", "Value/unary"): ("02_autograd", "test_Value_unary"),
-        ("autodiff", "Value/backward"): ("02_autograd", "test_Value_backward"),
+        **{f"td5.graphe_de_calcul.{name}": ("01_graphe_de_calcul", f"test_{name}")
+           for name in ("hand_gradients", "forward_difference")},
+        **{f"td5.autograd.Value/{aspect}": ("02_autograd", f"test_Value_{aspect}")
+           for aspect in ("arithmetic", "unary", "backward")},
     }
     SHOWN_AS = {
         "Value/arithmetic": "`Value` (opérations +, −, *, /, **)",

@@ -151,11 +151,17 @@ def test_mistake_ids_are_notebook_function_what_and_unique_in_the_course():
 
 
 def wrong_variant_factories():
+    """(check id, factory): one per check of what the factory makes; a class graded in several cells
+    (``wrong_Value``, for ``Value/arithmetic``, ``Value/unary``, ``Value/backward``) is run by each."""
     for package in notebook_packages():
         mistakes = importlib.import_module(f"autograde.{package}.mistakes")
         for name in dir(mistakes):
             if name.startswith("wrong_") and callable(getattr(mistakes, name)):
-                yield pytest.param(f"{package}.{name[len('wrong_'):]}", getattr(mistakes, name), id=f"{package}.{name}")
+                graded = name[len("wrong_"):]
+                aspects = [key for key in getattr(mistakes, "MISTAKES", {}) if key.startswith(f"{graded}/")]
+                for key in aspects or [graded]:
+                    yield pytest.param(f"{package}.{key}", getattr(mistakes, name),
+                                       id=f"{package}.{name}" + (f"[{key}]" if aspects else ""))
 
 
 @pytest.mark.parametrize("check_id, factory", list(wrong_variant_factories()))

@@ -1,15 +1,15 @@
-"""TD 5: the reference autograd agrees with finite differences and the hand derivatives, and the three
-checks of `Value` judge each part of the class on its own."""
+"""TD 5: the reference autograd agrees with finite differences and the hand derivatives, the forward
+difference errs by the order of h, and the three checks of `Value` judge each part of the class on its own."""
 import math
 
 import numpy as np
 import pytest
 
 from autograde import run_check
-from autograde.checks import autodiff as checks
 from autograde.kernel_side import _apply, value_backward
-from autograde.reference import autodiff as ref
-from autograde.reference import computation_graph as graph
+from autograde.td5.autograd import checks
+from autograde.td5.autograd import solution as ref
+from autograde.td5.graphe_de_calcul import solution as graph
 
 
 def test_hand_gradients_match_finite_differences():
@@ -18,6 +18,19 @@ def test_hand_gradients_match_finite_differences():
         p = rng.normal(size=4)
         assert np.allclose(graph.hand_gradients(*p), graph.numerical_gradient(graph.loss_of, p), rtol=1e-7)
     assert graph.hand_gradients(**graph.EXAMPLE) == (7.5, 2.5, 10.0, -5.0)
+
+
+def test_forward_difference_errs_by_the_order_of_h_and_keeps_the_shape_of_theta():
+    theta = np.array([graph.EXAMPLE[name] for name in ("w1", "w2", "x", "y")])
+    exact = np.array(graph.hand_gradients(*theta))
+    for h in (1e-2, 1e-3):
+        # L is quadratic in each variable: the forward difference errs by exactly h·∂²L/∂θᵢ²/2
+        second = 2 * np.array([theta[2], theta[3], theta[0], theta[1]]) ** 2
+        assert np.allclose(graph.forward_difference(graph.loss_of, theta, h) - exact, h * second / 2, rtol=1e-6)
+        assert np.allclose(graph.numerical_gradient(graph.loss_of, theta, h), exact, rtol=1e-9)
+    W = np.arange(6.0).reshape(2, 3)
+    assert graph.forward_difference(lambda M: float(np.sum(M ** 2)), W, 1e-3).shape == (2, 3)
+    assert np.array_equal(W, np.arange(6.0).reshape(2, 3))
 
 
 @pytest.mark.parametrize("seed", range(4))
@@ -58,9 +71,9 @@ class _TanhFromExp(_WrongArithmetic):
 
 
 def test_each_part_of_value_is_judged_alone():
-    assert not run_check("autodiff.Value/arithmetic", _TanhFromExp, seed=0).passed
+    assert not run_check("td5.autograd.Value/arithmetic", _TanhFromExp, seed=0).passed
     for aspect in ("unary", "backward"):
-        verdict = run_check(f"autodiff.Value/{aspect}", _TanhFromExp, seed=0)
+        verdict = run_check(f"td5.autograd.Value/{aspect}", _TanhFromExp, seed=0)
         assert verdict.passed, verdict.message
 
 
@@ -77,7 +90,7 @@ def test_unknown_mistake_shows_the_case_and_the_field():
             self.grad = 1.0
             for v in reversed(topo):
                 v._backward()
-    verdict = run_check("autodiff.Value/backward", NoVisitedSet, seed=0)
+    verdict = run_check("td5.autograd.Value/backward", NoVisitedSet, seed=0)
     assert not verdict.passed and verdict.mistake is None
     assert verdict.message.startswith("`Value.backward` est incorrecte — cas ")
     assert "les gradients des feuilles" in verdict.message and "attendu" in verdict.message
@@ -87,5 +100,5 @@ def test_a_crash_names_the_exception():
     class Crashing(ref.Value):
         def exp(self):
             return ref.Value(math.exp(self.data), (self,), "exp", "e", "extra")
-    verdict = run_check("autodiff.Value/unary", Crashing, seed=0)
+    verdict = run_check("td5.autograd.Value/unary", Crashing, seed=0)
     assert verdict.message.startswith("`Value` (exp, tanh, relu) a levé TypeError")

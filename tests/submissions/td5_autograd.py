@@ -2,10 +2,51 @@
 
 The `Value` class is one solution cell graded by three cells (arithmetic, unary functions, backward). A
 student's class is written here from its methods, so that the mistake students change only the methods
-where they make their mistake.
+where they make their mistake. ``erreurs_k`` makes the k-th mistake of every catalogue that has k of them
+(``MISTAKES`` of autograde/td5/<notebook>/mistakes.py), as a change of one line of alice's answer (or of a
+few, each with one_line_change) where the mistake is that; otherwise the wrong answer is written out.
 """
+import importlib.util
+from pathlib import Path
+
+_spec = importlib.util.spec_from_file_location("build_td5", Path(__file__).with_name("build.py"))
+_build = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(_build)
+one_line_change = _build.one_line_change
+
+
+def changes(source, *pairs):
+    """``source`` with several of its lines changed, each (old, new) by one_line_change."""
+    for old, new in pairs:
+        source = one_line_change(source, old, new)
+    return source
+
 
 # ------------------------------------------------------------------ notebook 1, written by alice
+HAND = '''
+def hand_gradients(w1, w2, x, y):
+    # passe avant
+    a = w1 * x
+    b = w2 * y
+    c = a + b
+    # passe arrière, du haut vers les feuilles
+    dL_dc = 2 * c
+    dL_da = dL_dc * 1
+    dL_db = dL_dc * 1
+    return (dL_da * x, dL_db * y, dL_da * w1, dL_db * w2)
+'''
+# alice copies theta for every entry, where the correction makes a step vector.
+FORWARD = '''
+def forward_difference(f, theta, h=1e-5):
+    depart = f(theta)
+    resultat = np.zeros(np.shape(theta))
+    for indice in np.ndindex(resultat.shape):
+        decale = np.array(theta, dtype=float)
+        decale[indice] = decale[indice] + h
+        resultat[indice] = (f(decale) - depart) / h
+    return resultat
+'''
+
 GRAPHE = {
     # alice's written answers (graded by hand: "à corriger à la main" until a teacher grades them).
     "reponse_derivees_locales": r'''
@@ -29,30 +70,8 @@ Au point de travail $c = 3 - 0,5 = 2,5$ donc $2c = 5$ : 7,5 ; 2,5 ; 10 ; -5.
    celle en $h^2$ ; $10^{-12}$ est trop petit (arrondis), $10^{-1}$ trop grand pour une fonction qui n'est pas
    quadratique.
 ''',
-    "hand_gradients": '''
-def hand_gradients(w1, w2, x, y):
-    # passe avant
-    a = w1 * x
-    b = w2 * y
-    c = a + b
-    # passe arrière, du haut vers les feuilles
-    dL_dc = 2 * c
-    dL_da = dL_dc * 1
-    dL_db = dL_dc * 1
-    return (dL_da * x, dL_db * y, dL_da * w1, dL_db * w2)
-''',
-    "numerical_gradient": '''
-def numerical_gradient(f, params, h=1e-5):
-    n = len(params)
-    resultat = []
-    for i in range(n):
-        plus = np.array(params, dtype=float)
-        moins = np.array(params, dtype=float)
-        plus[i] = plus[i] + h
-        moins[i] = moins[i] - h
-        resultat.append((f(plus) - f(moins)) / (2 * h))
-    return np.array(resultat)
-''',
+    "hand_gradients": HAND,
+    "forward_difference": FORWARD,
 }
 
 # ------------------------------------------------------------------ notebook 2: alice's Value, method by method
@@ -214,92 +233,32 @@ COPIE = '''
 def hand_gradients(w1, w2, x, y):
     c = w1 * x + w2 * y
     return 2 * c * x, 2 * c * y, 2 * c * w1, 2 * c * w2
-
-
-def numerical_gradient(f, params, h=1e-5):
-    g = np.zeros(len(params))
-    for i in range(len(params)):
-        e = np.zeros(len(params))
-        e[i] = h
-        g[i] = (f(params + e) - f(params - e)) / (2 * h)
-    return g
 '''
 
 ALICE = {"01_graphe_de_calcul": GRAPHE, "02_autograd": {"Value": value_class(), "copie_partie_1": COPIE}}
 
 # ------------------------------------------------------------------ the catalogued mistakes, as students write them
-# erreurs_k makes the k-th mistake of every catalogue (autograde/reference/computation_graph.py and autodiff.py).
 WRONG = {
     1: {
-        "hand_gradients": '''
-def hand_gradients(w1, w2, x, y):
-    c = w1 * x + w2 * y
-    return c * x, c * y, c * w1, c * w2
-''',
-        "numerical_gradient": '''
-def numerical_gradient(f, params, h=1e-5):
-    grad = np.zeros(len(params))
-    for i in range(len(params)):
-        p = np.array(params, dtype=float)
-        p[i] += h
-        grad[i] = (f(p) - f(params)) / h
-    return grad
-''',
-        # grad = … instead of grad += … in every operation the student writes
+        "hand_gradients": one_line_change(HAND, "dL_dc = 2 * c", "dL_dc = c"),
+        "forward_difference": one_line_change(FORWARD, "resultat[indice] = (f(decale) - depart) / h",
+                                              "resultat[indice] = (f(decale) - depart) / (2 * h)"),
         "methods": {
-            "mul": '''
-    def __mul__(self, other):
-        other = other if isinstance(other, Value) else Value(other)
-        out = Value(self.data * other.data, (self, other), "*")
-
-        def _backward():
-            self.grad = other.data * out.grad
-            other.grad = self.data * out.grad
-        out._backward = _backward
-        return out
-''',
-            "pow": '''
-    def __pow__(self, n):
-        out = Value(self.data ** n, (self,), f"**{n}")
-
-        def _backward():
-            self.grad = n * self.data ** (n - 1) * out.grad
-        out._backward = _backward
-        return out
-''',
-            "sub": '''
-    def __sub__(self, other):
-        other = other if isinstance(other, Value) else Value(other)
-        out = Value(self.data - other.data, (self, other), "-")
-
-        def _backward():
-            self.grad = out.grad
-            other.grad = -out.grad
-        out._backward = _backward
-        return out
-''',
-            "div": '''
-    def __truediv__(self, other):
-        other = other if isinstance(other, Value) else Value(other)
-        out = Value(self.data / other.data, (self, other), "/")
-
-        def _backward():
-            self.grad = out.grad / other.data
-            other.grad = -self.data / other.data ** 2 * out.grad
-        out._backward = _backward
-        return out
-''',
-            "tanh": '''
-    def tanh(self):
-        t = math.tanh(self.data)
-        out = Value(t, (self,), "tanh")
-
-        def _backward():
-            self.grad += (1 - t) * out.grad
-        out._backward = _backward
-        return out
-''',
-            # no topological sort: each node passes its gradient on as soon as it is reached
+            # grad = … instead of grad += … in every operation the student writes
+            "mul": changes(ALICE_METHODS["mul"],
+                           ("self.grad = self.grad + d_self * resultat.grad", "self.grad = d_self * resultat.grad"),
+                           ("other.grad = other.grad + d_other * resultat.grad", "other.grad = d_other * resultat.grad")),
+            "pow": one_line_change(ALICE_METHODS["pow"], "self.grad = self.grad + derivee * resultat.grad",
+                                   "self.grad = derivee * resultat.grad"),
+            "sub": changes(ALICE_METHODS["sub"], ("self.grad = self.grad + resultat.grad", "self.grad = resultat.grad"),
+                           ("other.grad = other.grad - resultat.grad", "other.grad = -resultat.grad")),
+            "div": changes(ALICE_METHODS["div"],
+                           ("self.grad = self.grad + resultat.grad / other.data", "self.grad = resultat.grad / other.data"),
+                           ("other.grad = other.grad - q / other.data * resultat.grad",
+                            "other.grad = -q / other.data * resultat.grad")),
+            "tanh": one_line_change(ALICE_METHODS["tanh"], "self.grad = self.grad + (1 - t * t) * resultat.grad",
+                                    "self.grad = self.grad + (1 - t) * resultat.grad"),
+            # Not a change of lines: no topological sort, each node passes its gradient on as soon as it is reached.
             "backward": '''
     def backward(self):
         self.grad = 1.0
@@ -313,96 +272,59 @@ def numerical_gradient(f, params, h=1e-5):
         },
     },
     2: {
-        "hand_gradients": '''
-def hand_gradients(w1, w2, x, y):
-    c = w1 * x + w2 * y
-    return 2 * c * w1, 2 * c * w2, 2 * c * x, 2 * c * y
-''',
-        "numerical_gradient": '''
-def numerical_gradient(f, params, h=1e-5):
-    grad = np.zeros(len(params))
-    for i in range(len(params)):
-        e = np.zeros(len(params))
-        e[i] = h
-        grad[i] = (f(params + e) - f(params - e)) / h
+        "hand_gradients": one_line_change(HAND, "return (dL_da * x, dL_db * y, dL_da * w1, dL_db * w2)",
+                                          "return (dL_da * w1, dL_db * w2, dL_da * x, dL_db * y)"),
+        # Not one line: numerical_gradient copied and renamed, a centred difference.
+        "forward_difference": '''
+def forward_difference(f, theta, h=1e-5):
+    grad = np.zeros(np.shape(theta))
+    for i in np.ndindex(grad.shape):
+        step = np.zeros(grad.shape)
+        step[i] = h
+        grad[i] = (f(theta + step) - f(theta - step)) / (2 * h)
     return grad
 ''',
         "methods": {
-            "mul": '''
-    def __mul__(self, other):
-        other = other if isinstance(other, Value) else Value(other)
-        out = Value(self.data * other.data, (self, other), "*")
-
-        def _backward():
-            self.grad += self.data * out.grad
-            other.grad += other.data * out.grad
-        out._backward = _backward
-        return out
-''',
+            "mul": one_line_change(ALICE_METHODS["mul"], "d_self, d_other = other.data, self.data",
+                                   "d_self, d_other = self.data, other.data"),
+            # Not one line: the condition is gone, and with it a level of indentation.
             "relu": '''
     def relu(self):
-        out = Value(max(0.0, self.data), (self,), "relu")
+        resultat = Value(max(0.0, self.data), (self,), "relu")
 
         def _backward():
-            self.grad += out.grad
-        out._backward = _backward
-        return out
+            self.grad = self.grad + resultat.grad
+        resultat._backward = _backward
+        return resultat
 ''',
             # forgets dL/dL = 1
-            "backward": '''
-    def backward(self):
-        ordre, vus = [], set()
-
-        def construire(v):
-            if id(v) not in vus:
-                vus.add(id(v))
-                for enfant in v._prev:
-                    construire(enfant)
-                ordre.append(v)
-        construire(self)
-        for v in reversed(ordre):
-            v._backward()
-''',
+            "backward": one_line_change(ALICE_METHODS["backward"], "self.grad = 1.0", "pass"),
         },
     },
     3: {
+        # Not one line: L taken as (w1 x)² + (w2 y)².
         "hand_gradients": '''
 def hand_gradients(w1, w2, x, y):
     # L = (w1 x)² + (w2 y)²
     return 2 * w1 * x * x, 2 * w2 * y * y, 2 * w1 * x * w1, 2 * w2 * y * w2
 ''',
-        "numerical_gradient": '''
-def numerical_gradient(f, params, h=1e-5):
-    p = np.array(params, dtype=float)
-    grad = np.zeros(len(p))
-    for i in range(len(p)):
-        p[i] = p[i] + h
-        f_plus = f(p)
-        p[i] = p[i] - 2 * h
-        f_moins = f(p)
-        grad[i] = (f_plus - f_moins) / (2 * h)
-    return grad
+        # Not one line: the step goes backwards and the difference is taken the other way round.
+        "forward_difference": '''
+def forward_difference(f, theta, h=1e-5):
+    depart = f(theta)
+    resultat = np.zeros(np.shape(theta))
+    for indice in np.ndindex(resultat.shape):
+        decale = np.array(theta, dtype=float)
+        decale[indice] = decale[indice] - h
+        resultat[indice] = (depart - f(decale)) / h
+    return resultat
 ''',
         "methods": {
-            "pow": '''
-    def __pow__(self, n):
-        out = Value(self.data ** n, (self,), f"**{n}")
-
-        def _backward():
-            self.grad += n * self.data ** n * out.grad
-        out._backward = _backward
-        return out
-''',
-            "exp": '''
-    def exp(self):
-        out = Value(math.exp(self.data), (self,), "exp")
-
-        def _backward():
-            self.grad += out.data
-        out._backward = _backward
-        return out
-''',
-            # calls _backward from the leaves to the output
+            "pow": one_line_change(ALICE_METHODS["pow"], "derivee = n * self.data ** (n - 1)",
+                                   "derivee = n * self.data ** n"),
+            "exp": one_line_change(ALICE_METHODS["exp"], "self.grad = self.grad + e * resultat.grad",
+                                   "self.grad = self.grad + e"),
+            # Not a change of lines: a depth-first sort, whose _backward calls go from the leaves to the output.
             "backward": '''
     def backward(self):
         ordre, vus = [], set()
@@ -420,19 +342,21 @@ def numerical_gradient(f, params, h=1e-5):
 ''',
         },
     },
-    4: {  # only the arithmetic catalogue has a fourth mistake
-        "methods": {
-            "sub": '''
-    def __sub__(self, other):
-        other = other if isinstance(other, Value) else Value(other)
-        out = Value(self.data - other.data, (self, other), "-")
-
-        def _backward():
-            self.grad += out.grad
-            other.grad += out.grad
-        out._backward = _backward
-        return out
+    4: {  # only forward_difference and the arithmetic have a fourth mistake
+        # Not one line: theta is copied once, before the loop, so that the steps pile up.
+        "forward_difference": '''
+def forward_difference(f, theta, h=1e-5):
+    depart = f(theta)
+    resultat = np.zeros(np.shape(theta))
+    decale = np.array(theta, dtype=float)
+    for indice in np.ndindex(resultat.shape):
+        decale[indice] = decale[indice] + h
+        resultat[indice] = (f(decale) - depart) / h
+    return resultat
 ''',
+        "methods": {
+            "sub": one_line_change(ALICE_METHODS["sub"], "other.grad = other.grad - resultat.grad",
+                                   "other.grad = other.grad + resultat.grad"),
         },
     },
 }

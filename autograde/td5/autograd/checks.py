@@ -20,10 +20,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..checking import Case, Verdict, fmt
-from ..checking import check_against_reference as compare_to_reference
-from ..kernel_side import BINARY, TWO_NODES
-from ..reference import autodiff as ref
+from ...checking import Case, Verdict, fmt
+from ...checking import check_against_reference as compare_to_reference
+from ...kernel_side import BINARY, TWO_NODES
+from . import solution as ref
+from .mistakes import MISTAKES
 
 ARITHMETIC = ("__add__", "__mul__", "__pow__", "__sub__", "__truediv__",
               "__neg__", "__radd__", "__rmul__", "__rsub__", "__rtruediv__")
@@ -78,7 +79,7 @@ def check_Value_arithmetic(student, seed):
     def fields(case):
         return ("out.data", "a.grad", "b.grad") if case.args[0] in TWO_NODES else ("out.data", "a.grad")
     return _compare(student, "value_binary", None, cases, name="`Value` (opérations +, −, *, /, **)",
-                    fields=fields, mistakes=ref.MISTAKES["Value/arithmetic"])
+                    fields=fields, mistakes=MISTAKES["Value/arithmetic"])
 
 
 def check_Value_unary(student, seed):
@@ -92,7 +93,7 @@ def check_Value_unary(student, seed):
             cases.append(Case(f"a.{function}() avec a = {fmt(x)} ; a.grad valait {fmt(grad_a)} avant, "
                               f"out.grad = {fmt(out_grad)}", (function, float(x), grad_a, out_grad)))
     return _compare(student, "value_unary", _reference_methods("Value_unary"), cases, name="`Value` (exp, tanh, relu)",
-                    fields=lambda case: ("out.data", "a.grad"), mistakes=ref.MISTAKES["Value/unary"])
+                    fields=lambda case: ("out.data", "a.grad"), mistakes=MISTAKES["Value/unary"])
 
 
 LEAF_NAMES = "abcdef"
@@ -144,4 +145,4 @@ def check_Value_backward(student, seed):
     def fields(case):
         return (f"les gradients des feuilles ({', '.join(LEAF_NAMES[:len(case.args[1])])})",)
     return _compare(student, "value_backward", _reference_methods("Value_backward"), cases,
-                    name="`Value.backward`", fields=fields, mistakes=ref.MISTAKES["Value/backward"])
+                    name="`Value.backward`", fields=fields, mistakes=MISTAKES["Value/backward"])
