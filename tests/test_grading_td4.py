@@ -7,7 +7,7 @@ from grading_suite import GradingSuite, but, zero
 
 
 FULL = {
-    "01_reseau_2_3_1": {"test_forward": 2, "test_count_parameters": 2, "test_backward": 4, "test_numerical_gradient": 2},
+    "01_reseau_2_3_1": {"test_forward": 2, "test_count_parameters": 2, "test_backward": 4, "test_gradient_check": 2},
     "02_activations": {"test_derivees_sigmoide_tanh": 2, "test_derivees_relu": 2},
 }
 # The written answers, graded by hand: back-propagation derived in the 2 → 3 → 1 network, the derivatives of the
@@ -29,18 +29,17 @@ class TestTD4(GradingSuite):
         "lea_boucles": FULL,
         # bob_intact hands in the release untouched; erreurs_1..3 make a mistake in every graded cell.
         **dict.fromkeys(["bob_intact", "erreurs_1", "erreurs_2", "erreurs_3"], zero(FULL)),
-        # Fourth mistakes exist for forward, backward and leaky_relu_prime only.
-        "erreurs_4": but(FULL, test_forward=0, test_backward=0, test_derivees_relu=0),
-        # Only backward has a fifth catalogued mistake.
-        "erreurs_5": but(FULL, test_backward=0),
+        # Fourth mistakes exist for forward, backward, gradient_check and leaky_relu_prime only.
+        "erreurs_4": but(FULL, test_forward=0, test_backward=0, test_gradient_check=0, test_derivees_relu=0),
+        # Only backward and gradient_check have a fifth catalogued mistake.
+        "erreurs_5": but(FULL, test_backward=0, test_gradient_check=0),
     }
     GRADED_IN = {
-        **{("backprop", name): ("01_reseau_2_3_1", f"test_{name}")
-           for name in ("forward", "count_parameters", "backward", "numerical_gradient")},
-        ("activations", "sigmoid_prime"): ("02_activations", "test_derivees_sigmoide_tanh"),
-        ("activations", "tanh_prime"): ("02_activations", "test_derivees_sigmoide_tanh"),
-        ("activations", "relu_prime"): ("02_activations", "test_derivees_relu"),
-        ("activations", "leaky_relu_prime"): ("02_activations", "test_derivees_relu"),
+        **{f"td4.reseau_2_3_1.{name}": ("01_reseau_2_3_1", f"test_{name}")
+           for name in ("forward", "count_parameters", "backward", "gradient_check")},
+        **{f"td4.activations.{name}": ("02_activations", "test_derivees_sigmoide_tanh")
+           for name in ("sigmoid_prime", "tanh_prime")},
+        **{f"td4.activations.{name}": ("02_activations", "test_derivees_relu") for name in ("relu_prime", "leaky_relu_prime")},
     }
 
     def test_untouched_release_is_told_the_functions_are_not_written(self, graded):
@@ -65,6 +64,11 @@ class TestTD4(GradingSuite):
     def test_mistake_is_named_in_the_feedback(self, graded):
         feedback = html.unescape(graded.feedback_html("erreurs_1", self.ASSIGNMENT, "01_reseau_2_3_1"))
         assert "erreur reconnue : les gradients des poids sont transposés" in feedback
+
+    def test_gradient_check_without_guard_is_told_about_0_over_0(self, graded):
+        """erreurs_2 divides by |a| + |n| alone: NaN where an input is always 0, named as the missing guard."""
+        message = graded.row("erreurs_2", "01_reseau_2_3_1", "test_gradient_check").message
+        assert message.startswith("`gradient_check` — erreur reconnue : le dénominateur n'est pas protégé")
 
     def test_lost_points_name_the_student_notebook_and_cell(self, graded):
         from autograde.pipeline import lost_points

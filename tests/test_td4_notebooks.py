@@ -1,10 +1,11 @@
-"""TD 4: the notebooks compute what the reference module computes (data, gradient check, XOR training,
+"""TD 4: the notebooks compute what the reference solution computes (data, gradient check, XOR training,
 vanishing-gradient curves), and the reference's derivatives are right."""
 import numpy as np
 import pytest
 
-from autograde.reference import activations as act
-from autograde.reference import backprop as bp
+from autograde.td4.activations import solution as act
+from autograde.td4.reseau_2_3_1 import solution as bp
+from autograde.td4.reseau_2_3_1.mistakes import MISTAKES
 from conftest import SOURCE, run_in_process
 
 TD4 = SOURCE / "td4_retropropagation"
@@ -20,6 +21,10 @@ def activations_nb():
     return run_in_process(TD4 / "02_activations.ipynb")
 
 
+def network_loss(x, y):
+    return lambda W1, b1, W2, b2: bp.forward(x, y, W1, b1, W2, b2)[-1]
+
+
 def test_gradient_check_data_are_the_reference_ones_and_agree_to_1e_7(reseau):
     x, y, W1, b1, W2, b2 = bp.make_example()
     for name, value in zip(["x", "y", "W1", "b1", "W2", "b2"], (x, y, W1, b1, W2, b2)):
@@ -28,28 +33,41 @@ def test_gradient_check_data_are_the_reference_ones_and_agree_to_1e_7(reseau):
     assert all(error < bp.TOLERANCE for error in reseau["errors"].values())
     for name, grad in zip(["W1", "b1", "W2", "b2"], bp.backward(x, y, W1, b1, W2, b2)):
         assert np.allclose(reseau["analytic"][name], grad, rtol=1e-12, atol=0)
+    expected = bp.gradient_check(network_loss(x, y), (W1, b1, W2, b2), bp.backward(x, y, W1, b1, W2, b2))
+    # Errors near 1e-10 are rounding: the notebook and the reference agree on them to that level only.
+    assert np.allclose(list(reseau["errors"].values()), expected, rtol=0, atol=1e-9)
+
+
+def test_the_weights_follow_the_course_convention(reseau):
+    """Z = X @ W + b with W of shape (n_in, n_out): W1 (2, 3), W2 (3, 1), and no transposed weight forward."""
+    assert reseau["W1"].shape == (2, 3) and reseau["W2"].shape == (3, 1)
+    for notebook in ("01_reseau_2_3_1", "02_activations"):
+        text = (TD4 / f"{notebook}.ipynb").read_text(encoding="utf-8")
+        for transposed in ("@ W1.T", "@ W2.T + b", "@ W.T\\n", "x @ (W2 @ W1).T"):
+            assert transposed not in text, (notebook, transposed)
 
 
 def test_a_wrong_backward_fails_the_notebooks_gradient_check():
     x, y, W1, b1, W2, b2 = bp.make_example()
-    wrong = bp.MISTAKES["backward"][-1].compute(x, y, W1, b1, W2, b2)  # not divided by N
-    numeric = bp.numerical_gradient(lambda W: bp.forward(x, y, W, b1, W2, b2)[-1], W1.copy())
-    assert bp.relative_error(wrong[0], numeric) > 1e-2
-    assert bp.relative_error(bp.backward(x, y, W1, b1, W2, b2)[0], numeric) < bp.TOLERANCE
+    params = (W1, b1, W2, b2)
+    wrong = MISTAKES["backward"][-1].compute(x, y, W1, b1, W2, b2)  # not divided by N
+    assert min(bp.gradient_check(network_loss(x, y), params, wrong)) > 1e-2
+    assert max(bp.gradient_check(network_loss(x, y), params, bp.backward(x, y, *params))) < bp.TOLERANCE
 
 
 def test_reference_gradients_match_centred_differences_on_every_parameter():
     rng = np.random.default_rng(5)
     for n in (1, 7):
         x, y = rng.normal(size=(n, 2)), rng.uniform(size=(n, 1))
-        params = [rng.normal(size=(3, 2)), rng.normal(size=3), rng.normal(size=(1, 3)), rng.normal(size=1)]
-        grads = bp.backward(x, y, *params)
-        for k, param in enumerate(params):
-            def loss(theta, k=k):
-                return bp.forward(x, y, *params[:k], theta, *params[k + 1:])[-1]
-            kept = param.copy()
-            assert bp.relative_error(grads[k], bp.numerical_gradient(loss, param)) < bp.TOLERANCE
-            assert np.array_equal(param, kept), "numerical_gradient restores theta"
+        params = (rng.normal(size=(2, 3)), rng.normal(size=3), rng.normal(size=(3, 1)), rng.normal(size=1))
+        kept = [p.copy() for p in params]
+        errors = bp.gradient_check(network_loss(x, y), params, bp.backward(x, y, *params))
+        assert len(errors) == 4 and max(errors) < bp.TOLERANCE
+        assert all(np.array_equal(p, k) for p, k in zip(params, kept)), "numerical_gradient leaves theta as it was"
+
+
+def test_the_relative_error_is_guarded_where_both_gradients_are_0():
+    assert bp.relative_error(np.array([0.0, 2.0]), np.array([0.0, 1.0])) == pytest.approx(1 / 3)
 
 
 def test_xor_training_in_the_notebook_is_the_reference_one(reseau):

@@ -1,34 +1,58 @@
-"""Sample submissions of TD 4 and the situation each one reproduces (scores: tests/test_grading_td4.py)."""
+"""Sample submissions of TD 4 and the situation each one reproduces (scores: tests/test_grading_td4.py).
+
+``erreurs_k`` writes, for every graded function, the k-th mistake of that function's catalogue
+(``MISTAKES`` of autograde/td4/<notebook>/mistakes.py), as a one-line change of the vectorised correct
+answers below where the mistake is one line (a cell of two functions: one line in each); a function
+whose catalogue is shorter is lea's (right).
+"""
+import importlib.util
+from pathlib import Path
+
+_spec = importlib.util.spec_from_file_location("build_td4", Path(__file__).with_name("build.py"))
+_build = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(_build)
+one_line_change = _build.one_line_change
+
+RESEAU = "01_reseau_2_3_1"
+ACTIVATIONS = "02_activations"
+
+
+def changes(source, *pairs):
+    """``source`` with several one-line changes, ``(old, new)`` each: a cell of two functions, one in each."""
+    for old, new in pairs:
+        source = one_line_change(source, old, new)
+    return source
+
 
 # lea: everything right, written with loops, one example at a time, and other formulas than the reference.
 # Her written answers are graded by hand ("à corriger à la main" until a teacher grades them).
-RESEAU = {
+LEA_RESEAU = {
     "reponse_retropropagation": r'''
 **Sortie.** $\frac{\partial L}{\partial \hat{y}} = \hat{y} - y$ (le 2 du carré part avec le 1/2). Comme
 $\sigma' = \sigma(1 - \sigma)$, $\frac{\partial \hat{y}}{\partial z^{(2)}} = \hat{y}(1 - \hat{y})$, donc
-$\delta^{(2)} = (\hat{y} - y)\,\hat{y}(1 - \hat{y})$. Puis $z^{(2)} = \sum_j W'_j a_j + b'$ donne
-$\frac{\partial L}{\partial b'} = \delta^{(2)}$ et $\frac{\partial L}{\partial W'_j} = \delta^{(2)} a_j$.
+$\delta^{(2)} = (\hat{y} - y)\,\hat{y}(1 - \hat{y})$. Puis $z^{(2)} = \sum_j a_j W'_j + b'$ donne
+$\frac{\partial L}{\partial b'} = \delta^{(2)}$ et $\frac{\partial L}{\partial W'_j} = a_j \delta^{(2)}$.
 
 **Couche cachée.** $a_j$ ne touche $L$ que par $z^{(2)}$ : $\frac{\partial L}{\partial a_j} = \delta^{(2)} W'_j$, puis
 $\delta^{(1)}_j = \delta^{(2)} W'_j\, a_j (1 - a_j)$. Enfin $\frac{\partial L}{\partial b^{(1)}_j} = \delta^{(1)}_j$ et
-$\frac{\partial L}{\partial W^{(1)}_{jk}} = \delta^{(1)}_j x_k$ : la matrice est $\delta^{(1)} x^T$ (3 × 1 fois 1 × 2).
+$\frac{\partial L}{\partial W^{(1)}_{kj}} = x_k \delta^{(1)}_j$ : la matrice est $x^T \delta^{(1)}$ (2 × 1 fois 1 × 3).
 
 **Lot.** L est une moyenne : chaque exemple apporte son gradient divisé par N, et on additionne les exemples.
-Avec une ligne par exemple : $\Delta_2 = (\hat{Y} - Y) * \hat{Y} * (1 - \hat{Y}) / N$ (N × 1), $dW_2 = \Delta_2^T A_1$
-(1 × 3), $db_2$ = somme des lignes de $\Delta_2$, $\Delta_1 = (\Delta_2 W_2) * A_1 * (1 - A_1)$ (N × 3),
-$dW_1 = \Delta_1^T X$ (3 × 2), $db_1$ = somme des lignes de $\Delta_1$ (3 valeurs).
+Avec une ligne par exemple : $\Delta_2 = (\hat{Y} - Y) * \hat{Y} * (1 - \hat{Y}) / N$ (N × 1), $dW_2 = A_1^T \Delta_2$
+(3 × 1), $db_2$ = somme des lignes de $\Delta_2$, $\Delta_1 = (\Delta_2 W_2^T) * A_1 * (1 - A_1)$ (N × 3),
+$dW_1 = X^T \Delta_1$ (2 × 3), $db_1$ = somme des lignes de $\Delta_1$ (3 valeurs).
 ''',
     "forward": '''
 def forward(x, y, W1, b1, W2, b2):
     N = x.shape[0]
     z1 = np.zeros((N, 3))
     for n in range(N):
-        for i in range(3):
-            z1[n, i] = W1[i, 0] * x[n, 0] + W1[i, 1] * x[n, 1] + b1[i]
+        for j in range(3):
+            z1[n, j] = x[n, 0] * W1[0, j] + x[n, 1] * W1[1, j] + b1[j]
     a1 = 1 / (1 + np.exp(-z1))
     z2 = np.zeros((N, 1))
     for n in range(N):
-        z2[n, 0] = W2[0, 0] * a1[n, 0] + W2[0, 1] * a1[n, 1] + W2[0, 2] * a1[n, 2] + b2[0]
+        z2[n, 0] = a1[n, 0] * W2[0, 0] + a1[n, 1] * W2[1, 0] + a1[n, 2] * W2[2, 0] + b2[0]
     y_hat = 1 / (1 + np.exp(-z2))
     L = 0.0
     for n in range(N):
@@ -43,33 +67,41 @@ def count_parameters(layer_sizes):
 def backward(x, y, W1, b1, W2, b2):
     # un exemple à la fois, comme sur la feuille, puis on somme les contributions
     N = len(x)
-    dW1, db1 = np.zeros((3, 2)), np.zeros(3)
-    dW2, db2 = np.zeros((1, 3)), np.zeros(1)
+    dW1, db1 = np.zeros((2, 3)), np.zeros(3)
+    dW2, db2 = np.zeros((3, 1)), np.zeros(1)
     for n in range(N):
-        a = sigmoid(W1 @ x[n] + b1)
-        y_hat = sigmoid(W2 @ a + b2)
+        a = sigmoid(x[n] @ W1 + b1)
+        y_hat = sigmoid(a @ W2 + b2)
         delta2 = (y_hat - y[n]) * y_hat * (1 - y_hat) / N
-        dW2 += np.outer(delta2, a)
+        dW2 += np.outer(a, delta2)
         db2 += delta2
-        delta1 = (W2.T @ delta2) * a * (1 - a)
-        dW1 += np.outer(delta1, x[n])
+        delta1 = (W2 @ delta2) * a * (1 - a)
+        dW1 += np.outer(x[n], delta1)
         db1 += delta1
     return dW1, db1, dW2, db2
 ''',
-    "numerical_gradient": '''
-def numerical_gradient(f, theta, h=1e-5):
-    grad = np.zeros(theta.shape)
-    flat = grad.reshape(-1)
-    for k in range(theta.size):
-        e = np.zeros(theta.size)
-        e[k] = h
-        e = e.reshape(theta.shape)
-        flat[k] = (f(theta + e) - f(theta - e)) / (2 * h)
-    return grad
+    "gradient_check": '''
+def gradient_check(f, params, grads, h=1e-5):
+    resultat = []
+    for k in range(len(params)):
+        autres = list(params)
+
+        def f_seul(theta):
+            autres[k] = theta
+            return f(*autres)
+
+        n = numerical_gradient(f_seul, params[k], h)
+        g = grads[k]
+        pire = 0.0
+        for i in np.ndindex(g.shape):
+            e = abs(g[i] - n[i]) / max(1e-12, abs(g[i]) + abs(n[i]))
+            pire = max(pire, e)
+        resultat.append(pire)
+    return tuple(resultat)
 ''',
 }
 
-ACTIVATIONS = {
+LEA_ACTIVATIONS = {
     "reponse_derivees": r'''
 1. $\sigma'(z) = \frac{e^{-z}}{(1 + e^{-z})^2} = \frac{1}{1 + e^{-z}} \times \frac{e^{-z}}{1 + e^{-z}} = \sigma(z)(1 - \sigma(z))$,
    car $\frac{e^{-z}}{1 + e^{-z}} = 1 - \sigma(z)$.
@@ -107,150 +139,103 @@ def leaky_relu_prime(z, alpha=0.01):
 ''',
 }
 
-LEA = {"01_reseau_2_3_1": RESEAU, "02_activations": ACTIVATIONS}
+LEA = {RESEAU: LEA_RESEAU, ACTIVATIONS: LEA_ACTIVATIONS}
 
-
-# erreurs_k: the k-th catalogued mistake (MISTAKES of autograde/reference/backprop.py and activations.py) of every
-# graded function that has at least k of them, written by hand as a student would; every other function, and
-# the written answers, are lea's.
-# Their backward calls their own (wrong) forward: it is judged with the reference forward all the same.
-ERREURS = {
-    1: {
-        "01_reseau_2_3_1": {
-            "forward": '''
+# The vectorised correct answers the mistakes are written from.
+FORWARD = '''
 def forward(x, y, W1, b1, W2, b2):
-    z1 = x @ W1.T + b1
+    z1 = x @ W1 + b1
     a1 = sigmoid(z1)
-    z2 = a1 @ W2.T + b2
-    y_hat = z2
+    z2 = a1 @ W2 + b2
+    y_hat = sigmoid(z2)
     L = np.mean((y_hat - y) ** 2) / 2
     return z1, a1, z2, y_hat, L
-''',
-            "count_parameters": '''
-def count_parameters(layer_sizes):
-    total = 0
-    for i in range(len(layer_sizes) - 1):
-        total += layer_sizes[i] * layer_sizes[i + 1]
-    return total
-''',
-            "backward": '''
-def backward(x, y, W1, b1, W2, b2):
-    z1, a1, z2, y_hat, L = forward(x, y, W1, b1, W2, b2)
-    N = len(x)
-    dz2 = (y_hat - y) / N * y_hat * (1 - y_hat)
-    dW2 = a1.T @ dz2
-    db2 = np.sum(dz2, axis=0)
-    dz1 = (dz2 @ W2) * a1 * (1 - a1)
-    dW1 = x.T @ dz1
-    db1 = np.sum(dz1, axis=0)
-    return dW1, db1, dW2, db2
-''',
-            "numerical_gradient": '''
-def numerical_gradient(f, theta, h=1e-5):
-    grad = np.zeros(theta.shape)
-    f0 = f(theta)
-    for i in np.ndindex(theta.shape):
-        old = theta[i]
-        theta[i] = old + h
-        grad[i] = (f(theta) - f0) / h
-        theta[i] = old
-    return grad
-''',
-        },
-        "02_activations": {
-            "derivees_sigmoide_tanh": '''
-def sigmoid_prime(z):
-    return 1 / (1 + np.exp(-z))
-
-
-def tanh_prime(z):
-    return 1 - np.tanh(z)
-''',
-            "derivees_relu": '''
-def relu_prime(z):
-    return np.maximum(0, z)
-
-
-def leaky_relu_prime(z, alpha=0.01):
-    return np.where(z > 0, 1.0, 0.0)
-''',
-        },
-    },
-    2: {
-        "01_reseau_2_3_1": {
-            "forward": '''
-def forward(x, y, W1, b1, W2, b2):
-    z1 = x @ W1.T + b1
-    a1 = sigmoid(z1)
-    z2 = a1 @ W2.T + b2
-    y_hat = sigmoid(z2)
-    L = np.mean((y_hat - y) ** 2)
-    return z1, a1, z2, y_hat, L
-''',
-            "count_parameters": '''
+'''
+COUNT = '''
 def count_parameters(layer_sizes):
     total = 0
     for n_in, n_out in zip(layer_sizes[:-1], layer_sizes[1:]):
-        total += n_in * n_out + n_in   # les poids, et un biais par entrée
+        total += n_in * n_out + n_out
     return total
-''',
-            "backward": '''
+'''
+# Their backward calls their own (wrong) forward: it is judged with the reference forward all the same.
+BACKWARD = '''
 def backward(x, y, W1, b1, W2, b2):
     z1, a1, z2, y_hat, L = forward(x, y, W1, b1, W2, b2)
-    N = len(x)
+    N = x.shape[0]
     dz2 = (y_hat - y) / N * y_hat * (1 - y_hat)
-    dW2 = dz2.T @ a1
-    db2 = dz2
-    dz1 = (dz2 @ W2) * a1 * (1 - a1)
-    dW1 = dz1.T @ x
-    db1 = dz1
+    dW2 = a1.T @ dz2
+    db2 = dz2.sum(axis=0)
+    dz1 = (dz2 @ W2.T) * a1 * (1 - a1)
+    dW1 = x.T @ dz1
+    db1 = dz1.sum(axis=0)
     return dW1, db1, dW2, db2
-''',
-            "numerical_gradient": '''
-def numerical_gradient(f, theta, h=1e-5):
-    grad = np.zeros(theta.shape)
-    for i in np.ndindex(theta.shape):
-        old = theta[i]
-        theta[i] = old + h
-        f_plus = f(theta)
-        theta[i] = old - h
-        f_minus = f(theta)
-        theta[i] = old
-        grad[i] = (f_plus - f_minus) / h
-    return grad
-''',
-        },
-        "02_activations": {
-            "derivees_sigmoide_tanh": '''
+'''
+CHECK = '''
+def gradient_check(f, params, grads, h=1e-5):
+    errors = []
+    for k in range(len(params)):
+        numeric = numerical_gradient(lambda theta: f(*params[:k], theta, *params[k + 1:]), params[k], h)
+        ecart = np.abs(grads[k] - numeric)
+        echelle = np.maximum(1e-12, np.abs(grads[k]) + np.abs(numeric))
+        errors.append(np.max(ecart / echelle))
+    return tuple(errors)
+'''
+SIGMOID_TANH = '''
 def sigmoid_prime(z):
-    # σ' = a (1 - a)
-    return z * (1 - z)
+    s = sigmoid(z)
+    return s * (1 - s)
 
 
 def tanh_prime(z):
-    return 1 - z ** 2
-''',
-            "derivees_relu": '''
+    return 1 - np.tanh(z) ** 2
+'''
+RELUS = '''
 def relu_prime(z):
-    return np.where(z < 0, 1.0, 0.0)
+    return np.where(z > 0, 1.0, 0.0)
 
 
 def leaky_relu_prime(z, alpha=0.01):
-    return np.where(z > 0, z, alpha * z)
-''',
+    return np.where(z > 0, 1.0, alpha)
+'''
+SIGMOID_LINE, TANH_LINE = "return s * (1 - s)", "return 1 - np.tanh(z) ** 2"
+RELU_LINE, LEAKY_LINE = "return np.where(z > 0, 1.0, 0.0)", "return np.where(z > 0, 1.0, alpha)"
+
+ERREURS = {
+    1: {
+        RESEAU: {
+            "forward": one_line_change(FORWARD, "y_hat = sigmoid(z2)", "y_hat = z2"),
+            "count_parameters": one_line_change(COUNT, "total += n_in * n_out + n_out", "total += n_in * n_out"),
+            "backward": changes(BACKWARD, ("dW2 = a1.T @ dz2", "dW2 = dz2.T @ a1"), ("dW1 = x.T @ dz1", "dW1 = dz1.T @ x")),
+            "gradient_check": one_line_change(CHECK, "ecart = np.abs(grads[k] - numeric)", "ecart = grads[k] - numeric"),
+        },
+        ACTIVATIONS: {
+            "derivees_sigmoide_tanh": changes(SIGMOID_TANH, (SIGMOID_LINE, "return s"),
+                                              (TANH_LINE, "return 1 - np.tanh(z)")),
+            "derivees_relu": changes(RELUS, (RELU_LINE, "return np.maximum(0, z)"),
+                                     (LEAKY_LINE, "return np.where(z > 0, 1.0, 0.0)")),
+        },
+    },
+    2: {
+        RESEAU: {
+            "forward": one_line_change(FORWARD, "L = np.mean((y_hat - y) ** 2) / 2", "L = np.mean((y_hat - y) ** 2)"),
+            "count_parameters": one_line_change(COUNT, "total += n_in * n_out + n_out",
+                                                "total += n_in * n_out + n_in   # les poids, et un biais par entrée"),
+            "backward": changes(BACKWARD, ("db2 = dz2.sum(axis=0)", "db2 = dz2"), ("db1 = dz1.sum(axis=0)", "db1 = dz1")),
+            "gradient_check": one_line_change(CHECK, "echelle = np.maximum(1e-12, np.abs(grads[k]) + np.abs(numeric))",
+                                              "echelle = np.abs(grads[k]) + np.abs(numeric)"),
+        },
+        ACTIVATIONS: {
+            "derivees_sigmoide_tanh": changes(SIGMOID_TANH, (SIGMOID_LINE, "return z * (1 - z)"),
+                                              (TANH_LINE, "return 1 - z ** 2")),
+            "derivees_relu": changes(RELUS, (RELU_LINE, "return np.where(z < 0, 1.0, 0.0)"),
+                                     (LEAKY_LINE, "return np.where(z > 0, z, alpha * z)")),
         },
     },
     3: {
-        "01_reseau_2_3_1": {
-            "forward": '''
-def forward(x, y, W1, b1, W2, b2):
-    z1 = x @ W1.T + b1
-    a1 = sigmoid(z1)
-    z2 = a1 @ W2.T + b2
-    y_hat = sigmoid(z2)
-    L = 0.5 * np.sum((y_hat - y) ** 2)
-    return z1, a1, z2, y_hat, L
-''',
+        RESEAU: {
+            "forward": one_line_change(FORWARD, "L = np.mean((y_hat - y) ** 2) / 2", "L = 0.5 * np.sum((y_hat - y) ** 2)"),
+            # Not one line: the input layer's biases come from a second count.
             "count_parameters": '''
 def count_parameters(layer_sizes):
     poids = 0
@@ -259,98 +244,35 @@ def count_parameters(layer_sizes):
     biais = sum(layer_sizes)   # un biais par neurone
     return poids + biais
 ''',
-            "backward": '''
-def backward(x, y, W1, b1, W2, b2):
-    z1, a1, z2, y_hat, L = forward(x, y, W1, b1, W2, b2)
-    N = x.shape[0]
-    dz2 = (y_hat - y) / N
-    dW2 = dz2.T @ a1
-    db2 = dz2.sum(axis=0)
-    dz1 = (dz2 @ W2) * a1 * (1 - a1)
-    dW1 = dz1.T @ x
-    db1 = dz1.sum(axis=0)
-    return dW1, db1, dW2, db2
-''',
-            "numerical_gradient": '''
-def numerical_gradient(f, theta, h=1e-5):
-    grad = np.zeros(theta.shape)
-    for i in np.ndindex(theta.shape):
-        old = theta[i]
-        theta[i] = old + h
-        f_plus = f(theta)
-        theta[i] = old - h
-        f_minus = f(theta)
-        grad[i] = (f_plus - f_minus) / (2 * h)
-    return grad
-''',
+            "backward": one_line_change(BACKWARD, "dz2 = (y_hat - y) / N * y_hat * (1 - y_hat)", "dz2 = (y_hat - y) / N"),
+            "gradient_check": one_line_change(CHECK, "errors.append(np.max(ecart / echelle))",
+                                              "errors.append(np.mean(ecart / echelle))"),
         },
-        "02_activations": {
-            "derivees_sigmoide_tanh": '''
-def sigmoid_prime(z):
-    return -np.exp(-z) / (1 + np.exp(-z)) ** 2
-
-
-def tanh_prime(z):
-    return np.tanh(z) ** 2 - 1
-''',
-            "derivees_relu": '''
-def relu_prime(z):
-    return np.sign(z)
-
-
-def leaky_relu_prime(z, alpha=0.01):
-    return np.where(z > 0, alpha, 1.0)
-''',
+        ACTIVATIONS: {
+            "derivees_sigmoide_tanh": changes(SIGMOID_TANH, (SIGMOID_LINE, "return -s * (1 - s)"),
+                                              (TANH_LINE, "return np.tanh(z) ** 2 - 1")),
+            "derivees_relu": changes(RELUS, (RELU_LINE, "return np.sign(z)"),
+                                     (LEAKY_LINE, "return np.where(z > 0, alpha, 1.0)")),
         },
     },
     4: {
-        "01_reseau_2_3_1": {
-            "forward": '''
-def forward(x, y, W1, b1, W2, b2):
-    z1 = x @ W1.T + b1
-    a1 = z1
-    z2 = a1 @ W2.T + b2
-    y_hat = sigmoid(z2)
-    L = np.mean((y_hat - y) ** 2) / 2
-    return z1, a1, z2, y_hat, L
-''',
-            "backward": '''
-def backward(x, y, W1, b1, W2, b2):
-    z1, a1, z2, y_hat, L = forward(x, y, W1, b1, W2, b2)
-    N = x.shape[0]
-    dz2 = (y_hat - y) / N * y_hat
-    dW2 = dz2.T @ a1
-    db2 = dz2.sum(axis=0)
-    dz1 = (dz2 @ W2) * a1
-    dW1 = dz1.T @ x
-    db1 = dz1.sum(axis=0)
-    return dW1, db1, dW2, db2
-''',
+        RESEAU: {
+            "forward": one_line_change(FORWARD, "a1 = sigmoid(z1)", "a1 = z1"),
+            "backward": changes(BACKWARD, ("dz2 = (y_hat - y) / N * y_hat * (1 - y_hat)", "dz2 = (y_hat - y) / N * y_hat"),
+                                ("dz1 = (dz2 @ W2.T) * a1 * (1 - a1)", "dz1 = (dz2 @ W2.T) * a1")),
+            "gradient_check": one_line_change(
+                CHECK, "errors.append(np.max(ecart / echelle))",
+                "errors.append(np.linalg.norm(grads[k] - numeric) / (np.linalg.norm(grads[k]) + np.linalg.norm(numeric)))"),
         },
-        "02_activations": {
-            "derivees_relu": '''
-def relu_prime(z):
-    return (z > 0) * 1.0
-
-
-def leaky_relu_prime(z, alpha=0.01):
-    return np.where(z > 0, 1.0, 0.01)
-''',
+        ACTIVATIONS: {
+            "derivees_relu": one_line_change(RELUS, LEAKY_LINE, "return np.where(z > 0, 1.0, 0.01)"),
         },
     },
     5: {
-        "01_reseau_2_3_1": {
-            "backward": '''
-def backward(x, y, W1, b1, W2, b2):
-    z1, a1, z2, y_hat, L = forward(x, y, W1, b1, W2, b2)
-    dz2 = (y_hat - y) * y_hat * (1 - y_hat)
-    dW2 = dz2.T @ a1
-    db2 = dz2.sum(axis=0)
-    dz1 = (dz2 @ W2) * a1 * (1 - a1)
-    dW1 = dz1.T @ x
-    db1 = dz1.sum(axis=0)
-    return dW1, db1, dW2, db2
-''',
+        RESEAU: {
+            "backward": one_line_change(BACKWARD, "dz2 = (y_hat - y) / N * y_hat * (1 - y_hat)",
+                                        "dz2 = (y_hat - y) * y_hat * (1 - y_hat)"),
+            "gradient_check": one_line_change(CHECK, "return tuple(errors)", "return max(errors)"),
         },
     },
 }

@@ -1,9 +1,10 @@
 """Hidden-test checks of TD 4, notebook 2 (derivatives of the activation functions)."""
 import numpy as np
 
-from ..checking import Case
-from ..checking import check_against_reference as compare_to_reference  # a check_* name would count as a check
-from ..reference import activations as ref
+from ...checking import Case
+from ...checking import check_against_reference as compare_to_reference  # a check_* name would count as a check
+from . import solution as ref
+from .mistakes import MISTAKES
 
 
 def _away_from_zero(values, margin=1e-3):
@@ -21,17 +22,21 @@ def _cases(rng):
     ]
 
 
-def _check(name):
-    def check(student, seed):
-        return compare_to_reference(student, getattr(ref, name), _cases(np.random.default_rng(seed)), name=name,
-                                    arg_names=["z"], mistakes=ref.MISTAKES[name])
-    check.__name__ = f"check_{name}"
-    return check
+def _compare(student, seed, name):
+    return compare_to_reference(student, getattr(ref, name), _cases(np.random.default_rng(seed)), name=name,
+                                arg_names=["z"], mistakes=MISTAKES[name])
 
 
-check_sigmoid_prime = _check("sigmoid_prime")
-check_tanh_prime = _check("tanh_prime")
-check_relu_prime = _check("relu_prime")
+def check_sigmoid_prime(student, seed):
+    return _compare(student, seed, "sigmoid_prime")
+
+
+def check_tanh_prime(student, seed):
+    return _compare(student, seed, "tanh_prime")
+
+
+def check_relu_prime(student, seed):
+    return _compare(student, seed, "relu_prime")
 
 
 def check_leaky_relu_prime(student, seed):
@@ -42,4 +47,4 @@ def check_leaky_relu_prime(student, seed):
         alpha = float(np.round(rng.uniform(0.05, 0.3), 3))
         cases.append(Case(f"{case.label}, alpha = {alpha}", (*case.args, alpha)))
     return compare_to_reference(student, ref.leaky_relu_prime, cases, name="leaky_relu_prime",
-                                arg_names=["z", "alpha"], mistakes=ref.MISTAKES["leaky_relu_prime"])
+                                arg_names=["z", "alpha"], mistakes=MISTAKES["leaky_relu_prime"])
