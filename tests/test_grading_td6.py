@@ -7,14 +7,14 @@ from grading_suite import GradingSuite, but, load_module, mistakes_of, zero
 
 FULL = {
     "01_mlp_numpy": {"test_init_params": 2, "test_dropout": 2, "test_forward": 3, "test_loss": 2,
-                     "test_backward": 4, "test_train": 3},
+                     "test_backward": 4, "test_train": 3, "test_early_stopping": 2},
     "02_frontieres_moons": {"test_grid_points": 2},
 }
 # The written answers, graded by hand: backpropagation derived, then the conclusions on initialisation,
-# regularisation and the choice of H and alpha on a validation set.
+# regularisation, what the hidden layer makes of the moons and the choice of H and alpha on a validation set.
 MANUAL = {
     "01_mlp_numpy": {"reponse_retropropagation": 3, "reponse_regularisation": 2, "reponse_initialisation": 2},
-    "02_frontieres_moons": {"reponse_choix_hyperparametres": 2},
+    "02_frontieres_moons": {"reponse_representation_cachee": 1, "reponse_choix_hyperparametres": 2},
 }
 NOT_HANDED_IN = {("erreurs_5", "02_frontieres_moons"), ("erreurs_6", "02_frontieres_moons")}
 
@@ -23,7 +23,7 @@ class TestTD6(GradingSuite):
     ASSIGNMENT = "td6_mlp_mnist"
     FULL = FULL
     MANUAL = MANUAL
-    TOTAL = 27  # 18 automatic points + 9 graded by hand
+    TOTAL = 30  # 20 automatic points + 10 graded by hand
     EXPECTED = {
         # Automatic points only (MANUAL's written answers are 0 for everyone until a teacher grades them).
         "alice_boucles": FULL,
@@ -31,29 +31,31 @@ class TestTD6(GradingSuite):
         **dict.fromkeys(["bob_intact", "erreurs_1", "erreurs_2", "erreurs_3"], zero(FULL)),
         # dropout has three catalogued mistakes: erreurs_4's dropout is right.
         "erreurs_4": but(zero(FULL), test_dropout=2),
-        # Only backward and train have a fifth catalogued mistake, only backward a sixth. erreurs_5 and
+        # Only backward and train have a fifth catalogued mistake, only backward a sixth (early_stopping has
+        # four: erreurs_5's and erreurs_6's are right). erreurs_5 and
         # erreurs_6 do not hand in 02_frontieres_moons (no such mistake there): "non rendu", 0.
         "erreurs_5": but(FULL, test_backward=0, test_train=0, test_grid_points=0),
         "erreurs_6": but(FULL, test_backward=0, test_grid_points=0),
     }
     MISTAKE_STUDENTS = sorted(s for s in EXPECTED if s.startswith("erreurs_"))
     GRADED_IN = {
-        **{("mlp", name): ("01_mlp_numpy", f"test_{name}")
-           for name in ("init_params", "dropout", "forward", "loss", "backward", "train")},
-        ("moons", "grid_points"): ("02_frontieres_moons", "test_grid_points"),
+        **{f"td6.mlp_numpy.{name}": ("01_mlp_numpy", f"test_{name}")
+           for name in ("init_params", "dropout", "forward", "loss", "backward", "train", "early_stopping")},
+        "td6.frontieres_moons.grid_points": ("02_frontieres_moons", "test_grid_points"),
     }
 
     def test_the_samples_prove_the_whole_catalogue(self, graded):
         """The (function, mistake) pairs named to a sample student who lost the cell are exactly the catalogue."""
         proven = set()
-        for (module, function), (notebook, grade_id) in self.GRADED_IN.items():
+        for check_id, (notebook, grade_id) in self.GRADED_IN.items():
+            function = check_id.rsplit(".", 1)[1]
             for student in self.EXPECTED:
                 row = graded.row(student, notebook, grade_id)
                 lines = row.message.splitlines()
-                proven |= {(function, mistake.name) for mistake in mistakes_of(module, function)
+                proven |= {(function, mistake.name) for mistake in mistakes_of(check_id)
                            if row.score == 0 and f"`{function}` — erreur reconnue : {mistake.explanation}" in lines}
-        catalogue = {(function, mistake.name) for module, function in self.GRADED_IN
-                     for mistake in mistakes_of(module, function)}
+        catalogue = {(check_id.rsplit(".", 1)[1], mistake.name) for check_id in self.GRADED_IN
+                     for mistake in mistakes_of(check_id)}
         assert proven == catalogue
 
     def test_mistake_students_write_alices_code_where_they_make_no_mistake(self):
@@ -62,19 +64,20 @@ class TestTD6(GradingSuite):
         alice = samples.STUDENTS["alice_boucles"]
         for student in self.MISTAKE_STUDENTS:
             k = int(student.rsplit("_", 1)[1])
-            for (module, function), (notebook, _) in self.GRADED_IN.items():
+            for check_id, (notebook, _) in self.GRADED_IN.items():
+                function = check_id.rsplit(".", 1)[1]
                 if (student, notebook) in NOT_HANDED_IN:
                     assert notebook not in samples.STUDENTS[student]
                     continue
                 answer = samples.STUDENTS[student][notebook][function]
-                assert (answer != alice[notebook][function]) == (len(mistakes_of(module, function)) >= k), \
+                assert (answer != alice[notebook][function]) == (len(mistakes_of(check_id)) >= k), \
                     (student, function)
                 assert "autograde" not in answer, (student, function)
 
     def test_cells_without_a_kth_mistake_are_right_or_not_handed_in(self, graded):
         """erreurs_k's graded cells whose function has fewer than k mistakes: full marks, or 'non rendu'."""
-        for (module, function), (notebook, grade_id) in self.GRADED_IN.items():
-            for k in range(len(mistakes_of(module, function)) + 1, len(self.MISTAKE_STUDENTS) + 1):
+        for check_id, (notebook, grade_id) in self.GRADED_IN.items():
+            for k in range(len(mistakes_of(check_id)) + 1, len(self.MISTAKE_STUDENTS) + 1):
                 row = graded.row(f"erreurs_{k}", notebook, grade_id)
                 if (f"erreurs_{k}", notebook) in NOT_HANDED_IN:
                     assert row.score == 0 and row.message == f"Notebook {notebook}.ipynb non rendu.", row

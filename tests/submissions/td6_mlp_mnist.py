@@ -1,10 +1,18 @@
 """Sample submissions of TD 6 and the situation each one reproduces (scores: tests/test_grading_td6.py).
 
 ``erreurs_k`` writes, for every graded function whose catalogue has at least k mistakes, the k-th
-mistake of its catalogue (``autograde.reference.mlp.MISTAKES`` and ``autograde.reference.moons.MISTAKES``),
-by hand as a student would; every other cell is alice's (right). A notebook with no k-th mistake at all
-is not handed in (erreurs_5 and erreurs_6 only hand in 01_mlp_numpy).
+mistake of its catalogue (``MISTAKES`` of autograde/td6/<notebook>/mistakes.py), as a one-line change of
+alice's answer where the mistake is one line, by hand as a student would otherwise; every other cell is
+alice's (right). A notebook with no k-th mistake at all is not handed in (erreurs_5 and erreurs_6 only hand
+in 01_mlp_numpy).
 """
+import importlib.util
+from pathlib import Path
+
+_spec = importlib.util.spec_from_file_location("build_td6", Path(__file__).with_name("build.py"))
+_build = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(_build)
+one_line_change = _build.one_line_change
 
 # alice: everything right, written differently from the reference (loops, other formulas).
 MLP = {
@@ -96,6 +104,15 @@ def train(X, Y, params, eta, epochs, batch_size, lam=0.0, p_drop=0.0, seed=0):
         historique.append(sum(pertes) / len(pertes))
     return (W1, b1, W2, b2), np.array(historique)
 ''',
+    "early_stopping": '''
+def early_stopping(val_losses, patience):
+    meilleure = 0
+    for epoque in range(1, len(val_losses)):
+        if val_losses[epoque] < val_losses[meilleure]:
+            meilleure = epoque
+    sans_progres = len(val_losses) - 1 - meilleure
+    return meilleure, sans_progres >= patience
+''',
 }
 
 MOONS = {
@@ -149,6 +166,12 @@ MLP_REPONSES = {
 }
 
 MOONS_REPONSES = {
+    "reponse_representation_cachee": '''
+1. La régression logistique ne voit que $(x_1, x_2)$ : sa frontière est une droite du plan, et aucune droite ne sépare
+   les lunes. Le neurone de sortie est linéaire en $A_1$ : la couche cachée a transformé les points pour qu'un seuil
+   sur $z$ les sépare ; ramené dans le plan, ce seuil devient une courbe.
+2. Sans ReLU, tout le réseau est affine en $x$ : c'est une régression logistique, la frontière redevient une droite.
+''',
     "reponse_choix_hyperparametres": '''
 1. Plus de neurones : une frontière plus tortueuse. Plus d'alpha : une frontière plus lisse, presque droite à 3.
 2. H = 128, alpha = 1e-4 : la frontière contourne des points isolés, l'apprentissage est presque parfait mais la
@@ -162,50 +185,26 @@ MOONS_REPONSES = {
 ALICE = {"01_mlp_numpy": {**MLP, **MLP_REPONSES}, "02_frontieres_moons": {**MOONS, **MOONS_REPONSES}}
 
 # ---------------------------------------------------------------- mistake k of every graded function
+# A mistake of one line is written as that change of alice's answer; the others, by hand.
+INIT, DROPOUT, FORWARD, LOSS, BACKWARD, TRAIN, EARLY = (MLP[name] for name in (
+    "init_params", "dropout", "forward", "loss", "backward", "train", "early_stopping"))
+GRID = MOONS["grid_points"]
+HE_STD = "W = rng.standard_normal((entree, sortie)) * (2.0 / entree) ** 0.5"
+SOFTMAX = "return np.exp(Z - logsumexp(Z, axis=1, keepdims=True))"
+
 ERREURS_1 = {
     "01_mlp_numpy": {
         # Xavier au lieu de He
-        "init_params": '''
-def init_params(n_in, n_hidden, n_out, seed=0):
-    rng = np.random.default_rng(seed)
-    W1 = rng.normal(0.0, np.sqrt(2.0 / (n_in + n_hidden)), size=(n_in, n_hidden))
-    W2 = rng.normal(0.0, np.sqrt(2.0 / (n_hidden + n_out)), size=(n_hidden, n_out))
-    return W1, np.zeros(n_hidden), W2, np.zeros(n_out)
-''',
+        "init_params": one_line_change(INIT, HE_STD,
+                                       "W = rng.standard_normal((entree, sortie)) * (2.0 / (entree + sortie)) ** 0.5"),
         # pas de division par 1 - p
-        "dropout": '''
-def dropout(A, p, rng, training=True):
-    if not training:
-        return A, np.ones_like(A)
-    mask = (rng.random(A.shape) >= p).astype(float)
-    return A * mask, mask
-''',
+        "dropout": one_line_change(DROPOUT, "masque = np.where(u < p, 0.0, 1.0 / (1.0 - p))",
+                                   "masque = np.where(u < p, 0.0, 1.0)"),
         # softmax sans soustraction du maximum
-        "forward": '''
-def relu(Z):
-    return np.maximum(0.0, Z)
-
-
-def softmax(Z):
-    E = np.exp(Z)
-    return E / E.sum(axis=1, keepdims=True)
-
-
-def forward(X, params, p_drop=0.0, rng=None):
-    W1, b1, W2, b2 = params
-    Z1 = X @ W1 + b1
-    A1, mask = dropout(relu(Z1), p_drop, rng, training=rng is not None)
-    P = softmax(A1 @ W2 + b2)
-    return P, (Z1, A1, mask)
-''',
+        "forward": one_line_change(FORWARD, SOFTMAX, "return np.exp(Z) / np.exp(Z).sum(axis=1, keepdims=True)"),
         # lam * ||W||² sans le 1/2
-        "loss": '''
-def loss(Y, P, params, lam=0.0):
-    W1, b1, W2, b2 = params
-    ce = -np.sum(Y * np.log(np.clip(P, 1e-12, 1.0))) / len(Y)
-    return ce + lam * (np.sum(W1 ** 2) + np.sum(W2 ** 2))
-''',
-        # gradients des biais non sommés sur le batch
+        "loss": one_line_change(LOSS, "return total / N + 0.5 * lam * penalite", "return total / N + lam * penalite"),
+        # gradients des biais non sommés sur le mini-lot
         "backward": '''
 def backward(X, Y, params, P, cache, lam=0.0):
     W1, b1, W2, b2 = params
@@ -235,61 +234,28 @@ def train(X, Y, params, eta, epochs, batch_size, lam=0.0, p_drop=0.0, seed=0):
         losses[epoch] = np.mean(batch_losses)
     return params, losses
 ''',
+        # l'époque du meilleur score comptée dans la patience
+        "early_stopping": one_line_change(EARLY, "sans_progres = len(val_losses) - 1 - meilleure",
+                                          "sans_progres = len(val_losses) - meilleure"),
     },
     "02_frontieres_moons": {
         # marge oubliée
-        "grid_points": '''
-def grid_points(X, n_steps=200, margin=0.5):
-    axis0 = np.linspace(X[:, 0].min(), X[:, 0].max(), n_steps)
-    axis1 = np.linspace(X[:, 1].min(), X[:, 1].max(), n_steps)
-    xx, yy = np.meshgrid(axis0, axis1)
-    return xx, yy, np.column_stack([xx.ravel(), yy.ravel()])
-''',
+        "grid_points": one_line_change(GRID, "bas, haut = X.min(axis=0) - margin, X.max(axis=0) + margin",
+                                       "bas, haut = X.min(axis=0), X.max(axis=0)"),
     },
 }
 
 ERREURS_2 = {
     "01_mlp_numpy": {
         # la variance 2/n donnée comme écart-type
-        "init_params": '''
-def init_params(n_in, n_hidden, n_out, seed=0):
-    rng = np.random.default_rng(seed)
-    W1 = rng.normal(0.0, 2.0 / n_in, size=(n_in, n_hidden))
-    W2 = rng.normal(0.0, 2.0 / n_hidden, size=(n_hidden, n_out))
-    return W1, np.zeros(n_hidden), W2, np.zeros(n_out)
-''',
+        "init_params": one_line_change(INIT, HE_STD, "W = rng.standard_normal((entree, sortie)) * (2.0 / entree)"),
         # p pris pour la probabilité de garder
-        "dropout": '''
-def dropout(A, p, rng, training=True):
-    if not training:
-        return A, np.ones_like(A)
-    mask = (rng.random(A.shape) < p) / p
-    return A * mask, mask
-''',
+        "dropout": one_line_change(DROPOUT, "masque = np.where(u < p, 0.0, 1.0 / (1.0 - p))",
+                                   "masque = (u < p) / p"),
         # ReLU aussi sur la sortie
-        "forward": '''
-def relu(Z):
-    return np.maximum(0.0, Z)
-
-
-def softmax(Z):
-    E = np.exp(Z - Z.max(axis=1, keepdims=True))
-    return E / E.sum(axis=1, keepdims=True)
-
-
-def forward(X, params, p_drop=0.0, rng=None):
-    W1, b1, W2, b2 = params
-    Z1 = X @ W1 + b1
-    A1, mask = dropout(relu(Z1), p_drop, rng, training=rng is not None)
-    P = softmax(relu(A1 @ W2 + b2))
-    return P, (Z1, A1, mask)
-''',
+        "forward": one_line_change(FORWARD, "P = softmax(Z2)", "P = softmax(relu(Z2))"),
         # les biais pénalisés aussi
-        "loss": '''
-def loss(Y, P, params, lam=0.0):
-    ce = -np.sum(Y * np.log(np.clip(P, 1e-12, 1.0))) / len(Y)
-    return ce + lam / 2 * sum(np.sum(theta ** 2) for theta in params)
-''',
+        "loss": one_line_change(LOSS, "for W in (W1, W2):", "for W in (W1, b1, W2, b2):"),
         # pas de division par N
         "backward": '''
 def backward(X, Y, params, P, cache, lam=0.0):
@@ -320,6 +286,9 @@ def train(X, Y, params, eta, epochs, batch_size, lam=0.0, p_drop=0.0, seed=0):
         losses[epoch] = np.mean(batch_losses)
     return params, losses
 ''',
+        # la dernière des plus petites pertes retenue en cas d'égalité
+        "early_stopping": one_line_change(EARLY, "if val_losses[epoque] < val_losses[meilleure]:",
+                                          "if val_losses[epoque] <= val_losses[meilleure]:"),
     },
     "02_frontieres_moons": {
         # meshgrid en indexation 'ij'
@@ -336,15 +305,8 @@ def grid_points(X, n_steps=200, margin=0.5):
 ERREURS_3 = {
     "01_mlp_numpy": {
         # biais tirés au hasard comme les poids
-        "init_params": '''
-def init_params(n_in, n_hidden, n_out, seed=0):
-    rng = np.random.default_rng(seed)
-    W1 = rng.normal(0.0, np.sqrt(2.0 / n_in), size=(n_in, n_hidden))
-    b1 = rng.normal(0.0, np.sqrt(2.0 / n_in), size=n_hidden)
-    W2 = rng.normal(0.0, np.sqrt(2.0 / n_hidden), size=(n_hidden, n_out))
-    b2 = rng.normal(0.0, np.sqrt(2.0 / n_hidden), size=n_out)
-    return W1, b1, W2, b2
-''',
+        "init_params": one_line_change(INIT, "parametres += [W, np.zeros(sortie)]",
+                                       "parametres += [W, rng.standard_normal(sortie) * (2.0 / entree) ** 0.5]"),
         # dropout aussi au test
         "dropout": '''
 def dropout(A, p, rng, training=True):
@@ -370,12 +332,7 @@ def forward(X, params, p_drop=0.0, rng=None):
     return P, (Z1, A1, mask)
 ''',
         # somme au lieu de moyenne
-        "loss": '''
-def loss(Y, P, params, lam=0.0):
-    W1, b1, W2, b2 = params
-    ce = -np.sum(Y * np.log(np.clip(P, 1e-12, 1.0)))
-    return ce + lam / 2 * (np.sum(W1 ** 2) + np.sum(W2 ** 2))
-''',
+        "loss": one_line_change(LOSS, "return total / N + 0.5 * lam * penalite", "return total + 0.5 * lam * penalite"),
         # terme L2 oublié dans les gradients
         "backward": '''
 def backward(X, Y, params, P, cache, lam=0.0):
@@ -390,75 +347,43 @@ def backward(X, Y, params, P, cache, lam=0.0):
     return dW1, db1, dW2, db2
 ''',
         # pas de mélange
-        "train": '''
-def train(X, Y, params, eta, epochs, batch_size, lam=0.0, p_drop=0.0, seed=0):
-    rng = np.random.default_rng(seed)
-    losses = np.zeros(epochs)
-    for epoch in range(epochs):
-        batch_losses = []
-        for start in range(0, len(X), batch_size):
-            Xb, Yb = X[start:start + batch_size], Y[start:start + batch_size]
-            P, cache = forward(Xb, params, p_drop, rng)
-            batch_losses.append(loss(Yb, P, params, lam))
-            grads = backward(Xb, Yb, params, P, cache, lam)
-            params = tuple(theta - eta * g for theta, g in zip(params, grads))
-        losses[epoch] = np.mean(batch_losses)
-    return params, losses
+        "train": one_line_change(TRAIN, "ordre = rng.permutation(len(X))", "ordre = np.arange(len(X))"),
+        # chaque époque comparée à la précédente, pas au meilleur score
+        "early_stopping": '''
+def early_stopping(val_losses, patience):
+    meilleure = int(np.argmin(val_losses))
+    # arrêt si aucune des `patience` dernières époques n'a fait mieux que celle d'avant
+    recentes = val_losses[-(patience + 1):]
+    stop = len(val_losses) > patience and all(b >= a for a, b in zip(recentes, recentes[1:]))
+    return meilleure, stop
 ''',
     },
     "02_frontieres_moons": {
         # l'étendue de la première colonne pour les deux axes
-        "grid_points": '''
-def grid_points(X, n_steps=200, margin=0.5):
-    lo, hi = X[:, 0].min() - margin, X[:, 0].max() + margin
-    axis = np.linspace(lo, hi, n_steps)
-    xx, yy = np.meshgrid(axis, axis)
-    return xx, yy, np.column_stack([xx.ravel(), yy.ravel()])
-''',
+        "grid_points": one_line_change(GRID, "axe1 = bas[1] + pas[1] * np.arange(n_steps)",
+                                       "axe1 = bas[0] + pas[0] * np.arange(n_steps)"),
     },
 }
 
-# Catalogue sizes: init_params 4, dropout 3, forward 4, loss 4, backward 6, train 5, grid_points 4.
-# erreurs_4: dropout has no fourth mistake, so erreurs_4's dropout is alice's (right).
+# Catalogue sizes: init_params 4, dropout 3, forward 4, loss 4, backward 6, train 5, early_stopping 4,
+# grid_points 4. erreurs_4: dropout has no fourth mistake, so erreurs_4's dropout is alice's (right).
 ERREURS_4 = {
     "01_mlp_numpy": {
         **MLP,
         # écart-type calculé avec le nombre de sorties de la couche
-        "init_params": """
-def init_params(n_in, n_hidden, n_out, seed=0):
-    rng = np.random.default_rng(seed)
-    W1 = rng.normal(0.0, np.sqrt(2.0 / n_hidden), size=(n_in, n_hidden))
-    W2 = rng.normal(0.0, np.sqrt(2.0 / n_out), size=(n_hidden, n_out))
-    return W1, np.zeros(n_hidden), W2, np.zeros(n_out)
-""",
+        "init_params": one_line_change(INIT, HE_STD, "W = rng.standard_normal((entree, sortie)) * (2.0 / sortie) ** 0.5"),
         # softmax normalisée sur les exemples (axis=0)
-        "forward": """
-def relu(Z):
-    return np.maximum(0.0, Z)
-
-
-def softmax(Z):
-    E = np.exp(Z - np.max(Z, axis=0, keepdims=True))
-    return E / np.sum(E, axis=0, keepdims=True)
-
-
-def forward(X, params, p_drop=0.0, rng=None):
-    W1, b1, W2, b2 = params
-    Z1 = X @ W1 + b1
-    A1, mask = dropout(relu(Z1), p_drop, rng, training=rng is not None)
-    Z2 = A1 @ W2 + b2
-    return softmax(Z2), (Z1, A1, mask)
-""",
+        "forward": one_line_change(FORWARD, SOFTMAX, "return np.exp(Z - logsumexp(Z, axis=0, keepdims=True))"),
         # log(0) non évité
-        "loss": """
+        "loss": '''
 def loss(Y, P, params, lam=0.0):
     W1, b1, W2, b2 = params
     N = len(Y)
     ce = -np.sum(Y * np.log(P)) / N
     return ce + lam / 2 * (np.sum(W1 ** 2) + np.sum(W2 ** 2))
-""",
+''',
         # dérivée de ReLU oubliée
-        "backward": """
+        "backward": '''
 def backward(X, Y, params, P, cache, lam=0.0):
     W1, b1, W2, b2 = params
     Z1, A1, mask = cache
@@ -470,38 +395,17 @@ def backward(X, Y, params, P, cache, lam=0.0):
     dW1 = X.T @ dZ1 + lam * W1
     db1 = np.sum(dZ1, axis=0)
     return dW1, db1, dW2, db2
-""",
-        # le dernier mini-batch incomplet est sauté
-        "train": """
-def train(X, Y, params, eta, epochs, batch_size, lam=0.0, p_drop=0.0, seed=0):
-    rng = np.random.default_rng(seed)
-    W1, b1, W2, b2 = params
-    losses = []
-    n_batches = len(X) // batch_size
-    for epoch in range(epochs):
-        order = rng.permutation(len(X))
-        epoch_losses = []
-        for b in range(n_batches):
-            idx = order[b * batch_size:(b + 1) * batch_size]
-            P, cache = forward(X[idx], (W1, b1, W2, b2), p_drop, rng)
-            epoch_losses.append(loss(Y[idx], P, (W1, b1, W2, b2), lam))
-            dW1, db1, dW2, db2 = backward(X[idx], Y[idx], (W1, b1, W2, b2), P, cache, lam)
-            W1, b1 = W1 - eta * dW1, b1 - eta * db1
-            W2, b2 = W2 - eta * dW2, b2 - eta * db2
-        losses.append(np.mean(epoch_losses))
-    return (W1, b1, W2, b2), np.array(losses)
-""",
+''',
+        # le dernier mini-lot incomplet est sauté
+        "train": one_line_change(TRAIN, "while debut < len(X):", "while debut + batch_size <= len(X):"),
+        # époques numérotées à partir de 1
+        "early_stopping": one_line_change(EARLY, "return meilleure, sans_progres >= patience",
+                                          "return meilleure + 1, sans_progres >= patience"),
     },
     "02_frontieres_moons": {
         # colonnes de grid inversées
-        "grid_points": """
-def grid_points(X, n_steps=200, margin=0.5):
-    x_min, x_max = X[:, 0].min() - margin, X[:, 0].max() + margin
-    y_min, y_max = X[:, 1].min() - margin, X[:, 1].max() + margin
-    xx, yy = np.meshgrid(np.linspace(x_min, x_max, n_steps), np.linspace(y_min, y_max, n_steps))
-    grid = np.c_[yy.ravel(), xx.ravel()]
-    return xx, yy, grid
-""",
+        "grid_points": one_line_change(GRID, "grid = np.array([[xx[i, j], yy[i, j]] for i in range(n_steps) for j in range(n_steps)])",
+                                       "grid = np.array([[yy[i, j], xx[i, j]] for i in range(n_steps) for j in range(n_steps)])"),
     },
 }
 
@@ -512,7 +416,7 @@ ERREURS_5 = {
     "01_mlp_numpy": {
         **MLP,
         # dérivée de λ/2 ‖W‖² prise égale à 2λW
-        "backward": """
+        "backward": '''
 def backward(X, Y, params, P, cache, lam=0.0):
     W1, b1, W2, b2 = params
     Z1, A1, mask = cache
@@ -524,24 +428,10 @@ def backward(X, Y, params, P, cache, lam=0.0):
     dW1 = X.T @ dZ1 + 2 * lam * W1
     db1 = dZ1.sum(axis=0)
     return dW1, db1, dW2, db2
-""",
+''',
         # λ pas transmis à backward
-        "train": """
-def train(X, Y, params, eta, epochs, batch_size, lam=0.0, p_drop=0.0, seed=0):
-    rng = np.random.default_rng(seed)
-    losses = np.zeros(epochs)
-    for epoch in range(epochs):
-        order = rng.permutation(len(X))
-        batch_losses = []
-        for start in range(0, len(X), batch_size):
-            batch = order[start:start + batch_size]
-            P, cache = forward(X[batch], params, p_drop, rng)
-            batch_losses.append(loss(Y[batch], P, params, lam))
-            grads = backward(X[batch], Y[batch], params, P, cache)
-            params = tuple(theta - eta * g for theta, g in zip(params, grads))
-        losses[epoch] = np.mean(batch_losses)
-    return params, losses
-""",
+        "train": one_line_change(TRAIN, "dW1, db1, dW2, db2 = backward(X[lot], Y[lot], (W1, b1, W2, b2), P, cache, lam)",
+                                 "dW1, db1, dW2, db2 = backward(X[lot], Y[lot], (W1, b1, W2, b2), P, cache)"),
     },
 }
 
@@ -549,18 +439,7 @@ ERREURS_6 = {
     "01_mlp_numpy": {
         **MLP,
         # masque de dropout oublié dans la rétropropagation
-        "backward": """
-def backward(X, Y, params, P, cache, lam=0.0):
-    W1, b1, W2, b2 = params
-    Z1, A1, mask = cache
-    dZ2 = (P - Y) / len(X)
-    dW2 = A1.T @ dZ2 + lam * W2
-    db2 = dZ2.sum(axis=0)
-    dZ1 = (dZ2 @ W2.T) * (Z1 > 0)
-    dW1 = X.T @ dZ1 + lam * W1
-    db1 = dZ1.sum(axis=0)
-    return dW1, db1, dW2, db2
-""",
+        "backward": one_line_change(BACKWARD, "delta1 = np.dot(delta2, W2.T) * mask", "delta1 = np.dot(delta2, W2.T)"),
     },
 }
 

@@ -1,8 +1,10 @@
 """Hidden-test checks of TD 6, notebook 2 (decision boundaries on make_moons)."""
 import numpy as np
 
-from ..checking import Case, check_against_reference
-from ..reference import moons as ref
+from ...checking import Case
+from ...checking import check_against_reference as compare_to_reference  # a check_* name would count as a check
+from . import solution as ref
+from .mistakes import MISTAKES
 
 
 def check_grid_points(student, seed):
@@ -13,5 +15,5 @@ def check_grid_points(student, seed):
         # Columns with clearly different ranges, so that mixing the axes shows.
         X = np.column_stack([rng.uniform(-1, 2, size=n) * rng.uniform(1, 3), rng.uniform(-0.5, 1, size=n) + rng.normal()])
         cases.append(Case(f"N = {n}, n_steps = {n_steps}, margin = {margin:.3g}", (X, n_steps, margin)))
-    return check_against_reference(student, ref.grid_points, cases, name="grid_points",
-                                   arg_names=["X", "n_steps", "margin"], mistakes=ref.MISTAKES["grid_points"])
+    return compare_to_reference(student, ref.grid_points, cases, name="grid_points",
+                                arg_names=["X", "n_steps", "margin"], mistakes=MISTAKES["grid_points"])

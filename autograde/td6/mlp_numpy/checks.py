@@ -1,9 +1,10 @@
-"""Hidden-test checks of TD 6, notebook 1 (multilayer perceptron in numpy)."""
+"""Hidden-test checks of TD 6, notebook 1 (multilayer perceptron in numpy, early stopping)."""
 import numpy as np
 
-from ..checking import Case, accuracy_verdict
-from ..checking import check_against_reference as compare_to_reference
-from ..reference import mlp as ref
+from ...checking import Case, accuracy_verdict
+from ...checking import check_against_reference as compare_to_reference  # a check_* name would count as a check
+from . import solution as ref
+from .mistakes import MISTAKES
 
 # Functions judged on their own: the names they may call resolve to the reference ones.
 ISOLATED = {
@@ -35,7 +36,7 @@ def check_init_params(student, seed):
              Case("64 → 32 → 10", (64, 32, 10, int(rng.integers(1000))))]
     return compare_to_reference(student, ref.init_params, cases, name="init_params",
                                    arg_names=["n_in", "n_hidden", "n_out", "seed"],
-                                   mistakes=ref.MISTAKES["init_params"])
+                                   mistakes=MISTAKES["init_params"])
 
 
 def check_dropout(student, seed):
@@ -49,7 +50,7 @@ def check_dropout(student, seed):
         A = np.maximum(0.0, rng.normal(size=shape))
         cases.append(Case(label, (A, p, np.random.default_rng(int(rng.integers(1_000_000))), training)))
     return compare_to_reference(student, ref.dropout, cases, name="dropout",
-                                   arg_names=["A", "p", "rng", "training"], mistakes=ref.MISTAKES["dropout"])
+                                   arg_names=["A", "p", "rng", "training"], mistakes=MISTAKES["dropout"])
 
 
 def check_forward(student, seed):
@@ -66,7 +67,7 @@ def check_forward(student, seed):
     cases.append(Case(f"N = {n}, logits de l'ordre de 1000", (
         rng.normal(size=(n, d)), _params(rng, d, h, k, scale=800.0), 0.0, None)))
     return compare_to_reference(student, ref.forward, cases, name="forward",
-                                arg_names=["X", "params", "p_drop", "rng"], mistakes=ref.MISTAKES["forward"],
+                                arg_names=["X", "params", "p_drop", "rng"], mistakes=MISTAKES["forward"],
                                 helpers=ISOLATED["forward"])
 
 
@@ -83,7 +84,7 @@ def check_loss(student, seed):
     P = np.array([[0.0, 1.0, 0.0], [0.2, 0.7, 0.1], [0.1, 0.1, 0.8], [0.5, 0.5, 0.0]])
     cases.append(Case("une probabilité de la bonne classe vaut 0", (Y, P, _params(rng, 2, 3, 3), 0.05)))
     return compare_to_reference(student, ref.loss, cases, name="loss",
-                                   arg_names=["Y", "P", "params", "lam"], mistakes=ref.MISTAKES["loss"])
+                                   arg_names=["Y", "P", "params", "lam"], mistakes=MISTAKES["loss"])
 
 
 def check_backward(student, seed):
@@ -100,7 +101,7 @@ def check_backward(student, seed):
         cases.append(Case(label, (X, Y, params, P, cache, lam)))
     return compare_to_reference(student, ref.backward, cases, name="backward",
                                    arg_names=["X", "Y", "params", "P", "cache", "lam"],
-                                   mistakes=ref.MISTAKES["backward"])
+                                   mistakes=MISTAKES["backward"])
 
 
 QUALITY = {"hidden": 32, "eta": 0.1, "epochs": 10, "batch_size": 32}
@@ -120,12 +121,12 @@ def check_train(student, seed):
         X, Y = _classification(rng, n, d, k)
         params = ref.init_params(d, h, k, int(rng.integers(1000)))
         eta = float(rng.choice([0.05, 0.1, 0.5]))
-        label = f"N = {n}, {epochs} époque(s), batch {batch_size}, λ = {lam:.3g}, dropout p = {p_drop}"
+        label = f"N = {n}, {epochs} époque(s), mini-lots de {batch_size}, λ = {lam:.3g}, dropout p = {p_drop}"
         cases.append(Case(label, (X, Y, params, eta, epochs, batch_size, lam, p_drop, int(rng.integers(1000)))))
     verdict = compare_to_reference(
         student, ref.train, cases, name="train",
         arg_names=["X", "Y", "params", "eta", "epochs", "batch_size", "lam", "p_drop", "seed"],
-        mistakes=ref.MISTAKES["train"], helpers=ISOLATED["train"])
+        mistakes=MISTAKES["train"], helpers=ISOLATED["train"])
     if not verdict.passed:
         return verdict
     X_train, X_test, y_train, y_test = ref.digits_data(seed=int(rng.integers(1000)))
@@ -139,5 +140,53 @@ def check_train(student, seed):
         acc = 0.0
     acc_ref = ref.accuracy(y_test, ref.predict(X_test, params_ref))
     where = (f"sur load_digits (couche cachée de {QUALITY['hidden']}, η = {QUALITY['eta']}, {QUALITY['epochs']} "
-             f"époques, batch {QUALITY['batch_size']})")
+             f"époques, mini-lots de {QUALITY['batch_size']})")
     return accuracy_verdict(verdict, acc, acc_ref, where)
+
+
+def _noisy_curve(rng, n):
+    """A validation curve as training gives it: a decreasing trend, noise, then a slow rise (n numbers)."""
+    epochs = np.arange(n)
+    trend = 0.2 + 1.5 * np.exp(-epochs / rng.uniform(2, 6)) + rng.uniform(0.0, 0.01) * epochs
+    return [round(float(v), 4) for v in trend + rng.normal(0, 0.02, size=n)]
+
+
+def _early_stopping_cases(rng):
+    """Plain lists of validation losses (one per epoch) and patiences, each case built to tell a
+    catalogued mistake from the right answer: equal minima, a loss that goes down again without beating
+    the best, the epoch just before the patience runs out."""
+    built = [("une seule époque", [round(float(rng.uniform(0.5, 2.0)), 3)], 1)]
+    n = int(rng.integers(4, 9))
+    built.append(("une perte qui baisse à chaque époque",
+                  [round(float(v), 3) for v in np.sort(rng.uniform(0.1, 2.0, size=n))[::-1]], int(rng.integers(2, n))))
+    # Equal minima: the first one is the best, and the patience has run out since it, not since the second.
+    patience = int(rng.integers(3, 6))
+    best = round(float(rng.uniform(0.2, 0.5)), 3)
+    before = [round(best + float(v), 3) for v in np.sort(rng.uniform(0.1, 1.0, size=2))[::-1]]
+    after = [round(best + float(v), 3) for v in rng.uniform(0.01, 0.2, size=patience)]
+    after[patience - 2] = best  # the second minimum, at least two epochs after the first
+    built.append(("deux fois la même plus petite perte", before + [best] + after, patience))
+    # Up, then down again but not below the best: no progress for the patience's epochs.
+    patience = int(rng.integers(3, 6))
+    best = round(float(rng.uniform(0.2, 0.5)), 3)
+    rising = [round(best + 0.05 * (k + 1) + float(rng.uniform(0, 0.02)), 3) for k in range(patience - 1)]
+    built.append(("la perte remonte, puis redescend sans battre le minimum",
+                  [round(best + 0.5, 3), best] + rising + [round(best + 0.01, 3)], patience))
+    # The patience is one epoch from running out.
+    patience = int(rng.integers(2, 6))
+    best = round(float(rng.uniform(0.2, 0.5)), 3)
+    built.append(("une époque avant la fin de la patience",
+                  [round(best + 0.3, 3), round(best + 0.1, 3), best]
+                  + [round(best + float(v), 3) for v in rng.uniform(0.01, 0.1, size=patience - 1)], patience))
+    cases = [Case(f"{label} : val_losses = [{', '.join(f'{v:g}' for v in losses)}]", (losses, patience))
+             for label, losses, patience in built]
+    for _ in range(2):
+        curve = _noisy_curve(rng, int(rng.integers(10, 30)))
+        cases.append(Case(f"une courbe de validation de {len(curve)} époques", (curve, int(rng.integers(2, 7)))))
+    return cases
+
+
+def check_early_stopping(student, seed):
+    rng = np.random.default_rng(seed)
+    return compare_to_reference(student, ref.early_stopping, _early_stopping_cases(rng), name="early_stopping",
+                                arg_names=["val_losses", "patience"], mistakes=MISTAKES["early_stopping"])

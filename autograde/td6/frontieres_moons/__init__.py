@@ -1,0 +1,7 @@
+"""TD 6, notebook 2 (02_frontieres_moons): its solution, its catalogue of mistakes and its checks."""
+
+NOTEBOOK = "td6_mlp_mnist/02_frontieres_moons"  # source/ and release/ hold it as <NOTEBOOK>.ipynb
+# What the release must not state, because a written answer asks the student to derive it (spaces do
+# not count): tests/test_release_hides_derivations.py. Its written answers (reponse_choix_hyperparametres,
+# reponse_representation_cachee) ask for conclusions, not formulas.
+HIDDEN_FORMULAS: tuple[str, ...] = ()

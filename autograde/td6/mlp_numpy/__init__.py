@@ -1,0 +1,21 @@
+"""TD 6, notebook 1 (01_mlp_numpy): its solution, its catalogue of mistakes and its checks."""
+
+NOTEBOOK = "td6_mlp_mnist/01_mlp_numpy"  # source/ and release/ hold it as <NOTEBOOK>.ipynb
+# What the release must not state, because a written answer asks the student to derive it (spaces do
+# not count): tests/test_release_hides_derivations.py.
+HIDDEN_FORMULAS: tuple[str, ...] = (
+    # reponse_retropropagation: the gradients of backpropagation, through ReLU and the dropout mask, with L2
+    r"\frac{1}{N} (P - Y)",
+    r"\frac{\partial \ell_i}{\partial Z_{2,ik}} = P_{ik} - Y_{ik}",
+    r"A_1^T \, dZ_2 + \lambda W_2",
+    r"db_2 = \sum_{i=1}^{N} dZ_2[i, :]",
+    r"dZ_2 \, W_2^T",
+    r"dA_1 \odot \text{mask} \odot \mathbb{1}[Z_1 > 0]",
+    r"X^T dZ_1 + \lambda W_1",
+    r"db_1 = \sum_{i=1}^{N} dZ_1[i, :]",
+    r"\lVert W \rVert^2 = \lambda W",
+    # reponse_initialisation: why He's variance 2 / n_in suits ReLU
+    r"\mathrm{Var}(z) = n_{\text{entrée}}\, \sigma^2\, \mathbb{E}[a^2]",
+    r"\mathbb{E}[\mathrm{ReLU}(z)^2] = \frac{1}{2} \mathrm{Var}(z)",
+    r"n_{\text{entrée}}\, \sigma^2 = 2",
+)
