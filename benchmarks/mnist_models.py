@@ -5,9 +5,9 @@
 Same data for all four: the MNIST digits of ``MNIST_DIR`` (default ``data/mnist`` of the
 repository), ``train_test_split(images, labels, test_size=0.2, random_state=42)``, pixels / 255.
 
-- TD 3 reference softmax regression (``autograde.reference.softmax_regression``): lr 0.1, batch 32,
+- TD 3 reference softmax regression (``autograde.td3.softmax_mnist.solution``): lr 0.1, batch 32,
   20 epochs, W = 0;
-- TD 6 reference MLP (``autograde.reference.mlp``): 128 ReLU, He init, lr 0.1, batch 32, 20 epochs;
+- TD 6 reference MLP (``autograde.td6.mlp_numpy.solution``): 128 ReLU, He init, lr 0.1, batch 32, 20 epochs;
 - scikit-learn ``LogisticRegression(max_iter=1000)`` (multinomial, L-BFGS, its default L2 C = 1);
 - scikit-learn ``MLPClassifier(hidden_layer_sizes=(128,), random_state=0)`` (Adam, its defaults).
 
@@ -37,7 +37,7 @@ def load_split():
 
 
 def softmax_regression(X_train, y_train, X_test):
-    from autograde.reference import softmax_regression as ref
+    from autograde.td3.softmax_mnist import solution as ref
 
     Y = ref.one_hot(y_train, ref.NUM_CLASSES)
     W, b, _ = ref.train(X_train, Y, ref.ETA, ref.EPOCHS, ref.BATCH_SIZE, ref.SEED)
@@ -45,7 +45,7 @@ def softmax_regression(X_train, y_train, X_test):
 
 
 def mlp(X_train, y_train, X_test):
-    from autograde.reference import mlp as ref
+    from autograde.td6.mlp_numpy import solution as ref
 
     params0 = ref.init_params(X_train.shape[1], ref.HIDDEN, ref.NUM_CLASSES, ref.INIT_SEED)
     params, _ = ref.train(X_train, ref.one_hot(y_train, ref.NUM_CLASSES), params0, ref.ETA, ref.EPOCHS,

@@ -3,16 +3,16 @@ every graded cell, and what the student is told (the tests shared by every TD: g
 import html
 
 
-from autograde.reference import softmax_regression as ref
 from conftest import SUBMISSIONS
-from grading_suite import GradingSuite, but, load_module, zero
+from grading_suite import GradingSuite, but, load_module, mistakes_of, zero
 
 
 NOTEBOOK = "01_softmax_mnist"
 FUNCTIONS = ("one_hot", "softmax", "cross_entropy", "gradient", "train", "accuracy")
 FULL = {NOTEBOOK: {"test_one_hot": 1, "test_softmax": 2, "test_cross_entropy": 2, "test_gradient": 3,
                    "test_train": 3, "test_accuracy": 1}}
-# The written answers, graded by hand: the stable softmax explained, the gradient derived, the conclusion.
+# The written answers, graded by hand: the stable softmax explained, the gradient derived, the curves and the
+# choices made on the validation set.
 MANUAL = {NOTEBOOK: {"reponse_stabilite": 1, "reponse_gradient": 3, "reponse_courbes": 2}}
 
 
@@ -32,11 +32,12 @@ class TestTD3(GradingSuite):
         # Only train has a fifth catalogued mistake.
         "erreurs_5": but(FULL, test_train=0),
     }
-    GRADED_IN = {("softmax_regression", function): (NOTEBOOK, f"test_{function}") for function in FUNCTIONS}
+    GRADED_IN = {f"td3.softmax_mnist.{function}": (NOTEBOOK, f"test_{function}") for function in FUNCTIONS}
 
     def test_mistake_students_write_every_catalogued_mistake(self):
         samples = load_module(SUBMISSIONS / f"{self.ASSIGNMENT}.py", "samples_td3")
-        assert {f: len(samples.MISTAKES[f]) for f in FUNCTIONS} == {f: len(ref.MISTAKES[f]) for f in FUNCTIONS}
+        assert {f: len(samples.MISTAKES[f]) for f in FUNCTIONS} == {
+            f: len(mistakes_of(f"td3.softmax_mnist.{f}")) for f in FUNCTIONS}
 
     def test_untouched_release_is_told_the_functions_are_not_written(self, graded):
         for function in FUNCTIONS:

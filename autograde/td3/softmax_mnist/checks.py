@@ -1,13 +1,14 @@
-"""Hidden-test checks of TD 3 (softmax regression on MNIST).
+"""Hidden-test checks of TD 3, notebook 1 (softmax regression on MNIST).
 
 No check needs MNIST: the cases are small random arrays, and the quality of a full training is
 judged on scikit-learn's ``load_digits`` (1,797 digits of 8×8 pixels, shipped with scikit-learn).
 """
 import numpy as np
 
-from ..checking import Case, accuracy_verdict
-from ..checking import check_against_reference as compare_to_reference  # a check_* name would count as a check
-from ..reference import softmax_regression as ref
+from ...checking import Case, accuracy_verdict
+from ...checking import check_against_reference as compare_to_reference  # a check_* name would count as a check
+from . import solution as ref
+from .mistakes import MISTAKES
 
 # Functions judged on their own: the names they may call resolve to the reference ones.
 ISOLATED = {"train": {"softmax": ref.softmax, "cross_entropy": ref.cross_entropy, "gradient": ref.gradient}}
@@ -41,7 +42,7 @@ def check_one_hot(student, seed):
     labels = rng.integers(0, k - 2, size=n)  # the last two classes are absent from this batch
     cases.append(Case(f"N = {n}, K = {k}, les classes {k - 2} et {k - 1} absentes", (labels, k)))
     return compare_to_reference(student, ref.one_hot, cases, name="one_hot",
-                                arg_names=["labels", "num_classes"], mistakes=ref.MISTAKES["one_hot"])
+                                arg_names=["labels", "num_classes"], mistakes=MISTAKES["one_hot"])
 
 
 def check_softmax(student, seed):
@@ -59,7 +60,7 @@ def check_softmax(student, seed):
     large += rng.uniform(-1, 1, size=large.shape)
     cases.append(Case("grands logits (±1000)", (large[rng.permutation(3)],)))
     return compare_to_reference(student, ref.softmax, cases, name="softmax", arg_names=["Z"],
-                                mistakes=ref.MISTAKES["softmax"])
+                                mistakes=MISTAKES["softmax"])
 
 
 def check_cross_entropy(student, seed):
@@ -75,7 +76,7 @@ def check_cross_entropy(student, seed):
     p = np.array([[0.7, 0.2, 0.1], [0.1, 0.3, 0.6], [0.5, 0.0, 0.5]])
     cases.append(Case("P vaut exactement 0 sur la bonne classe", (y, p)))
     return compare_to_reference(student, ref.cross_entropy, cases, name="cross_entropy", arg_names=["Y", "P"],
-                                mistakes=ref.MISTAKES["cross_entropy"])
+                                mistakes=MISTAKES["cross_entropy"])
 
 
 def check_gradient(student, seed):
@@ -88,7 +89,7 @@ def check_gradient(student, seed):
         P = ref.softmax(X @ rng.normal(size=(d, k)) + rng.normal(size=k))
         cases.append(Case(f"N = {n}, D = {d}, K = {k}", (X, P, _one_hot(rng, n, k))))
     return compare_to_reference(student, ref.gradient, cases, name="gradient", arg_names=["X", "P", "Y"],
-                                mistakes=ref.MISTAKES["gradient"])
+                                mistakes=MISTAKES["gradient"])
 
 
 def _blobs(rng, n, d, k):
@@ -127,7 +128,7 @@ def check_train(student, seed):
                           (X, Y, eta, epochs, batch_size, train_seed)))
     verdict = compare_to_reference(student, ref.train, cases, name="train",
                                    arg_names=["X", "Y", "eta", "epochs", "batch_size", "seed"],
-                                   mistakes=ref.MISTAKES["train"], helpers=ISOLATED["train"])
+                                   mistakes=MISTAKES["train"], helpers=ISOLATED["train"])
     if not verdict.passed:
         return verdict
     x_train, x_test, y_train, y_test = _digits(int(rng.integers(1000)))
@@ -150,4 +151,4 @@ def check_accuracy(student, seed):
         P = ref.softmax(2.0 * Y + rng.normal(0, 1.2, size=(n, k)))  # right about two times out of three
         cases.append(Case(f"N = {n}, K = {k}", (Y, P)))
     return compare_to_reference(student, ref.accuracy, cases, name="accuracy", arg_names=["Y", "P"],
-                                mistakes=ref.MISTAKES["accuracy"])
+                                mistakes=MISTAKES["accuracy"])

@@ -1,0 +1,1 @@
+"""TD 3 — softmax regression on MNIST: one package per notebook."""

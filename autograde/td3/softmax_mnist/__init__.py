@@ -1,0 +1,16 @@
+"""TD 3, notebook 1 (01_softmax_mnist): its solution, its catalogue of mistakes and its checks."""
+
+NOTEBOOK = "td3_mnist_softmax/01_softmax_mnist"  # source/ and release/ hold it as <NOTEBOOK>.ipynb
+# What the release must not state, because a written answer asks the student to derive it (spaces do
+# not count): tests/test_release_hides_derivations.py.
+HIDDEN_FORMULAS: tuple[str, ...] = (
+    # reponse_stabilite: subtracting the row's maximum leaves the softmax unchanged
+    r"\frac{e^{Z_{ik} - m_i}}{\sum_j e^{Z_{ij} - m_i}} = \frac{e^{-m_i}\, e^{Z_{ik}}}{e^{-m_i} \sum_j e^{Z_{ij}}}",
+    # reponse_gradient: the softmax's derivative and the cross-entropy's gradient
+    r"\frac{\partial p_k}{\partial z_j} = p_k (\delta_{jk} - p_j)",
+    r"\frac{\partial \ell}{\partial z_j} = p_j - y_j",
+    r"\frac{\partial L}{\partial Z} = \frac{1}{N} (P - Y)",
+    r"\frac{\partial L}{\partial W} = \frac{1}{N} X^\top (P - Y)",
+    r"\frac{\partial L}{\partial \mathbf{b}} = \frac{1}{N} \sum_{i=1}^{N} (P_i - Y_i)",
+    "Xᵀ(P − Y)",
+)
