@@ -35,11 +35,13 @@ class HiddenRegionError(ValueError):
     """A source notebook's hidden region is not the one line this grader knows how to run."""
 
 
-def _notebook_package(check_id: str) -> str | None:
+def _notebook_package(check_id: str) -> str:
     """``"td1.regression_lineaire.gradient"`` → ``"autograde.td1.regression_lineaire"``: one package per
     notebook, holding its solution, its mistakes and its checks."""
     path = check_id.rsplit(".", 1)[0]
-    return f"autograde.{path}" if path.count(".") == 1 else None
+    if path.count(".") != 1:
+        raise ValueError(f"a check id is td<k>.<notebook>.<function>, not {check_id!r}")
+    return f"autograde.{path}"
 
 
 def notebook_packages() -> list[str]:
@@ -57,24 +59,20 @@ def notebook_packages() -> list[str]:
 
 def check_module(check_id: str):
     """``"td1.notebook.name"`` → (the notebook's checks module, ``"name"``); ``"….Name/aspect"`` →
-    (…, ``"Name_aspect"``). A check id of the older layout, ``"module.name"``, names
-    ``autograde.checks.module``."""
-    path, function_name = check_id.rsplit(".", 1)
-    package = _notebook_package(check_id)
-    module = importlib.import_module(f"{package}.checks" if package else f"autograde.checks.{path}")
+    (…, ``"Name_aspect"``)."""
+    function_name = check_id.rsplit(".", 1)[1]
+    module = importlib.import_module(f"{_notebook_package(check_id)}.checks")
     return module, function_name.replace("/", "_")
 
 
 def catalogue(check_id: str) -> list:
     """The catalogued mistakes of the function (or class aspect) a check judges."""
-    path, key = check_id.rsplit(".", 1)
-    package = _notebook_package(check_id)
-    module = importlib.import_module(f"{package}.mistakes" if package else f"autograde.reference.{path}")
-    return module.MISTAKES[key]
+    key = check_id.rsplit(".", 1)[1]
+    return importlib.import_module(f"{_notebook_package(check_id)}.mistakes").MISTAKES[key]
 
 
 def student_name(check_id: str) -> str:
-    """The name the student's code defines: ``"autodiff.Value/backward"`` → ``"Value"``.
+    """The name the student's code defines: ``"td5.autograd.Value/backward"`` → ``"Value"``.
 
     The ``/aspect`` form lets several graded cells check different parts of one class."""
     return check_id.rsplit(".", 1)[1].split("/", 1)[0]
@@ -87,7 +85,7 @@ def isolated_helpers(check_id: str) -> dict | None:
 
 
 def run_check(check_id: str, student: Any, seed: int | None = None) -> Verdict:
-    """Run the check ``<module>.<function>`` of :mod:`autograde.checks` on the student's function or class
+    """Run the check ``td<k>.<notebook>.<function>`` (its notebook package's ``checks``) on the student's function or class
     (a :class:`Student`, or the object itself)."""
     module, function_name = check_module(check_id)
     check: Callable[[Student, int], Verdict] = getattr(module, f"check_{function_name}")

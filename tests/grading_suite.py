@@ -47,17 +47,11 @@ def points(table):
     return sum(sum(cells.values()) for cells in table.values())
 
 
-def mistakes_of(check_id, key=None):
-    """The catalogued mistakes a check recognises: ``mistakes_of("td1.regression_lineaire.gradient")``
-    (or, in the layout before one folder per notebook, ``mistakes_of(module, key)``)."""
+def mistakes_of(check_id):
+    """The catalogued mistakes a check recognises: ``mistakes_of("td1.regression_lineaire.gradient")``."""
     from autograde.hidden_tests import catalogue
 
-    return catalogue(check_id if key is None else f"{check_id}.{key}")
-
-
-def check_id_of(graded_in_key) -> str:
-    """A key of ``GRADED_IN``: a check id, or (module, key) in the layout before one folder per notebook."""
-    return graded_in_key if isinstance(graded_in_key, str) else ".".join(graded_in_key)
+    return catalogue(check_id)
 
 
 def load_module(path, name):
@@ -104,8 +98,7 @@ class GradingSuite:
     def catalogued_mistakes(cls):
         """(student, notebook, graded cell, name in the message, mistake): who makes each catalogued mistake."""
         found = []
-        for check, (notebook, grade_id) in cls.GRADED_IN.items():
-            check_id = check_id_of(check)
+        for check_id, (notebook, grade_id) in cls.GRADED_IN.items():
             key = check_id.rsplit(".", 1)[1]
             found += [pytest.param(f"erreurs_{k}", notebook, grade_id, cls.SHOWN_AS.get(key, f"`{key}`"), mistake,
                                    id=mistake.name) for k, mistake in enumerate(mistakes_of(check_id), start=1)]
@@ -124,17 +117,17 @@ class GradingSuite:
     def test_every_graded_function_has_its_catalogue_of_mistakes_and_its_cell(self):
         from autograde.hidden_tests import check_module
 
-        graded = {check_module(check_id_of(check)) for check in self.GRADED_IN}
+        graded = {check_module(check) for check in self.GRADED_IN}
         defined = {(module, name[len("check_"):]) for module, _ in graded for name in dir(module)
                    if name.startswith("check_") and name != "check_against_reference"}
         assert graded == defined, "every check of the TD's modules is graded in a cell, and only those"
         assert set(self.GRADED_IN.values()) == {(notebook, grade_id) for notebook, cells in self.FULL.items()
                                                 for grade_id in cells}
         for check in self.GRADED_IN:
-            assert len(mistakes_of(check_id_of(check))) >= 3, check
+            assert len(mistakes_of(check)) >= 3, check
 
     def test_there_is_one_mistake_student_per_rank_of_the_largest_catalogue(self):
-        largest = max(len(mistakes_of(check_id_of(check))) for check in self.GRADED_IN)
+        largest = max(len(mistakes_of(check)) for check in self.GRADED_IN)
         assert sorted(s for s in self.EXPECTED if s.startswith("erreurs_")) == \
             sorted(f"erreurs_{k}" for k in range(1, largest + 1))
 

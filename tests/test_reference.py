@@ -1,13 +1,11 @@
 """The reference module: its gradients agree with finite differences, training reaches the optimum,
 and every catalogued wrong variant is recognised by name by the hidden-test checks."""
 import importlib
-import pkgutil
 
 import numpy as np
 import pytest
 from scipy.stats import linregress
 
-import autograde.reference as reference_package
 from autograde import run_check
 from autograde.hidden_tests import notebook_packages
 from autograde.td1.neurone import solution as neuron
@@ -75,17 +73,12 @@ def test_neuron_on_one_input_and_on_a_batch():
 
 
 def reference_modules():
-    """The catalogues, by the check-id prefix of their checks: the per-notebook packages, and the
-    reference modules of the older layout that remain."""
-    found = {package: importlib.import_module(f"autograde.{package}.mistakes") for package in notebook_packages()}
-    found.update({m.name: importlib.import_module(f"autograde.reference.{m.name}")
-                  for m in pkgutil.iter_modules(reference_package.__path__)})
-    return found
+    """The catalogues (``mistakes`` modules), by the check-id prefix of their checks: ``td1.neurone`` …"""
+    return {package: importlib.import_module(f"autograde.{package}.mistakes") for package in notebook_packages()}
 
 
 def solution_of(prefix):
-    package = f"autograde.{prefix}.solution" if "." in prefix else f"autograde.reference.{prefix}"
-    return importlib.import_module(package)
+    return importlib.import_module(f"autograde.{prefix}.solution")
 
 
 def catalogued_mistakes():

@@ -1,22 +1,17 @@
 """The student's version of a notebook asks for the derivations its written answers grade, and never
 states their result: each notebook package lists, in ``HIDDEN_FORMULAS``, what its release must not say."""
 import importlib
-import pkgutil
 
 import pytest
 
-from autograde import reference
 from autograde.hidden_tests import notebook_packages
 from conftest import RELEASE, SOURCE, nbgrader_meta, read
 
 
 def packages():
-    """The notebook packages of autograde/td*/, and the modules of the older layout (autograde/reference/)
-    that name their notebook: both say ``NOTEBOOK`` and ``HIDDEN_FORMULAS``."""
-    names = [f"autograde.{name}" for name in notebook_packages()]
-    names += [f"autograde.reference.{m.name}" for m in pkgutil.iter_modules(reference.__path__)]
-    modules = [importlib.import_module(name) for name in names]
-    return [pytest.param(module, id=module.__name__) for module in modules if hasattr(module, "NOTEBOOK")]
+    """The notebook packages of autograde/td*/: each says ``NOTEBOOK`` and ``HIDDEN_FORMULAS``."""
+    modules = [importlib.import_module(f"autograde.{name}") for name in notebook_packages()]
+    return [pytest.param(module, id=module.__name__) for module in modules]
 
 
 def squeezed(text: str) -> str:

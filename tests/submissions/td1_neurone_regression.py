@@ -167,7 +167,7 @@ def gradient(x, y_hat, y):
 }
 
 
-# erreurs_k: the k-th catalogued mistake (MISTAKES of autograde/reference/) of every graded function
+# erreurs_k: the k-th catalogued mistake (MISTAKES of autograde/td1/*/mistakes.py) of every graded function
 # that has at least k of them, written by hand as a student would; every other function is alice's.
 # Each wrong cell gets 0 and its message names the mistake (tests/test_grading_td1.py).
 ERREURS = {
