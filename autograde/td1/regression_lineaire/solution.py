@@ -52,3 +52,17 @@ def train(x, y, eta, epochs):
         w -= eta * dw
         b -= eta * db
     return w, b, losses
+
+
+def numerical_gradient(f, theta, h=1e-5):
+    """The course's numerical gradient, given to the students in this notebook and recalled by TD 2 to 7.
+
+    f takes an array shaped like theta and returns a number; theta: any shape, left as it was given.
+    Returns an array shaped like theta whose entry i is (f(θ + h eᵢ) − f(θ − h eᵢ)) / (2h).
+    """
+    grad = np.zeros(np.shape(theta))
+    for i in np.ndindex(grad.shape):
+        step = np.zeros(grad.shape)
+        step[i] = h
+        grad[i] = (f(theta + step) - f(theta - step)) / (2 * h)
+    return grad

@@ -12,6 +12,8 @@ Gradients have the shapes of their parameters: dW1 (2, 3), db1 (3,), dW2 (3, 1),
 """
 import numpy as np
 
+from ...td1.regression_lineaire.solution import numerical_gradient  # TD 1's, recalled where used
+
 from ...td1.neurone.solution import sigmoid
 
 LAYER_SIZES = (2, 3, 1)
@@ -68,19 +70,6 @@ def count_parameters(layer_sizes):
     sizes = list(layer_sizes)
     return int(sum((n_in + 1) * n_out for n_in, n_out in zip(sizes[:-1], sizes[1:])))
 
-
-def numerical_gradient(f, theta, h=1e-5):
-    """TD 1's function, given in the notebook: the centred differences (f(θ + h·eᵢ) − f(θ − h·eᵢ)) / 2h.
-
-    ``f`` takes an array shaped like ``theta`` and returns a number. Returns an array of ``theta``'s
-    shape; ``theta`` is left as it was given.
-    """
-    grad = np.zeros(np.shape(theta))
-    for index in np.ndindex(grad.shape):
-        step = np.zeros(grad.shape)
-        step[index] = h
-        grad[index] = (f(theta + step) - f(theta - step)) / (2.0 * h)
-    return grad
 
 
 def relative_error(analytic, numeric):

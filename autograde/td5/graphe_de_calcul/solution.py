@@ -10,6 +10,8 @@ was) with the one-sided difference (f(θ + h eᵢ) − f(θ)) / h, whose error i
 """
 import numpy as np
 
+from ...td1.regression_lineaire.solution import numerical_gradient  # TD 1's, recalled where used
+
 # The notebook's working point: c = 2·1.5 + (−1)·0.5 = 2.5, L = 6.25.
 EXAMPLE = {"w1": 2.0, "w2": -1.0, "x": 1.5, "y": 0.5}
 H = 1e-5  # the default step of TD 1's numerical_gradient
@@ -35,18 +37,6 @@ def loss_of(theta):
     w1, w2, x, y = theta
     return (w1 * x + w2 * y) ** 2
 
-
-def numerical_gradient(f, theta, h=H):
-    """TD 1's gradient by centred differences: (f(θ + h eᵢ) − f(θ − h eᵢ)) / (2h), entry by entry.
-
-    f: a function of an array shaped like theta, returning a number. Returns an array shaped like theta.
-    """
-    grad = np.zeros(np.shape(theta))
-    for i in np.ndindex(grad.shape):
-        step = np.zeros(grad.shape)
-        step[i] = h
-        grad[i] = (f(theta + step) - f(theta - step)) / (2 * h)
-    return grad
 
 
 def forward_difference(f, theta, h=H):

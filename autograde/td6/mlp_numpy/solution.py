@@ -29,6 +29,8 @@ and at most MAX_EPOCHS epochs.
 """
 import numpy as np
 
+from ...td1.regression_lineaire.solution import numerical_gradient  # TD 1's, recalled where used
+
 NUM_CLASSES = 10
 TEST_SIZE = 0.2
 SPLIT_SEED = 42
@@ -141,19 +143,6 @@ def backward(X, Y, params, P, cache, lam=0.0):
     db1 = dZ1.sum(axis=0)
     return dW1, db1, dW2, db2
 
-
-def numerical_gradient(f, theta, h=1e-5):
-    """The course's numerical gradient (TD 1): centred differences of f at theta, entry by entry.
-
-    f takes an array shaped like theta and returns a number; theta: any shape, left as it was given.
-    Returns an array shaped like theta whose entry i is (f(θ + h eᵢ) − f(θ − h eᵢ)) / (2h).
-    """
-    grad = np.zeros(np.shape(theta))
-    for i in np.ndindex(grad.shape):
-        step = np.zeros(grad.shape)
-        step[i] = h
-        grad[i] = (f(theta + step) - f(theta - step)) / (2 * h)
-    return grad
 
 
 def train(X, Y, params, eta, epochs, batch_size, lam=0.0, p_drop=0.0, seed=SEED):
