@@ -38,11 +38,9 @@ def early_stopping_run(X_train, y_train):
     """The notebook's early stopping, with the reference: the base network learnt on the "apprentissage" part one
     epoch at a time (shuffling seed = epoch), the validation cross-entropy after each. Returns (best_epoch,
     val_losses, the weights of the best epoch)."""
-    from sklearn.model_selection import train_test_split
     from threadpoolctl import threadpool_limits
 
-    X_fit, X_val, y_fit, y_val = train_test_split(X_train, y_train, test_size=ref.VALIDATION_SIZE,
-                                                  random_state=ref.VALIDATION_SEED)
+    X_fit, X_val, y_fit, y_val = ref.validation_split(X_train, y_train)
     Y_fit, Y_val = ref.one_hot(y_fit, ref.NUM_CLASSES), ref.one_hot(y_val, ref.NUM_CLASSES)
     params = ref.init_params(X_fit.shape[1], ref.HIDDEN, ref.NUM_CLASSES, ref.INIT_SEED)
     val_losses = []

@@ -30,13 +30,10 @@ and at most MAX_EPOCHS epochs.
 import numpy as np
 
 from ...td1.regression_lineaire.solution import numerical_gradient  # TD 1's, recalled where used
+# The MNIST split, its validation part, the one-hot labels and the stable softmax are TD 3's, taken up as they are.
+from ...td3.softmax_mnist.solution import (  # noqa: F401
+    EPS, NUM_CLASSES, SPLIT_SEED, TEST_SIZE, make_data, one_hot, softmax, validation_split)
 
-NUM_CLASSES = 10
-TEST_SIZE = 0.2
-SPLIT_SEED = 42
-VALIDATION_SIZE = 0.2
-VALIDATION_SEED = 0
-EPS = 1e-12  # P is clipped to [EPS, 1] so that log never sees 0
 HIDDEN = 128
 INIT_SEED = 0
 ETA = 0.1
@@ -49,38 +46,9 @@ PATIENCE = 5
 MAX_EPOCHS = 40
 
 
-def make_data(path=None):
-    """The notebook's data (TD 3's): (X_train, X_test, y_train, y_test), X in [0, 1] of shape (N, D).
-
-    MNIST from ``path`` or ``MNIST_DIR`` (load_digits when none is found), split 80 % / 20 % with
-    ``random_state=42``, pixels divided by 255.
-    """
-    from sklearn.model_selection import train_test_split
-
-    from ...mnist import load_mnist
-
-    images, labels = load_mnist(path)
-    images_train, images_test, y_train, y_test = train_test_split(
-        images, labels, test_size=TEST_SIZE, random_state=SPLIT_SEED)
-    return images_train / 255.0, images_test / 255.0, y_train, y_test
-
-
-def one_hot(labels, num_classes):
-    """Y[i, k] = 1 if labels[i] == k else 0. labels: (N,) integers -> (N, num_classes)."""
-    Y = np.zeros((len(labels), num_classes))
-    Y[np.arange(len(labels)), labels] = 1.0
-    return Y
-
-
 def relu(Z):
     """max(0, Z), entry by entry."""
     return np.maximum(0.0, Z)
-
-
-def softmax(Z):
-    """Row-wise softmax; subtracting the row's maximum keeps exp from overflowing. Z: (N, K) -> (N, K)."""
-    E = np.exp(Z - Z.max(axis=1, keepdims=True))
-    return E / E.sum(axis=1, keepdims=True)
 
 
 def init_params(n_in, n_hidden, n_out, seed=INIT_SEED):
