@@ -15,7 +15,8 @@ def name(requirement: str) -> str:
 def test_environment_yml_has_the_pyproject_dependencies():
     project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
     conda = yaml.safe_load((REPO / "environment.yml").read_text())["dependencies"]
-    conda_names = {name(d) for d in conda if isinstance(d, str)} - {"python", "pip"}
+    from_pip = [d for entry in conda if isinstance(entry, dict) for d in entry.get("pip", [])]
+    conda_names = {name(d) for d in conda + from_pip if isinstance(d, str)} - {"python", "pip"}
     assert conda_names == {name(d) for d in project["dependencies"]}
     assert "python=3.11" in conda
 
