@@ -10,7 +10,9 @@ CHECK_FAILED = "HiddenTestFailure"
 KERNEL_DIED = "KernelDied"
 KERNEL_STUCK = "KernelStuck"
 NOT_RUN = "CellNotRun"
-GRADER_ERRORS = (CHECK_FAILED, KERNEL_DIED, KERNEL_STUCK, NOT_RUN)
+TIME_BUDGET = "TimeBudgetSpent"
+MESSAGE_REFUSED = "MessageRefused"
+GRADER_ERRORS = (CHECK_FAILED, KERNEL_DIED, KERNEL_STUCK, NOT_RUN, TIME_BUDGET, MESSAGE_REFUSED)
 
 
 def kernel_died() -> str:
@@ -26,6 +28,22 @@ def kernel_stuck(timeout: int) -> str:
 def time_limit(timeout: int | None) -> str:
     limit = f" ({timeout} s)" if timeout else ""
     return f"Le test a dépassé la limite de temps{limit} et a été interrompu : boucle infinie ?"
+
+
+def time_budget_spent(cell: str, budget: int) -> str:
+    return (f"Le temps de calcul de ce notebook ({budget} s en tout, redémarrages du noyau compris) a été épuisé "
+            f"pendant la cellule « {cell} » : les cellules suivantes n'ont pas été exécutées, 0 point.")
+
+
+def message_refused(reason: str) -> str:
+    return (f"Cette cellule a envoyé au correcteur un message refusé ({reason}) : 0 point pour cette cellule, "
+            "la correction continue.")
+
+
+def outputs_dropped(scope: str) -> str:
+    where = "de cette cellule" if scope == "cell" else "de ce notebook"
+    return (f"[Sorties supprimées : la limite des sorties {where} (nombre, texte ou images) est atteinte ; "
+            "les sorties suivantes ne sont pas conservées. La correction continue.]\n")
 
 
 def not_run() -> str:
