@@ -11,7 +11,7 @@ from pathlib import Path
 
 from . import lms, pipeline, report, settings, tables
 from .collect import CollectError, collect, read_roster
-from .course import Course, CourseError
+from .course import Course, CourseError, shown
 from .publish import PublishError, publish
 from .results import read_results
 
@@ -65,7 +65,7 @@ def grade(repo_root: Path, assignment: str, submissions: Path, course: Path, det
     print(f"{len(plan.to_grade)} corrigé(s), {len(plan.unchanged)} inchangé(s) depuis leur correction (gardés ; "
           "--force pour les recorriger)" + (f", {len(plan.refused)} refusé(s)" if plan.refused else ""))
     for student, reason in plan.refused.items():
-        print(f"  refusé : {student} — {reason}")
+        print(f"  refusé : {shown(student)} — {reason}")
     if run.rows:
         print("\n" + tables.grade_table(run.rows) + "\n\n" + tables.summary(run.rows))
     notes = run.course.intake_notes(assignment)

@@ -1,8 +1,9 @@
 """The teacher pipeline for one assignment, in a course directory that lasts (autograde/course.py).
 
-release (when new or changed) → take the new or changed submissions → ``nbgrader autograde`` of those
-students (the intake runs in nbgrader's pre-convert hook) → their feedback → ``nbgrader export`` →
-the results read back from the gradebook and the graded notebooks.
+release (when new or changed) → take the new or changed submissions (safe ids only, links never
+followed) → nbgrader's autograde of those students, one at a time in each worker (autograde/grading.py;
+the intake runs in nbgrader's pre-convert hook) → their feedback → ``nbgrader export`` → the results
+read back from the gradebook and the graded notebooks.
 """
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from pathlib import Path
 
 from . import messages, settings
 from .course import Course, CourseError, Intake, NbgraderError, assignments
+from .csv_cells import neutralise, write_table
 from .grading import Progress, autograde, generate_feedback
 from .results import CellResult, read_results
 from .sandbox import SandboxUnavailable, check_sandbox
@@ -49,18 +51,19 @@ def annotate_grades(grades_csv: Path, assignment: str, rows: list[CellResult]) -
         reader = csv.DictReader(handle)
         fields, lines = list(reader.fieldnames or []), list(reader)
     fields += [column for column in ADDED_COLUMNS if column not in fields]
+    # The export's cells are neutralised (autograde/export.py): an id is compared in that form.
+    by_student: dict[str, list[CellResult]] = {}
+    for row in rows:
+        by_student.setdefault(neutralise(row.student), []).append(row)
     for line in lines:
-        if line.get("assignment") != assignment:
+        if line.get("assignment") != neutralise(assignment):
             continue
-        mine = [row for row in rows if row.student == line.get("student_id")]
+        mine = by_student.get(line.get("student_id"), [])
         line["auto_points"] = f"{sum(r.score for r in mine if not r.manual):g}"
         line["manual_points"] = f"{sum(r.score for r in mine if r.manual):g}"
         line["manual_pending"] = f"{sum(r.max_score for r in mine if r.needs_manual_grade):g}"
         line["verification"] = "vérifié" if all(r.verified for r in mine) else messages.UNVERIFIED
-    with open(grades_csv, "w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=fields)
-        writer.writeheader()
-        writer.writerows(lines)
+    write_table(grades_csv, fields, lines)
 
 
 def _not_graded_to_the_end(course: Course, assignment: str, students: list[str]) -> list[str]:
@@ -88,7 +91,7 @@ def grade(assignment: str, submissions_dir: Path, course_dir: Path = REPO_ROOT, 
         course.ensure_release(assignment)
         plan = course.take(assignment, submissions_dir, force)
         autograde(course, assignment, plan.to_grade, progress, cell_timeout, jobs, sandbox)
-        generate_feedback(course, assignment, plan.to_grade)
+        generate_feedback(course, assignment, plan.to_grade, jobs)
         course.nbgrader("export", "--to", "grades.csv")
     except (SandboxUnavailable, CourseError, NbgraderError) as error:
         raise PipelineError(str(error)) from None
