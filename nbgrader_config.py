@@ -47,3 +47,22 @@ from nbgrader.preprocessors import GetGrades  # noqa: E402
 from autograde.feedback import StripHiddenTests  # noqa: E402
 
 c.GenerateFeedback.preprocessors = [GetGrades, StripHiddenTests, CSSHTMLHeaderPreprocessor]
+
+# Student HTML is inert wherever nbgrader renders a notebook: the formgrader (on the Jupyter server's
+# origin, where the teacher is logged in; it builds its exporter with `HTMLExporter(config=...)`) and
+# the feedback pages. sanitize_html drops JavaScript outputs and widget views and cleans HTML outputs;
+# markdown, which nbgrader's own templates render without it, is cleaned by our markdown2html; only
+# inert outputs and escaped names reach a template; the feedback pages carry a Content-Security-Policy
+# (autograde/feedback.py).
+from autograde.feedback import FeedbackExporter, InertStudentContent  # noqa: E402
+
+c.HTMLExporter.sanitize_html = True
+c.HTMLExporter.filters = {"markdown2html": "autograde.feedback.SafeMarkdown",
+                          "clean_html": "autograde.feedback.clean_html"}
+c.HTMLExporter.preprocessors = [InertStudentContent]
+c.GenerateFeedback.exporter_class = FeedbackExporter
+
+# `nbgrader export` (ours and the teacher's): every cell quoted, none a spreadsheet formula (autograde/export.py).
+from autograde.export import QuotedCsvExportPlugin  # noqa: E402
+
+c.ExportApp.plugin_class = QuotedCsvExportPlugin

@@ -4,15 +4,16 @@ One line per student of the course's gradebook. The identifier columns come firs
 ``id``: map one of them to Moodle's "Email address" or "ID number" at import), then per assignment
 the grade on 20 (the column to map to the Moodle grade item), the raw points, and what the grade still
 waits for (manual points not graded yet, a grade computed without the sandbox). A student who did not
-hand an assignment in has empty cells for it: Moodle then leaves their grade as it is.
+hand an assignment in has empty cells for it: Moodle then leaves their grade as it is. Every cell is
+quoted and none is a spreadsheet formula (:mod:`autograde.csv_cells`).
 """
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
 from . import messages
 from .course import Course
+from .csv_cells import write_table
 from .results import CellResult, read_results
 
 OUT_OF = 20  # French courses grade on 20
@@ -62,8 +63,5 @@ def write_moodle_csv(course: Course, path: Path | None = None) -> Path:
     """Write the course's grades for Moodle (default ``<course>/notes_moodle.csv``); return the path."""
     path = Path(path or course.root / FILE_NAME)
     header, lines = grade_lines(course)
-    with open(path, "w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=header, restval="")
-        writer.writeheader()
-        writer.writerows(lines)
+    write_table(path, header, lines)  # names and ids are the students': data, never formulas
     return path

@@ -12,9 +12,11 @@ import html
 import io
 from collections import Counter
 from pathlib import Path
+from urllib.parse import quote
 
 from . import messages
 from .course import Course
+from .feedback import policy_meta
 from .intake import FLAG_PREFIX, SET_ASIDE_SUFFIX
 from .results import CellResult
 
@@ -75,7 +77,7 @@ def _feedback_links(course: Course, student: str, assignment: str, notebooks: li
     for notebook in notebooks:
         page = course.folder("feedback", student, assignment) / f"{notebook}.html"
         if page.exists():
-            href = f"../feedback/{student}/{assignment}/{notebook}.html"
+            href = "../feedback/" + "/".join(quote(part, safe="") for part in (student, assignment, f"{notebook}.html"))
             links.append(f'<a href="{html.escape(href)}">{html.escape(notebook)}</a>')
     return " · ".join(links) or "—"
 
@@ -100,7 +102,9 @@ def render(course: Course, assignment: str, rows: list[CellResult]) -> str:
     notes = course.intake_notes(assignment)
     escape = html.escape
 
-    parts = [f"<!doctype html><html lang='fr'><head><meta charset='utf-8'><title>{escape(assignment)} — "
+    # The policy first: no script at all, images embedded, nothing loaded from elsewhere.
+    parts = [f"<!doctype html><html lang='fr'><head>{policy_meta()}<meta charset='utf-8'>"
+             f"<title>{escape(assignment)} — "
              f"rapport de classe</title><style>{STYLE}</style></head><body>",
              f"<h1>{escape(assignment)} — rapport de classe</h1>"]
     if not rows:

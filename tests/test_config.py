@@ -7,8 +7,11 @@ from conftest import REPO
 def configurable_traits() -> dict[str, set[str]]:
     from nbgrader.apps import NbGraderApp
 
+    from nbconvert.exporters import HTMLExporter
+
     known: dict[str, set[str]] = {}
-    for cls in NbGraderApp().all_configurable_classes():
+    # HTMLExporter: read by `nbgrader generate_feedback` and the formgrader, not listed by NbGraderApp.
+    for cls in [*NbGraderApp().all_configurable_classes(), HTMLExporter]:
         for klass in cls.mro():
             names = getattr(klass, "class_trait_names", None)
             if names is not None:
