@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 export PATH := $(abspath $(BIN)):$(PATH)
 export MPLBACKEND := Agg
 
-.PHONY: grade test test-fast release benchmark clean system-grade system-test
+.PHONY: grade test test-user test-fast release benchmark clean system-grade system-test
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,9 +25,19 @@ system-test:
 grade: system-grade $(BIN)/.installed
 	$(BIN)/autograde demo
 
-## The whole test suite (two workers; one test file per worker at a time, so each sample class is graded once).
+# The trust tests, run a second time as an unprivileged user when `make test` runs as root (.ci/test-as-user):
+# the sandbox must hold whoever runs the grader.
+TRUST_TESTS := tests/test_sandbox.py tests/test_sandbox_hardening.py tests/test_grading_hostile2.py
+
+## The whole test suite (two workers; one test file per worker at a time, so each sample class is graded once),
+## then, as root, the trust tests as an unprivileged user.
 test: system-test $(BIN)/.installed
 	$(BIN)/python -m pytest -n 2 --dist loadfile
+	@if [ "$$(id -u)" = 0 ]; then bash .ci/test-as-user -q $(TRUST_TESTS); fi
+
+## The trust tests as an unprivileged user only (root makes the user, a copy of the tree and its virtualenv).
+test-user: system-test $(BIN)/.installed
+	bash .ci/test-as-user -q $(TRUST_TESTS)
 
 ## The fast layer only: unit tests, no notebook execution, no grading run, no browser (about 15 s).
 test-fast: $(BIN)/.installed

@@ -38,6 +38,10 @@ SUBMISSION = ".autograde-submission.json"  # in submitted/<student>/<assignment>
 DONE = ".autograde-done.json"  # in autograded/<student>/<assignment>/: graded to the end, and what
 INTAKE = ".autograde-intake.json"  # in submitted/<student>/<assignment>/: the intake's notes
 _BIN = Path(sys.executable).parent
+# Folders that tools, not students, leave in a submissions folder; any other hidden folder is refused
+# with a message (a student's folder under an odd name must not vanish silently).
+SYSTEM_FOLDERS = frozenset({".git", ".ipynb_checkpoints", ".Trash", ".Trashes", ".fseventsd", ".Spotlight-V100",
+                            "__MACOSX"})
 
 
 class CourseError(RuntimeError):
@@ -371,7 +375,7 @@ class Course:
             except OSError as error:
                 raise CourseError(f"cannot read the submissions folder {submissions}: {error.strerror}") from None
             for student, link, folder in found:
-                if student.startswith("."):
+                if student in SYSTEM_FOLDERS:
                     continue
                 if link:
                     plan.refused[student] = f"« {shown(student)} » est un lien symbolique : refusé, jamais suivi."

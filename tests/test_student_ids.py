@@ -47,9 +47,10 @@ def submissions(tmp_path):
     secret = tmp_path / "secret"
     secret.mkdir()
     (secret / "solution.ipynb").write_text("la solution")
-    for name in ("a,b", "x\ny", "-rf"):
+    for name in ("a,b", "x\ny", "-rf", ".cache"):
         (root / name).mkdir()
         (root / name / "01_neurone.ipynb").write_text("copie")
+    (root / ".git").mkdir()  # a tool's folder, not a student's: passed over in silence
     (root / "lien").symlink_to(root / "bob")  # a student folder that is another student's
     (root / "boucle").mkdir()
     (root / "boucle" / "01_neurone.ipynb").write_text("copie")
@@ -67,9 +68,9 @@ def submissions(tmp_path):
 def test_bad_folders_are_refused_with_their_message_and_the_others_taken(course, submissions):
     plan = course.take(TD1, submissions)
     assert plan.to_grade == ["alice", "bob"] and plan.unchanged == []
-    assert sorted(plan.refused) == sorted(["-rf", "a,b", "x\ny", "lien", "boucle", "fichier_lie", "dossier_lie",
-                                           "tube"])
-    for name in ("-rf", "a,b", "x\ny"):
+    assert sorted(plan.refused) == sorted(["-rf", "a,b", "x\ny", ".cache", "lien", "boucle", "fichier_lie",
+                                           "dossier_lie", "tube"])
+    for name in ("-rf", "a,b", "x\ny", ".cache"):
         assert plan.refused[name] == student_ids.problem(name)
     assert plan.refused["lien"] == "« lien » est un lien symbolique : refusé, jamais suivi."
     assert plan.refused["boucle"] == "copie refusée : « boucle » est un lien symbolique : refusé, jamais suivi."
@@ -93,7 +94,7 @@ def test_bad_folders_are_refused_with_their_message_and_the_others_taken(course,
 def test_a_refused_student_costs_nobody_else_again(course, submissions):
     course.take(TD1, submissions)
     again = course.take(TD1, submissions)
-    assert again.to_grade == ["alice", "bob"] and len(again.refused) == 8
+    assert again.to_grade == ["alice", "bob"] and len(again.refused) == 9
 
 
 def test_the_hash_is_the_one_earlier_versions_wrote(tmp_path):
