@@ -32,7 +32,7 @@ TRUST_TESTS := tests/test_sandbox.py tests/test_sandbox_hardening.py tests/test_
 ## The whole test suite (two workers; one test file per worker at a time, so each sample class is graded once),
 ## then, as root, the trust tests as an unprivileged user.
 test: system-test $(BIN)/.installed
-	$(BIN)/python -m pytest -n 2 --dist loadfile
+	$(BIN)/python -m pytest -n 2 --dist loadfile --durations=25
 	@if [ "$$(id -u)" = 0 ]; then bash .ci/test-as-user -q $(TRUST_TESTS); fi
 
 ## The trust tests as an unprivileged user only (root makes the user, a copy of the tree and its virtualenv).

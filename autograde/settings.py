@@ -34,7 +34,7 @@ SANDBOX = Setting("AUTOGRADE_SANDBOX", True, "run every student's kernel in the 
 MNIST_DIR = Setting("MNIST_DIR", str(REPO_ROOT / "data" / "mnist"), "folder of the MNIST IDX files the notebooks read")
 MAX_NOTEBOOK_MB = Setting("AUTOGRADE_MAX_NOTEBOOK_MB", 20, "largest notebook file the intake and collect accept, in MiB")
 
-WALL_FACTOR = Setting("AUTOGRADE_WALL_FACTOR", 5, "a kernel that sleeps or blocks is stopped after this many times its CPU time limit, in wall-clock time")
+WALL_FACTOR = Setting("AUTOGRADE_WALL_FACTOR", 3, "a kernel that sleeps or blocks is stopped after this many times its CPU time limit, in wall-clock time")
 NOTEBOOK_CPU_BUDGET = Setting("AUTOGRADE_NOTEBOOK_CPU_BUDGET", 600, "CPU seconds a notebook's kernel may spend in all, restarts and replays included (then every remaining graded cell 0)")
 MAX_MESSAGE_MB = Setting("AUTOGRADE_MAX_MESSAGE_MB", 32, "largest message the grader decodes from a kernel, in MiB (over it: that cell 0)")
 MAX_CELL_OUTPUTS = Setting("AUTOGRADE_MAX_CELL_OUTPUTS", 500, "outputs (prints, displays) kept per cell")

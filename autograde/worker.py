@@ -33,6 +33,7 @@ from pathlib import Path
 
 from . import student_ids
 from .course import ConfigError, load_config
+from .sandbox import process_tree
 
 EXIT_FAILED = 1  # some student could not be processed to the end (their fault or not: they are listed)
 EXIT_CONFIG = 3  # the course's nbgrader_config.py did not load: nothing was graded
@@ -43,29 +44,6 @@ _PR_SET_PDEATHSIG, _PR_SET_DUMPABLE = 1, 4
 
 
 # ------------------------------------------------------------------------------------ lifetime
-def descendants(pid: int) -> list[int]:
-    """Every live process below ``pid`` in the process tree, read from /proc."""
-    children: dict[int, list[int]] = {}
-    for entry in os.scandir("/proc"):
-        if not entry.name.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry.name}/stat", "rb") as handle:
-                stat = handle.read()
-        except OSError:
-            continue
-        # The command name may hold spaces and parentheses: the fields come after its last ')'.
-        fields = stat[stat.rfind(b")") + 2:].split()
-        if len(fields) > 1:
-            children.setdefault(int(fields[1]), []).append(int(entry.name))
-    found, todo = [], [pid]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            found.append(child)
-            todo.append(child)
-    return found
-
-
 def kill_descendants() -> None:
     """SIGKILL every process below this one: the kernels, their sandboxes and whatever they started.
     They are all stopped first, round after round until no new one appears, so that none forks a
@@ -74,7 +52,7 @@ def kill_descendants() -> None:
     zombies: a process that an unsandboxed kernel detached escapes this, as it escapes the kernel's end.)"""
     stopped: list[int] = []
     for _ in range(100):
-        found = [pid for pid in descendants(os.getpid()) if pid not in stopped]
+        found = [pid for pid in process_tree(os.getpid())[1:] if pid not in stopped]
         if not found:
             break
         for pid in found:

@@ -175,10 +175,10 @@ def _stat(pid: int) -> tuple[str, int] | None:
 
 def _tree(pid: int) -> dict[int, tuple[int, str]]:
     """Every process below ``pid``: {pid: (start time, command line)}."""
-    from autograde.worker import descendants
+    from autograde.sandbox import process_tree
 
     found = {}
-    for child in descendants(pid):
+    for child in process_tree(pid)[1:]:
         stat = _stat(child)
         try:
             command = Path(f"/proc/{child}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
