@@ -37,7 +37,7 @@ from typing import IO, Iterator
 import nbformat
 
 from . import settings, student_ids
-from .course import Course, CourseError, release_notebooks
+from .course import Course, CourseError, release_notebooks, shown
 from .intake import is_version_of
 
 MARKER = ".autograde-collect.json"  # in the folder collect made: it may replace that folder, nothing else
@@ -157,9 +157,8 @@ class _Owners:
 
 
 def _shown(name: str) -> str:
-    """A name from the archive as a report line shows it: one line, bounded."""
-    shown = name if name.isprintable() else ascii(name)[1:-1]
-    return shown if len(shown) <= 120 else shown[:119] + "…"
+    """A name from the archive as a report line shows it."""
+    return shown(name, limit=120)
 
 
 def _handed_in_name(path: str) -> str:

@@ -88,9 +88,11 @@ class SubmissionRefused(Exception):
     """A submission folder that cannot be taken as it is (French, for the teacher's tables)."""
 
 
-def shown(text: str) -> str:
-    """A name as a terminal or a table may print it: control characters and the like escaped."""
-    return text if text.isprintable() else ascii(text)[1:-1]
+def shown(text: str, limit: int | None = None) -> str:
+    """A name as a terminal or a table may print it: control characters and the like escaped, and at
+    most ``limit`` characters (one line, bounded) when a limit is given."""
+    text = text if text.isprintable() else ascii(text)[1:-1]
+    return text if limit is None or len(text) <= limit else text[:limit - 1] + "…"
 
 
 def _open_dir(name: str, dir_fd: int | None, where: str) -> int:
