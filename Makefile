@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 export PATH := $(abspath $(BIN)):$(PATH)
 export MPLBACKEND := Agg
 
-.PHONY: grade test test-user test-fast release benchmark clean system-grade system-test
+.PHONY: grade test test-user test-fast release benchmark mutation clean system-grade system-test
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +46,12 @@ test-fast: $(BIN)/.installed
 ## Regenerate release/ from source/ (commit the result).
 release: $(BIN)/.installed
 	$(BIN)/autograde release
+
+## Mutation testing of the checks: every one-change variant of each reference solution through its checks;
+## the report gives mutants, killed, equivalent and survived per graded function and the kill rate per TD
+## (exit status 1 if one survived). The suite runs it too (tests/test_mutation.py).
+mutation: $(BIN)/.installed
+	$(BIN)/python -m autograde.mutation
 
 ## Figures, not tests: grading time (one submission, a class) and the MNIST models against scikit-learn.
 benchmark: system-grade $(BIN)/.installed
