@@ -1,4 +1,5 @@
-# Set-up is automatic: every target first builds .venv from pyproject.toml (once, or when it changes),
+# Set-up is automatic: every target first builds .venv from requirements.lock (once, or when it or
+# pyproject.toml changes),
 # and installs the Debian packages it needs when they are missing and it can (root with apt-get).
 PYTHON ?= python3
 VENV := .venv
@@ -7,13 +8,20 @@ BIN := $(VENV)/bin
 export PATH := $(abspath $(BIN)):$(PATH)
 export MPLBACKEND := Agg
 
-.PHONY: grade test test-user test-fast release benchmark mutation clean system-grade system-test
+.PHONY: grade test test-user test-fast release benchmark mutation lock clean system-grade system-test
 
-$(BIN)/.installed: pyproject.toml
+$(BIN)/.installed: pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $@
+
+## Re-resolve requirements.lock from pyproject.toml (every Python from 3.11 on, every platform; the
+## versions already locked are kept where they still fit). Commit the result.
+lock: $(BIN)/.installed
+	$(BIN)/python -m pip install --quiet 'uv>=0.5'
+	$(BIN)/uv pip compile pyproject.toml --extra test --universal --python-version 3.11 -o requirements.lock
 
 # bubblewrap sandboxes every grading kernel; chromium runs the browser tests.
 system-grade:
