@@ -47,7 +47,7 @@ test: system-test $(BIN)/.installed
 test-user: system-test $(BIN)/.installed
 	bash .ci/test-as-user -q $(TRUST_TESTS)
 
-## The fast layer only: unit tests, no notebook execution, no grading run, no browser (about 15 s).
+## The fast layer only: the tests not marked slow or browser (no grading run, no browser; about 40 s).
 test-fast: $(BIN)/.installed
 	$(BIN)/python -m pytest -n 2 -m "not slow and not browser"
 

@@ -19,8 +19,8 @@ the release notebook; every decision is written down in French for the student a
 - cells moved around are put back in the release order, each student cell staying after the
   graded cell it followed;
 - code that reaches for the grading machinery (the ``autograde`` package, ``sys.modules``, the
-  import system, IPython's traceback display, or assigning into numpy) is flagged for the teacher:
-  hidden tests run in the student's kernel, so such code could forge a pass.
+  import system, IPython's traceback display, or assigning into numpy) is flagged for the teacher, as
+  information: hidden checks are judged in the grader's process, so such code cannot forge a pass.
 """
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Every setting of grading, with its one default. Each is read from an environment variable, so that
 `autograde grade`, `nbgrader autograde` run by hand (through nbgrader_config.py) and the kernels all
-see the same value. The README's "Limits at grading time" table documents them."""
+see the same value. The "Limits at grading time" table of docs/teachers.md documents them."""
 from __future__ import annotations
 
 import os

@@ -1,4 +1,4 @@
-"""The MNIST loader shipped with the TD 3 and TD 6 notebooks: one file, three sources, says which."""
+"""The MNIST loader shipped with the TD 3, TD 6 and TD 7 notebooks: one file, three sources, says which."""
 import gzip
 import re
 import struct

@@ -104,7 +104,7 @@ def test_completed_notebook_passes_its_self_checks_draws_and_validates(lab, page
         expect(figures).to_have_count(shown)
         widths = figures.evaluate_all("images => images.map(image => image.naturalWidth)")
         assert min(widths) > 100, f"an image that did not load: widths {widths}"
-        # The README's picture: train's graded cell with its self-check passed, the loss curve under it.
+        # The picture of docs/teachers.md: train's graded cell with its self-check passed, the loss curve under it.
         train_cell = page.locator(".jp-CodeCell", has=outputs(page, SELF_CHECK_PASSED)).last
         train_cell.evaluate("node => node.scrollIntoView({block: 'start'})")
     with step("Validate: nbgrader's success message"):
