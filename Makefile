@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 export PATH := $(abspath $(BIN)):$(PATH)
 export MPLBACKEND := Agg
 
-.PHONY: grade test test-user test-fast release benchmark mutation lock clean system-grade system-test
+.PHONY: grade test test-user test-fast lint release benchmark mutation lock clean system-grade system-test
 
 $(BIN)/.installed: pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +46,12 @@ test: system-test $(BIN)/.installed
 ## The trust tests as an unprivileged user only (root makes the user, a copy of the tree and its virtualenv).
 test-user: system-test $(BIN)/.installed
 	bash .ci/test-as-user -q $(TRUST_TESTS)
+
+## Lint and types, first in CI (seconds): ruff's rules and format (pyproject.toml), mypy on autograde/.
+lint: $(BIN)/.installed
+	$(BIN)/ruff check
+	$(BIN)/ruff format --check
+	$(BIN)/mypy
 
 ## The fast layer only: the tests not marked slow or browser (no grading run, no browser; about 40 s).
 test-fast: $(BIN)/.installed

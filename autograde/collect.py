@@ -261,9 +261,10 @@ def _open_zip(handle: IO[bytes], budget: _Budget) -> zipfile.ZipFile:
     """The zip of ``handle``, its member count checked in its last record before its directory is read
     (a directory of millions of entries is itself the bomb)."""
     try:
-        end = zipfile._EndRecData(handle)  # noqa: SLF001 - the standard library's own reader of that record
-        declared = end[zipfile._ECD_ENTRIES_TOTAL] if end else None  # noqa: SLF001
-        directory = end[zipfile._ECD_SIZE] if end else None  # noqa: SLF001
+        # Private, so not in typeshed (hence the ignores); if a Python lacks them, AttributeError below.
+        end = zipfile._EndRecData(handle)  # type: ignore[attr-defined]  # noqa: SLF001 - the standard library's own reader of that record
+        declared = end[zipfile._ECD_ENTRIES_TOTAL] if end else None  # type: ignore[attr-defined]  # noqa: SLF001
+        directory = end[zipfile._ECD_SIZE] if end else None  # type: ignore[attr-defined]  # noqa: SLF001
     except (AttributeError, OSError, IndexError):
         declared = directory = None
     if declared is not None and declared > budget.members:
@@ -443,6 +444,7 @@ def collect(assignment: str, archive: Path, course: Course, roster: list[Identit
     if not archive.exists():
         raise CollectError(f"{archive} does not exist")
     collection = Collection(out)
+    kept: dict[tuple[str, str], tuple[str, str, str]]
     owners, kept = _Owners(roster, collection.problems), {}
     staging = _staging(out)
     try:

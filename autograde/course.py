@@ -27,7 +27,7 @@ import stat
 import subprocess
 import sys
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import settings, student_ids
@@ -284,7 +284,7 @@ class Course:
 
     def _submitted(self, assignment: str) -> dict[str, str | None]:
         submitted = self.root / "submitted"
-        found = {}
+        found: dict[str, str | None] = {}
         for student in (sorted(submitted.iterdir()) if submitted.is_dir() and not submitted.is_symlink() else []):
             folder = student / assignment
             if student.name.startswith(".") or not (os.path.lexists(folder) or student.is_symlink()):
@@ -382,7 +382,9 @@ class Course:
                 if link:
                     plan.refused[student] = f"« {shown(student)} » est un lien symbolique : refusé, jamais suivi."
                 elif folder and not student_ids.is_safe(student):
-                    plan.refused[student] = student_ids.problem(student)
+                    problem = student_ids.problem(student)
+                    assert problem is not None  # not a safe id: there is a problem to tell
+                    plan.refused[student] = problem
                 elif folder:
                     self._take_one(assignment, Path(submissions) / student, staging_root, force, plan)
         finally:
@@ -436,9 +438,9 @@ class Course:
 
 @dataclass
 class Intake:
-    to_grade: list[str] = None
-    unchanged: list[str] = None
-    refused: dict[str, str] = None
+    to_grade: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    refused: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self):
         self.to_grade, self.unchanged, self.refused = self.to_grade or [], self.unchanged or [], self.refused or {}

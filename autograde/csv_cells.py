@@ -28,7 +28,7 @@ def neutralise(value: object) -> str:
     return text
 
 
-def write_table(path: Path, header: Sequence[str], lines: Iterable[Mapping[str, object]]) -> None:
+def write_table(path: str | Path, header: Sequence[str], lines: Iterable[Mapping[str, object]]) -> None:
     """Write ``lines`` (dicts keyed by ``header``; a missing key is an empty cell) to ``path``: every
     cell, the header's included, neutralised and quoted."""
     with open(path, "w", newline="", encoding="utf-8") as handle:

@@ -85,6 +85,14 @@ def readable(message: str) -> str:
                      for line in message.split("\n"))
 
 
+def verdict_banner(verdicts: list[str], self_check: str) -> str:
+    """The text at the top of a graded cell whose hidden checks all passed: a ✔ per verdict when the
+    visible self-check passed too, else no ✔ at all, but what the failure below it means."""
+    if self_check == "passed":
+        return "".join(readable(f"✔ {verdict}") + "\n" for verdict in verdicts)
+    return readable(messages.hidden_passed_visible_failed(verdicts)) + "\n"
+
+
 def is_test_cell(cell: NotebookNode) -> bool:
     meta = cell.get("metadata", {}).get("nbgrader", {})
     return bool(meta.get("grade")) and not meta.get("solution")
@@ -197,6 +205,7 @@ class BoundedWire:
         parent = self._small_json(msg_list[2]) if len(msg_list) > 2 else {}
         text = messages.message_refused(reason)
         error = {"ename": messages.MESSAGE_REFUSED, "evalue": text, "traceback": [f"{messages.MESSAGE_REFUSED}: {text}"]}
+        body: dict
         if header.get("msg_type") == "execute_reply":
             kind, body = "execute_reply", {"status": "error", "execution_count": None, "user_expressions": {},
                                            "payload": [], **error}
@@ -642,7 +651,7 @@ class GuardedExecute(Execute):
         if passed:
             self_check = await self._run_self_check(cell, cell_index, check_ids, visible_source, execution_count,
                                                     store_history)
-            cell.outputs.insert(0, _stdout("".join(readable(f"✔ {verdict.message}") + "\n" for _, verdict in verdicts)))
+            cell.outputs.insert(0, _stdout(verdict_banner([verdict.message for _, verdict in verdicts], self_check)))
         else:
             self._completed.add(cell_index)
             failures = "\n".join(verdict.message for _, verdict in verdicts if not verdict.passed)
@@ -686,6 +695,7 @@ class GuardedExecute(Execute):
         if self._budget_spent_by is not None:
             raise GradingStopped(self._budget_message(), messages.TIME_BUDGET)
         message = self.kc.session.msg("comm_msg", {"comm_id": self._channel, "data": {REQUEST: json.dumps(request)}})
+        assert self._wire is not None  # set as the kernel started, before any request
         refusals = self._wire.refusals
         self.kc.shell_channel.send(message)
         try:

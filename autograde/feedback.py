@@ -138,7 +138,7 @@ class SafeMarkdown(LoggingConfigurable):
         return clean_html(self.parent.markdown2html(context, source))
 
     # jinja hands the template context to a filter that says so (``jinja2.pass_context``).
-    jinja_pass_arg = pass_context(lambda: None).jinja_pass_arg
+    jinja_pass_arg = pass_context(lambda: None).jinja_pass_arg  # type: ignore[attr-defined]  # set by pass_context
 
 
 # Outputs that render without a script (nbconvert's templates escape text/plain and text/latex, put
@@ -183,7 +183,7 @@ def with_policy(page: str, policy: str) -> str:
         head = soup.new_tag("head")
         (soup.html or soup).insert(0, head)
     mathjax = [script for script in soup.find_all("script")
-               if "mathjax" in (script.get("src") or "").lower() + (script.get("type") or "").lower()]
+               if "mathjax" in (script.get("src") or "").lower() + (script.get("type") or "").lower()]  # type: ignore[union-attr]  # single-valued: str
     for script in mathjax:
         script.decompose()
     if mathjax:

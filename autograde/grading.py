@@ -66,12 +66,14 @@ class Workers:
         if unsafe:  # Course.take and Course.students never let one through
             raise NbgraderError(f"not safe student ids: {[shown(s) for s in unsafe]}")
         self.course, self.task, self.assignment = course, task, assignment
-        self.pending, self.events = deque(students), queue.Queue()
+        self.pending = deque(students)
+        self.events: queue.Queue[tuple[int, dict | None]] = queue.Queue()
         self.processes: list[subprocess.Popen] = []
         self.current: dict[int, str | None] = {}
         self.results: dict[str, bool] = {}
         self.errors: dict[int, str] = {}
-        self.on_student, self.asked = None, set()
+        self.on_student: Callable[[str, bool], None] | None = None
+        self.asked: set[int] = set()
         try:
             for number in range(count):
                 self._start(number, env)
@@ -98,8 +100,10 @@ class Workers:
 
     def _send(self, number: int, message) -> None:
         try:
-            self.processes[number].stdin.write(json.dumps(message).encode() + b"\n")
-            self.processes[number].stdin.flush()
+            stdin = self.processes[number].stdin
+            assert stdin is not None  # every worker is started with stdin=PIPE
+            stdin.write(json.dumps(message).encode() + b"\n")
+            stdin.flush()
         except (OSError, ValueError):  # the worker is gone: its exit status says why
             pass
 
@@ -125,7 +129,8 @@ class Workers:
             elif kind == "student" and event.get("student") == self.current.get(number):
                 self._finish(number, event.get("ok") is True)
             elif kind == "notebook" and event.get("student") == self.current.get(number) and on_notebook:
-                on_notebook(self.current[number], str(event.get("notebook"))[:200])
+                # The student the worker was given: a worker's notebook event always names it, so never None.
+                on_notebook(self.current[number], str(event.get("notebook"))[:200])  # type: ignore[arg-type]
             elif kind == "error":
                 self.errors[number] = str(event.get("error"))[:4000]
         codes = [process.wait() for process in self.processes]
@@ -212,6 +217,7 @@ def autograde(course: Course, assignment: str, students: list[str], progress: Pr
     if not students:
         return 0
     jobs = max(1, min(jobs or settings.JOBS.get(), len(students)))
+    finished: set[str]
     start, finished = time.monotonic(), set()
     with open(course.root / "autograde.log", "a", encoding="utf-8") as log:
         log.write(f"==== autograde {assignment}: {len(students)} student(s), {jobs} worker(s), {time.ctime()}\n")

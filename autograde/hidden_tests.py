@@ -21,6 +21,7 @@ import importlib
 import re
 from typing import Any, Callable
 
+from . import messages
 from .kernel_side import defined_names
 from .checking import GradingStopped, LocalStudent, Student, StudentRaised, Verdict, as_student, seed_for
 
@@ -141,7 +142,7 @@ def hidden_region(source: str) -> tuple[list[str], str] | None:
     statements = ast.parse(found.group(1)).body
     try:
         imported, called = statements
-        call = called.value
+        call = called.value  # type: ignore[attr-defined]  # any statement: AttributeError is caught below
         assert isinstance(imported, ast.ImportFrom) and imported.module == "autograde"
         assert isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and call.func.id == "hidden_test"
         ids = ast.literal_eval(call.args[0])
@@ -175,7 +176,30 @@ def hidden_test(check_ids: str | list[str], namespace: dict) -> None:
         raise HiddenTestFailure("\n".join(failures)) from None
     for check_id, _ in verdicts:
         _isolate_for_this_cell(namespace, check_id)
-    print("\n".join("✔ " + verdict.message for _, verdict in verdicts))
+    _say_at_the_end_of_the_cell([verdict.message for _, verdict in verdicts])
+
+
+def _say_at_the_end_of_the_cell(verdicts: list[str]) -> None:
+    """The ✔ lines, once the cell's visible self-check has run: a ✔ above a failed assertion would read
+    as success, so when the visible part raised, the cell says what that means instead (the same
+    words as the grader's, :func:`autograde.execution.verdict_banner`). Outside IPython (a test), at once."""
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - the notebook's kernel always has IPython
+        get_ipython = None
+    shell = get_ipython() if get_ipython else None
+    if shell is None:
+        print("\n".join("✔ " + verdict for verdict in verdicts))
+        return
+
+    def say(result):
+        shell.events.unregister("post_run_cell", say)
+        if getattr(result, "error_in_exec", None) is None:
+            print("\n".join("✔ " + verdict for verdict in verdicts))
+        else:
+            print(messages.hidden_passed_visible_failed(verdicts))
+
+    shell.events.register("post_run_cell", say)
 
 
 def _isolate_for_this_cell(namespace: dict, check_id: str) -> None:

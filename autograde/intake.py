@@ -128,11 +128,12 @@ def _yes_no(value) -> str:
 def _differences(cell, release_cell) -> list[str]:
     """What of the cell's nbgrader metadata and type, as nbgrader grades them, differs from the release."""
     mine, theirs = _nbgrader(cell) or {}, _nbgrader(release_cell)
+    assert theirs is not None  # a release cell with a grade id
     found = [f"{key} : {_yes_no(mine.get(key))} au lieu de {_yes_no(theirs.get(key))}"
              for key in FLAGS if bool(mine.get(key)) != bool(theirs.get(key))]
     if theirs.get("grade") and mine.get("points") != theirs.get("points"):
         try:
-            same = float(mine.get("points")) == float(theirs.get("points"))
+            same = float(mine.get("points")) == float(theirs.get("points"))  # type: ignore[arg-type]  # None: TypeError below
         except (TypeError, ValueError):
             same = False
         if not same:
@@ -178,6 +179,7 @@ def repair(nb: nbformat.NotebookNode, release: nbformat.NotebookNode) -> list[st
     by_id = {_grade_id(c): c for c in release.cells if _grade_id(c)}
     release_ids = list(by_id)
     # Student cells travel with the graded cell they follow; the cells before any graded one stay on top.
+    head: list[nbformat.NotebookNode]
     head, groups, seen = [], {}, []
     current = None
     for cell in nb.cells:
@@ -209,6 +211,7 @@ def _forget_foreign(cell, notes: list[str]) -> None:
     """A cell with nbgrader metadata the release does not have: nbgrader would grade it, or drop the notebook
     over it. It becomes an ordinary cell of the student's."""
     meta = _nbgrader(cell)
+    assert meta is not None  # only called for a cell with nbgrader metadata
     del cell.metadata["nbgrader"]
     if meta.get("grade_id") or any(meta.get(key) for key in FLAGS) or "" in meta:
         name = f"« {str(meta.get('grade_id'))[:60]} »" if meta.get("grade_id") else "sans identifiant"
@@ -217,7 +220,7 @@ def _forget_foreign(cell, notes: list[str]) -> None:
 
 
 def _graded_ids(nb) -> set[str]:
-    return {_grade_id(c) for c in nb.cells if _grade_id(c)}
+    return {grade_id for c in nb.cells if (grade_id := _grade_id(c))}
 
 
 def is_version_of(nb: nbformat.NotebookNode, release: nbformat.NotebookNode) -> bool:

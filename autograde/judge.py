@@ -69,13 +69,18 @@ class KernelStudent(Student):
 
     ask: Ask | None = None
 
-    def __call__(self, *args):
-        answer = self.ask({"name": self.name, "driver": self.driver, "args": encode(args, strict=True),
-                           "helpers": helper_bundle(self.helpers)})
+    def watched(self, *args, watch: bool = True):
+        request = {"name": self.name, "driver": self.driver, "args": encode(args, strict=True),
+                   "helpers": helper_bundle(self.helpers)}
+        if watch:  # the kernel side also sends back the array inputs the call changed, as it left them
+            request["watch"] = True
+        assert self.ask is not None  # find_in_kernel gives every KernelStudent its ask
+        answer = self.ask(request)
         if isinstance(answer.get("raised"), str):
             raise StudentRaised(answer["raised"], str(answer.get("message", "")))
-        # No answer (the kernel side was tampered with) is judged as an answer of no known type.
-        return answer.get("value", Opaque("réponse illisible"))
+        # No answer (the kernel side was tampered with) is judged as an answer of no known type; what it
+        # says of the inputs, the grader checks against its own copy (checking.changed_inputs).
+        return answer.get("value", Opaque("réponse illisible")), answer.get("changed", [])
 
 
 def find_in_kernel(ask: Ask):
@@ -85,7 +90,7 @@ def find_in_kernel(ask: Ask):
         defined = [str(n) for n in answer.get("defined", []) if isinstance(n, str)][:200]
         if answer.get("found") is not True:
             return None, defined
-        kind = answer.get("kind") if answer.get("kind") in ("function", "class") else "other"
+        kind = answer["kind"] if answer.get("kind") in ("function", "class") else "other"
         return KernelStudent(name, kind, str(answer.get("type", ""))[:80], ask=ask), defined
     return find
 

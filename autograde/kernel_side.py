@@ -214,12 +214,12 @@ def hybrid_class(cls: type, methods: dict):
         if isinstance(method, types.FunctionType):
             setattr(hybrid, name, rebind(method, names))
     created = []
-    initialise = hybrid.__init__
+    initialise = hybrid.__init__  # type: ignore[misc]  # the class's own __init__, replaced just below
 
     def __init__(self, *args, **kwargs):
         initialise(self, *args, **kwargs)
         created.append(self)
-    hybrid.__init__ = __init__
+    hybrid.__init__ = __init__  # type: ignore[misc]  # a class made here: no subclass to be unsound with
     return hybrid, created
 
 
@@ -261,7 +261,7 @@ BINARY = {
     "a - b": lambda a, b: a - b, "a - k": lambda a, k: a - k, "k - a": lambda a, k: k - a,
     "a * b": lambda a, b: a * b, "a * k": lambda a, k: a * k, "k * a": lambda a, k: k * a,
     "a / b": lambda a, b: a / b, "a / k": lambda a, k: a / k, "k / a": lambda a, k: k / a,
-    "a ** n": lambda a, n: a ** n, "a * a": lambda a, _: a * a, "a + a": lambda a, _: a + a,
+    "a ** n": lambda a, n: a ** n, "a * a": lambda a, _: a * a, "a + a": lambda a, _: a + a, "- a": lambda a, _: -a,
 }
 TWO_NODES = ("a + b", "a - b", "a * b", "a / b")
 
@@ -284,7 +284,8 @@ def value_binary(cls, helpers, expression, x, y, grad_a, grad_b, out_grad):
         other.grad = grad_b
     out = BINARY[expression](a, other)
     _send_back(out, out_grad, created)
-    return (out.data, a.grad, other.grad) if expression in TWO_NODES else (out.data, a.grad)
+    children = _children(out, (a, other) if expression in TWO_NODES else (a,))
+    return (out.data, a.grad, other.grad, children) if expression in TWO_NODES else (out.data, a.grad, children)
 
 
 def value_unary(cls, helpers, function, x, grad_a, out_grad):
@@ -294,7 +295,14 @@ def value_unary(cls, helpers, function, x, grad_a, out_grad):
     a.grad = grad_a
     out = getattr(a, function)()
     _send_back(out, out_grad, created)
-    return out.data, a.grad
+    return out.data, a.grad, _children(out, (a,))
+
+
+def _children(out, operands):
+    """out._prev as the operands' indices (-1 for a node made on the way, a constant): the graph a
+    backward would walk, which sending gradients in creation order does not look at."""
+    return np.array([next((k for k, node in enumerate(operands) if child is node), -1)
+                     for child in tuple(out._prev)[:8]], dtype=np.int64)
 
 
 def _apply(op, u, v):
@@ -318,6 +326,51 @@ def value_backward(cls, helpers, program, leaves):
 
 DRIVERS = {driver.__name__: driver for driver in (call, batches, inputs_after, value_binary, value_unary,
                                                   value_backward)}
+# The drivers that hand the case's inputs to the student's code as they are, so that an array the code
+# changed in place is one the caller gave. The value_* drivers build their own nodes from numbers: no
+# array of the caller ever reaches the student's class.
+ARGUMENT_DRIVERS = ("call", "batches", "inputs_after")
+
+
+def arrays_in(value, path: tuple = (), depth: int = 0):
+    """(path, array) of every numpy array in ``value``, also inside tuples, lists and dicts
+    (``params = (W1, b1, W2, b2)``): a path is the indices and keys leading to the array."""
+    if type(value) is np.ndarray:
+        yield path, value
+    elif type(value) in (tuple, list) and depth < MAX_DEPTH:
+        for index, item in enumerate(value):
+            yield from arrays_in(item, (*path, index), depth + 1)
+    elif type(value) is dict and depth < MAX_DEPTH:
+        for key, item in value.items():
+            yield from arrays_in(item, (*path, key), depth + 1)
+
+
+def same_array(before: np.ndarray, after) -> bool:
+    """True when ``after`` holds the values of ``before`` (NaN equal to NaN)."""
+    if type(after) is not np.ndarray or after.shape != before.shape:
+        return False
+    if before.dtype.kind == "f" or after.dtype.kind == "f":
+        return bool(np.array_equal(before, after, equal_nan=True))
+    return bool(np.array_equal(before, after))
+
+
+def call_watching(driver: str, target, helpers, args: tuple):
+    """(the driver's answer, the array inputs the call changed, as the call left them: ``[[path, array],
+    …]``). Only changed arrays come back, so an answer weighs what it weighed before unless the student's
+    code wrote into its inputs; the grader compares them with its own copy of the inputs again."""
+    before = [(path, array.copy()) for path, array in arrays_in(args)]
+    answer = DRIVERS[driver](target, helpers, *args)
+    changed = []
+    for path, copy_before in before:
+        now: object = args
+        try:
+            for step in path:
+                now = now[step]  # type: ignore[index]  # whatever the student left there: caught below
+        except (IndexError, KeyError, TypeError):  # the caller's list or dict itself lost the item
+            now = None
+        if not same_array(copy_before, now):
+            changed.append([list(path), now])
+    return answer, changed
 
 
 @contextlib.contextmanager
@@ -395,6 +448,9 @@ def _answer(request: dict, namespace: dict):
     args = decode(request["args"], inputs=True)
     try:
         with quietly():
+            if request.get("watch"):  # the answer, and the inputs the call changed, in one request
+                value, changed = call_watching(request["driver"], namespace[name], helpers, args)
+                return {"value": value, "changed": changed}
             return {"value": DRIVERS[request["driver"]](namespace[name], helpers, *args)}
     except Exception as error:  # noqa: BLE001 - a student's exception is an answer like any other
         try:

@@ -58,6 +58,18 @@ def self_check_failed(ename: str, evalue: str) -> str:
     return f"Erreur {ename} : {evalue}".strip()
 
 
+# A graded cell scores only when its hidden checks passed AND its visible self-check raised nothing.
+HIDDEN_PASSED_VISIBLE_FAILED = ("Tests cachés réussis, mais le test visible de cette cellule a échoué : 0 point tant "
+                                "qu'il échoue. Votre fonction donne les bons résultats sur les cas cachés ; c'est "
+                                "l'assertion visible de la cellule qui n'est pas vérifiée : lisez son message "
+                                "(ci-après) et corrigez ce qu'il signale.")
+
+
+def hidden_passed_visible_failed(verdicts: list[str]) -> str:
+    """The top of a graded cell whose hidden checks passed and whose visible self-check failed: no ✔."""
+    return "\n".join(["✘ " + HIDDEN_PASSED_VISIBLE_FAILED] + [f"(Test caché : {verdict})" for verdict in verdicts])
+
+
 def wrote_to_stderr(text: str) -> str:
     return "Le test a écrit sur la sortie d'erreur : " + text[:300]
 

@@ -115,17 +115,20 @@ def _path(node) -> str | None:
     return None
 
 
-def _reads(node) -> set[str]:
+def _reads(node: ast.AST) -> set[str]:
     """The paths a statement reads: whole chains (``self.data``, not ``self`` too), the indices of what
     it stores into, and the target of an augmented assignment."""
-    if isinstance(node, (ast.Name, ast.Attribute)) and isinstance(node.ctx, ast.Load) and _path(node) is not None:
-        return {_path(node)}
-    found = set()
-    if isinstance(node, ast.AugAssign) and _path(node.target) is not None:
-        found.add(_path(node.target))
+    path = _path(node)
+    if isinstance(node, (ast.Name, ast.Attribute)) and isinstance(node.ctx, ast.Load) and path is not None:
+        return {path}
+    found: set[str] = set()
+    target = _path(node.target) if isinstance(node, ast.AugAssign) else None
+    if target is not None:
+        found.add(target)
+    children: list[ast.AST]
     if isinstance(node, (ast.Attribute, ast.Subscript)) and isinstance(node.ctx, (ast.Store, ast.Del)):
         children = [node.slice] if isinstance(node, ast.Subscript) else []
-        if _path(node) is None:
+        if path is None:
             children.append(node.value)
     else:
         children = list(ast.iter_child_nodes(node))
@@ -233,7 +236,7 @@ class _Finder:
         if isinstance(statement, ast.Assign):
             if any(not isinstance(t, ast.Name) for t in statement.targets):
                 return True  # x[i] = …, self.grad = …, a, b = …
-            return any(t.id in self.assigned_twice for t in statement.targets)
+            return any(isinstance(t, ast.Name) and t.id in self.assigned_twice for t in statement.targets)
         return False
 
     def in_place(self, path, field, index, statement):

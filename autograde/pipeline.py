@@ -58,7 +58,7 @@ def annotate_grades(grades_csv: Path, assignment: str, rows: list[CellResult]) -
     for line in lines:
         if line.get("assignment") != neutralise(assignment):
             continue
-        mine = by_student.get(line.get("student_id"), [])
+        mine = by_student.get(line.get("student_id"), [])  # type: ignore[arg-type]  # no id (None): nobody's
         line["auto_points"] = f"{sum(r.score for r in mine if not r.manual):g}"
         line["manual_points"] = f"{sum(r.score for r in mine if r.manual):g}"
         line["manual_pending"] = f"{sum(r.max_score for r in mine if r.needs_manual_grade):g}"

@@ -49,7 +49,7 @@ FORBIDDEN = ("### BEGIN SOLUTION", "### END SOLUTION", "BEGIN HIDDEN TESTS", "EN
 # Same pins as the course's environment.yml (a test keeps them in step).
 PYTHON = "3.11"
 STUDENT_PACKAGES = ("numpy>=1.24", "scipy>=1.10", "scikit-learn>=1.3", "matplotlib>=3.7",
-                    "jupyterlab>=4", "nbgrader>=0.9,<0.10", "ipykernel>=6")
+                    "jupyterlab>=4", "nbgrader>=0.9.5,<0.10", "ipykernel>=6.29,<7.5")
 
 
 class PublishError(Exception):
@@ -210,6 +210,7 @@ def without_teacher_notes(text: str, path: Path | str = "module") -> str:
     match = re.fullmatch(r'(?s)([rRuU]?)("""|\'\'\')(.*)\2', segment or "")
     if not match:
         return text
+    assert segment is not None  # it matched
     prefix, quotes, body = match.groups()
     kept = [part for part in body.split("\n\n") if TEACHER_WORD not in part.lower()]
     new_body = "\n\n".join(kept).rstrip("\n") + ("\n" if body.endswith("\n") else "")
@@ -403,7 +404,7 @@ def _install(staging: Path, out: Path, previous: list[str], assignments: list[st
     out.mkdir(parents=True, exist_ok=True)
     # Until the end, the marker lists old and new files: an interrupted run can still be rebuilt over.
     _write_marker(out, sorted(set(previous) | set(new)), assignments)
-    folders = set()
+    folders: set[Path] = set()
     for relative in previous:
         path = out / relative
         if path.is_file() or path.is_symlink():

@@ -45,7 +45,7 @@ def _totals_figure(totals: list[float], max_points: float) -> str:
     axis.set_xlabel(f"total (sur {max_points:g})")
     axis.set_ylabel("étudiants")
     axis.set_title("Répartition des totaux")
-    axis.yaxis.get_major_locator().set_params(integer=True)
+    axis.yaxis.get_major_locator().set_params(integer=True)  # type: ignore[call-arg]  # the default one, a MaxNLocator
     return _figure_png(figure)
 
 

@@ -43,6 +43,15 @@ def failure_message(cell: dict, timeout: int | None) -> str:
     failed = [check["message"] for check in record.get("checks", []) if not check.get("passed")]
     if failed:
         return "\n".join(failed)
+    reason = _self_check_reason(cell, timeout)
+    if record.get("checks") and record.get("self_check") == "failed":
+        return f"{messages.HIDDEN_PASSED_VISIBLE_FAILED} {reason}"
+    return reason
+
+
+def _self_check_reason(cell: dict, timeout: int | None) -> str:
+    """What the kernel's outputs of a graded cell say went wrong, in French."""
+    record = cell.get("metadata", {}).get(RECORD, {})
     errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
     for output in errors:  # the grader's own words say the most
         if output.get("ename") in messages.GRADER_ERRORS:
@@ -113,6 +122,7 @@ def read_results(course: Course, assignment: str, cell_timeout: int | None = Non
                         by_hand = grade.manual_score is not None
                     except MissingEntry:
                         score, pending, by_hand = 0.0, False, False
+                    mistakes: tuple[str, ...]
                     message, mistakes = "", ()
                     if pending:
                         message = messages.MANUAL_PENDING

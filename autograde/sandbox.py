@@ -138,6 +138,7 @@ def process_tree(pid: int | None) -> list[int]:
     """``pid`` and its descendants still in /proc (zombies included)."""
     if not pid or not os.path.exists(f"/proc/{pid}"):
         return []
+    tree: list[int]
     tree, todo = [], [pid]
     while todo and len(tree) < 100_000:
         current = todo.pop()
@@ -292,10 +293,10 @@ def seccomp_filter() -> bytes:
     arch = seccomp.system_arch()
     known = lambda name: seccomp.resolve_syscall(arch, name) >= 0  # noqa: E731 - absent on this architecture
     rules = seccomp.SyscallFilter(seccomp.ALLOW)
-    for error, names in _REFUSED.items():
+    for code, names in _REFUSED.items():
         for name in names:
             if known(name):
-                rules.add_rule(seccomp.ERRNO(error), name)
+                rules.add_rule(seccomp.ERRNO(code), name)
     flags_arg = 1 if platform.machine().startswith("s390") else 0  # CONFIG_CLONE_BACKWARDS2
     for flag in _NAMESPACE_FLAGS:
         rules.add_rule(seccomp.ERRNO(errno.EPERM), "clone", seccomp.Arg(flags_arg, seccomp.MASKED_EQ, flag, flag))
@@ -442,6 +443,7 @@ def bwrap_command(kernel_cmd: list[str], *, work: Path, comm: Path, staging: Pat
 # -------------------------------------------------------------------------------------------- cgroups
 def _parse_mounts(mountinfo: str) -> tuple[dict[str, str], str | None]:
     """Mount points of the cgroup v1 controllers, and of the v2 hierarchy."""
+    v1: dict[str, str]
     v1, v2 = {}, None
     for line in mountinfo.splitlines():
         before, _, after = line.partition(" - ")
@@ -503,6 +505,7 @@ def cgroup_parents(own: str, mountinfo: str, root: bool) -> dict[str, tuple[int,
         own_v2 = Path(v2_mount) / v2_path.lstrip("/")
         candidates = [own_v2] + ([Path(v2_mount)] if root and own_v2 != Path(v2_mount) else [])
         limits = wanted & {"memory", "pids"}
+        enabled: set[str] | None
         chosen, enabled = None, set()
         for parent in candidates:
             enabled = _v2_enable(parent, limits)
@@ -601,7 +604,7 @@ class Cgroup:
                     pass
 
     def remove(self) -> None:
-        for attempt in range(20):
+        for _attempt in range(20):
             self.kill_all()
             left = []
             for folder in self._made:
@@ -747,7 +750,7 @@ class Sandbox(_Kernels):
             tree = process_tree(self._pid)[1:]  # not bubblewrap's monitor, which holds nothing
             sizes = {pid: _memory_of(pid) for pid in tree}
             if sizes and sum(sizes.values()) > limit:
-                largest = max(sizes, key=sizes.get)
+                largest = max(sizes, key=sizes.__getitem__)
                 try:
                     os.kill(largest, signal.SIGKILL)
                 except OSError:

@@ -59,12 +59,17 @@ def test_exception_is_named_with_its_case():
     assert not verdict.passed and "ValueError: oups" in verdict.message and "cas 1/2" in verdict.message
 
 
-def test_a_function_that_modifies_its_input_does_not_spoil_the_comparison():
+def test_a_function_that_modifies_its_input_is_told_so_and_the_comparison_is_not_spoiled():
     def in_place(z):
         z *= z
         return z
 
-    assert check_square(in_place).passed
+    verdict = check_square(in_place)
+    assert not verdict.passed and "a modifié son argument `z` en place — cas 1/2" in verdict.message
+    assert "z.copy()" in verdict.message
+    cases = [Case("petit", (np.array([1.0, 2.0]),))]
+    # unchanged=False: a function whose contract is to update its input; its answer is still right.
+    assert check_against_reference(in_place, np.square, cases, name="square", unchanged=False).passed
 
 
 def test_seed_changes_with_the_course_seed(monkeypatch):
@@ -115,3 +120,53 @@ def test_a_missing_function_is_told_about_a_close_name_and_only_then():
     assert "`gradient_lineaire`" in renamed_hint("gradient", ["predict", "gradient_lineaire"])
     assert "`gradiant`" in renamed_hint("gradient", ["loss", "gradiant"])
     assert renamed_hint("gradient", ["predict", "loss", "train"]) == ""
+
+
+class FakeShell:
+    """IPython's shell as hidden_test sees it: post_run_cell callbacks, run at the end of the cell."""
+
+    def __init__(self):
+        self.callbacks = []
+        self.events = self
+
+    def register(self, event, callback):
+        self.callbacks.append(callback)
+
+    def unregister(self, event, callback):
+        self.callbacks.remove(callback)
+
+    def end_of_cell(self, error):
+        result = type("Result", (), {"error_in_exec": error})()
+        for callback in list(self.callbacks):
+            callback(result)
+
+
+def test_no_check_mark_above_a_visible_self_check_that_failed(monkeypatch, capsys):
+    """Teacher's run: the ✔ waits for the end of the cell; a cell whose visible part raised says what
+    that means instead. The grader's banner and its row message say the same."""
+    import IPython
+
+    from autograde import messages
+    from autograde.execution import RECORD, verdict_banner
+    from autograde.results import failure_message
+
+    shell = FakeShell()
+    monkeypatch.setattr(IPython, "get_ipython", lambda: shell)
+    hidden_test("td1.regression_lineaire.loss", {"loss": linreg.loss})
+    assert capsys.readouterr().out == "", "nothing before the visible part has run"
+    shell.end_of_cell(AssertionError("visible"))
+    out = capsys.readouterr().out
+    assert "✔" not in out and out.startswith("✘ Tests cachés réussis, mais le test visible de cette cellule a échoué")
+    assert "(Test caché : `loss` : " in out
+    hidden_test("td1.regression_lineaire.loss", {"loss": linreg.loss})
+    shell.end_of_cell(None)
+    assert capsys.readouterr().out.startswith("✔ `loss` : ")
+
+    assert verdict_banner(["`loss` : 4 cas"], "passed") == "✔ `loss` : 4 cas\n"
+    banner = verdict_banner(["`loss` : 4 cas"], "failed")
+    assert "✔" not in banner and "0 point tant qu'il échoue" in banner and "`loss` : 4 cas" in banner
+    cell = {"metadata": {RECORD: {"checks": [{"check": "x", "passed": True, "message": "`loss` : 4 cas"}],
+                                  "self_check": "failed", "passed": False, "message": ""}},
+            "outputs": [{"output_type": "error", "ename": "NameError", "evalue": "name 'x_ex' is not defined"}]}
+    assert failure_message(cell, 10) == (f"{messages.HIDDEN_PASSED_VISIBLE_FAILED} "
+                                         "Erreur NameError : name 'x_ex' is not defined")

@@ -192,7 +192,8 @@ def test_a_moodle_archive_collected_graded_and_exported(tmp_path):
     renamed = run.course.intake_notes(TD1)["e01"]["01_neurone"]
     assert renamed == ["Le notebook rendu sous le nom « 01_neurone (1).ipynb » a été corrigé comme 01_neurone.ipynb."]
 
-    exported = list(csv.DictReader(open(write_moodle_csv(run.course), encoding="utf-8")))
+    with open(write_moodle_csv(run.course), encoding="utf-8") as exported_file:
+        exported = list(csv.DictReader(exported_file))
     maximum = TestTD1.TOTAL
     by_id = {line["id"]: line for line in exported}
     assert sorted(by_id) == sorted(SAMPLE_OF)

@@ -33,6 +33,8 @@ class TestTD4(GradingSuite):
         "erreurs_4": but(FULL, test_forward=0, test_backward=0, test_gradient_check=0, test_derivees_relu=0),
         # Only backward and gradient_check have a fifth catalogued mistake.
         "erreurs_5": but(FULL, test_backward=0, test_gradient_check=0),
+        # Only gradient_check has a sixth: h not passed on to the numerical gradient.
+        "erreurs_6": but(FULL, test_gradient_check=0),
     }
     GRADED_IN = {
         **{f"td4.reseau_2_3_1.{name}": ("01_reseau_2_3_1", f"test_{name}")
@@ -75,3 +77,8 @@ class TestTD4(GradingSuite):
 
         lines = lost_points(graded.rows).splitlines()
         assert any(line.startswith("erreurs_5 · 01_reseau_2_3_1 · test_backward (0/4) : ") for line in lines)
+
+    def test_gradient_check_that_drops_h_is_told_so(self, graded):
+        """erreurs_6 calls the numerical gradient without h: the cases with another step name the mistake."""
+        message = graded.row("erreurs_6", "01_reseau_2_3_1", "test_gradient_check").message
+        assert message.startswith("`gradient_check` — erreur reconnue : le pas h reçu n'est pas utilisé")

@@ -26,8 +26,9 @@ class TestTD5(GradingSuite):
         "alice_autre_style": FULL,
         # bob_intact hands in the release untouched; erreurs_1..3 make a mistake in every graded cell.
         **dict.fromkeys(["bob_intact", "erreurs_1", "erreurs_2", "erreurs_3"], zero(FULL)),
-        # Only forward_difference and the arithmetic have a fourth mistake: the rest of erreurs_4's work is right.
-        "erreurs_4": but(FULL, test_forward_difference=0, test_Value_arithmetic=0),
+        # Only forward_difference, the arithmetic and backward have a fourth mistake: the rest of erreurs_4's work
+        # is right.
+        "erreurs_4": but(FULL, test_forward_difference=0, test_Value_arithmetic=0, test_Value_backward=0),
     }
     GRADED_IN = {
         **{f"td5.graphe_de_calcul.{name}": ("01_graphe_de_calcul", f"test_{name}")

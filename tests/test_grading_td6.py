@@ -31,10 +31,9 @@ class TestTD6(GradingSuite):
         **dict.fromkeys(["bob_intact", "erreurs_1", "erreurs_2", "erreurs_3"], zero(FULL)),
         # dropout has three catalogued mistakes: erreurs_4's dropout is right.
         "erreurs_4": but(zero(FULL), test_dropout=2),
-        # Only backward and train have a fifth catalogued mistake, only backward a sixth (early_stopping has
-        # four: erreurs_5's and erreurs_6's are right). erreurs_5 and
-        # erreurs_6 do not hand in 02_frontieres_moons (no such mistake there): "non rendu", 0.
-        "erreurs_5": but(FULL, test_backward=0, test_train=0, test_grid_points=0),
+        # Only backward, train and early_stopping have a fifth catalogued mistake, only backward a sixth.
+        # erreurs_5 and erreurs_6 do not hand in 02_frontieres_moons (no such mistake there): "non rendu", 0.
+        "erreurs_5": but(FULL, test_backward=0, test_train=0, test_early_stopping=0, test_grid_points=0),
         "erreurs_6": but(FULL, test_backward=0, test_grid_points=0),
     }
     MISTAKE_STUDENTS = sorted(s for s in EXPECTED if s.startswith("erreurs_"))
@@ -93,5 +92,5 @@ class TestTD6(GradingSuite):
     def test_correct_train_is_also_judged_on_a_full_training(self, graded):
         cell = graded.autograded_cell("alice_boucles", self.ASSIGNMENT, "01_mlp_numpy", "test_train")
         text = "".join(o.get("text", "") for o in cell.outputs)
-        assert "✔ `train` : 3 cas vérifiés, tous corrects. Entraînement complet sur load_digits" in text
+        assert "✔ `train` : 4 cas vérifiés, tous corrects. Entraînement complet sur load_digits" in text
 

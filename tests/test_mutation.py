@@ -95,6 +95,9 @@ def test_a_counter_never_reset_is_a_mutant():
             return best_epoch, wait >= patience
     """
     assert "L6: wait = 0 → (supprimé)" in ids(source)
+    from autograde.td6.mlp_numpy import solution
+
+    assert any(i.endswith(": wait = 0 → (supprimé)") for i in ids(inspect.getsource(solution.early_stopping)))
 
 
 def test_independent_statements_are_not_swapped_and_dependent_ones_are():

@@ -162,3 +162,222 @@ def test_hidden_representation_makes_the_moons_linearly_separable_for_the_output
     z, second = moons.hidden_view(mlp, X_train)
     assert z.shape == second.shape == (len(X_train),) and abs(second.mean()) < 1e-9
     assert np.array_equal(z > 0, mlp.predict(X_train) == 1), "the output neuron thresholds z at 0"
+
+
+# ------------------------------------------------- early_stopping: loop-style students, right and wrong
+def _loop(val_losses, patience, *, reset=True, reset_on_equal=False, improves=lambda new, best: new < best,
+          stop=lambda wait, patience: wait >= patience):
+    """A student's loop: the best loss so far and a counter of epochs without improvement."""
+    best_epoch, best_loss, wait = 0, val_losses[0], 0
+    for epoch in range(1, len(val_losses)):
+        if improves(val_losses[epoch], best_loss):
+            best_epoch, best_loss = epoch, val_losses[epoch]
+            if reset:
+                wait = 0
+        elif reset_on_equal and val_losses[epoch] == best_loss:
+            wait = 0
+        else:
+            wait += 1
+    return best_epoch, stop(wait, patience)
+
+
+WRONG_EARLY_STOPPING = {
+    "counter never reset": lambda v, p: _loop(v, p, reset=False),
+    "counter reset on an equal loss": lambda v, p: _loop(v, p, reset_on_equal=True),
+    "best compared with <=": lambda v, p: _loop(v, p, improves=lambda new, best: new <= best),
+    "stops one epoch early": lambda v, p: _loop(v, p, stop=lambda wait, patience: wait >= patience - 1),
+    "stops one epoch late": lambda v, p: _loop(v, p, stop=lambda wait, patience: wait > patience),
+    "first epoch counted as no progress": lambda v, p: _loop([v[0], *v], p),
+}
+
+
+def _argmin_style(val_losses, patience):
+    best = int(np.argmin(val_losses))
+    return best, len(val_losses) - 1 - best >= patience
+
+
+def _min_of_the_rest(val_losses, patience):
+    best = list(val_losses).index(min(val_losses))
+    return best, len(val_losses) > best + patience
+
+
+def _loop_from_infinity(val_losses, patience):
+    best_epoch, best_loss, wait = -1, float("inf"), 0
+    for epoch, value in enumerate(val_losses):
+        if value < best_loss:
+            best_epoch, best_loss, wait = epoch, value, 0
+        else:
+            wait += 1
+        stop = wait >= patience
+    return best_epoch, stop
+
+
+RIGHT_EARLY_STOPPING = [ref.early_stopping, _argmin_style, _min_of_the_rest, _loop_from_infinity, _loop]
+
+
+@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize("mistake", sorted(WRONG_EARLY_STOPPING))
+def test_wrong_loop_style_early_stopping_fails(mistake, seed):
+    from autograde import run_check
+    verdict = run_check("td6.mlp_numpy.early_stopping", WRONG_EARLY_STOPPING[mistake], seed=seed)
+    assert not verdict.passed, (mistake, verdict.message)
+
+
+@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize("right", RIGHT_EARLY_STOPPING, ids=lambda f: f.__name__)
+def test_right_early_stopping_of_every_style_passes(right, seed):
+    from autograde import run_check
+    verdict = run_check("td6.mlp_numpy.early_stopping", right, seed=seed)
+    assert verdict.passed, verdict.message
+
+
+def test_a_counter_never_reset_is_named_and_another_mistake_shown_its_case_once():
+    from autograde import run_check
+    verdict = run_check("td6.mlp_numpy.early_stopping", WRONG_EARLY_STOPPING["counter never reset"], seed=0)
+    assert verdict.mistake == "mlp_numpy.early_stopping/counter_not_reset", verdict.message
+    verdict = run_check("td6.mlp_numpy.early_stopping", WRONG_EARLY_STOPPING["stops one epoch late"], seed=0)
+    assert verdict.mistake is None and "stop : attendu " in verdict.message, verdict.message
+    assert verdict.message.count("val_losses") == verdict.message.count("patience =") == 1, verdict.message
+
+
+# ------------------------------------------- every optional argument matters in at least one case
+def _ignoring(function, **fixed):
+    """``function`` called with the given arguments at fixed values, whatever the caller passes."""
+    import inspect
+    names = list(inspect.signature(function).parameters)
+
+    def ignoring(*args):
+        bound = dict(zip(names, args))
+        bound.update(fixed)
+        return function(**bound)
+    return ignoring
+
+
+def _cases_of(module, name, seed=0):
+    """The cases the check ``check_<name>`` of ``module`` builds (its call to compare_to_reference spied on)."""
+    seen = {}
+
+    def spy(student, reference, cases, **options):
+        seen["cases"] = list(cases)
+        from autograde.checking import Verdict
+        return Verdict(False, "")
+    original = module.compare_to_reference
+    module.compare_to_reference = spy
+    try:
+        getattr(module, f"check_{name}")(lambda *args: None, seed)
+    finally:
+        module.compare_to_reference = original
+    return seen["cases"]
+
+
+def _flat(value):
+    """The numbers of a result (tuples of arrays, nested), as a list of float arrays."""
+    if isinstance(value, (tuple, list)):
+        return [array for item in value for array in _flat(item)]
+    return [np.asarray(value, dtype=float)]
+
+
+def _largest_gap(expected, got):
+    """The largest difference between two results, relative to the scale of the expected array."""
+    return max((np.max(np.abs(g - e)) / max(1.0, np.max(np.abs(e))) if e.shape == g.shape else np.inf
+                for e, g in zip(_flat(expected), _flat(got))), default=np.inf)
+
+
+OPTIONAL = [  # (notebook, function, argument, its value when ignored)
+    ("mlp_numpy", "init_params", "seed", ref.INIT_SEED),
+    ("mlp_numpy", "dropout", "training", True),
+    ("mlp_numpy", "forward", "p_drop", 0.0),
+    ("mlp_numpy", "forward", "rng", None),
+    ("mlp_numpy", "loss", "lam", 0.0),
+    ("mlp_numpy", "backward", "lam", 0.0),
+    ("mlp_numpy", "train", "lam", 0.0),
+    ("mlp_numpy", "train", "p_drop", 0.0),
+    ("mlp_numpy", "train", "seed", ref.SEED),
+    ("frontieres_moons", "grid_points", "n_steps", moons.N_STEPS),
+    ("frontieres_moons", "grid_points", "margin", moons.MARGIN),
+]
+
+
+@pytest.mark.parametrize("notebook, function, argument, default", OPTIONAL,
+                         ids=[f"{f}-{a}" for _, f, a, _ in OPTIONAL])
+def test_a_function_that_ignores_an_optional_argument_fails_far_above_the_tolerance(notebook, function, argument,
+                                                                                    default):
+    import importlib
+
+    from autograde import run_check
+    from autograde.checking import reference_answer
+    checks = importlib.import_module(f"autograde.td6.{notebook}.checks")
+    solution = importlib.import_module(f"autograde.td6.{notebook}.solution")
+    reference = getattr(solution, function)
+    wrong = _ignoring(reference, **{argument: default})
+    wrong.__name__ = function
+    verdict = run_check(f"td6.{notebook}.{function}", wrong, seed=0)
+    assert not verdict.passed, verdict.message
+    gaps = [_largest_gap(reference_answer(reference, case.args), reference_answer(wrong, case.args))
+            for case in _cases_of(checks, function)]
+    assert max(gaps) > 1e-3, gaps  # a thousand times the checks' relative tolerance
+
+
+def test_grid_points_over_the_whole_arrays_range_is_not_told_it_used_the_first_column():
+    """Both axes over X.min() … X.max(): the same outputs as the first column's range only when the second
+    column's range is inside the first's, which one case avoids."""
+    from autograde import run_check
+
+    def grid_points(X, n_steps=200, margin=0.5):
+        axis = np.linspace(X.min() - margin, X.max() + margin, n_steps)
+        xx, yy = np.meshgrid(axis, axis)
+        return xx, yy, np.column_stack([xx.ravel(), yy.ravel()])
+    for seed in range(5):
+        verdict = run_check("td6.frontieres_moons.grid_points", grid_points, seed=seed)
+        assert not verdict.passed and verdict.mistake is None, verdict.message
+
+
+# ---------------------------------------------- the caller's arrays are left as they were given
+def _train_in_place(X, Y, params, eta, epochs, batch_size, lam=0.0, p_drop=0.0, seed=0):
+    """Right trajectory, but θ -= η·dθ writes into the caller's params arrays."""
+    W1, b1, W2, b2 = params
+    rng = np.random.default_rng(seed)
+    losses = []
+    for _ in range(epochs):
+        order, batch_losses = rng.permutation(len(X)), []
+        for start in range(0, len(X), batch_size):
+            batch = order[start:start + batch_size]
+            P, cache = ref.forward(X[batch], (W1, b1, W2, b2), p_drop, rng)
+            batch_losses.append(ref.loss(Y[batch], P, (W1, b1, W2, b2), lam))
+            dW1, db1, dW2, db2 = ref.backward(X[batch], Y[batch], (W1, b1, W2, b2), P, cache, lam)
+            W1 -= eta * dW1
+            b1 -= eta * db1
+            W2 -= eta * dW2
+            b2 -= eta * db2
+        losses.append(np.mean(batch_losses))
+    return (W1, b1, W2, b2), np.array(losses)
+
+
+def _backward_in_place(X, Y, params, P, cache, lam=0.0):
+    """dZ2 computed in the caller's P."""
+    P -= Y
+    P /= len(X)
+    W1, _, W2, _ = params
+    Z1, A1, mask = cache
+    dZ1 = (P @ W2.T) * mask * (Z1 > 0)
+    return X.T @ dZ1 + lam * W1, dZ1.sum(axis=0), A1.T @ P + lam * W2, P.sum(axis=0)
+
+
+def _forward_in_place(X, params, p_drop=0.0, rng=None):
+    """Right values on this call, but the caller's b1 moves by 1e-3 (the next call would differ)."""
+    W1, b1, W2, b2 = params
+    Z1 = X @ W1 + b1
+    b1 -= 1e-3
+    A1, mask = ref.dropout(ref.relu(Z1), p_drop, rng, training=rng is not None)
+    return ref.softmax(A1 @ W2 + b2), (Z1, A1, mask)
+
+
+@pytest.mark.parametrize("function, changed", [("train", "`params[0]` (dans son argument `params`)"),
+                                               ("backward", "son argument `P`"),
+                                               ("forward", "`params[1]` (dans son argument `params`)")])
+def test_a_function_that_writes_into_its_inputs_fails_and_is_told_so(function, changed):
+    from autograde import run_check
+    wrong = {"train": _train_in_place, "backward": _backward_in_place, "forward": _forward_in_place}[function]
+    verdict = run_check(f"td6.mlp_numpy.{function}", wrong, seed=0)
+    assert not verdict.passed and f"modifié {changed}" in verdict.message and "en place" in verdict.message, \
+        verdict.message

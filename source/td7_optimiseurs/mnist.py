@@ -61,7 +61,7 @@ def load_idx_folder(folder) -> tuple[np.ndarray, np.ndarray]:
     if not pairs:
         raise FileNotFoundError(f"aucun fichier *-images-idx3-ubyte[.gz] avec ses étiquettes dans {folder}")
     images = np.concatenate([read_idx(i, IMAGES_MAGIC).reshape(-1, 28 * 28) for i, _ in pairs])
-    labels = np.concatenate([read_idx(l, LABELS_MAGIC) for _, l in pairs]).astype(np.int64)
+    labels = np.concatenate([read_idx(path, LABELS_MAGIC) for _, path in pairs]).astype(np.int64)
     if len(images) != len(labels):
         raise ValueError(f"{folder} : {len(images)} images mais {len(labels)} étiquettes")
     return images, labels

@@ -240,7 +240,7 @@ class Steps:
             # Two frames: cells scrolled into view are painted (JupyterLab skips painting off-screen cells).
             self.page.evaluate("() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))")
             self.page.screenshot(path=str(path))
-        except Exception as error:  # a crashed page: the step's own error matters more
+        except Exception as error:  # noqa: BLE001 - a crashed page: the step's own error matters more
             return f"none ({error})"
         return path
 

@@ -275,6 +275,13 @@ def count_parameters(layer_sizes):
             "gradient_check": one_line_change(CHECK, "return tuple(errors)", "return max(errors)"),
         },
     },
+    6: {
+        RESEAU: {
+            "gradient_check": one_line_change(
+                CHECK, "numeric = numerical_gradient(lambda theta: f(*params[:k], theta, *params[k + 1:]), params[k], h)",
+                "numeric = numerical_gradient(lambda theta: f(*params[:k], theta, *params[k + 1:]), params[k])"),
+        },
+    },
 }
 
 STUDENTS = {

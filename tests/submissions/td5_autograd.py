@@ -342,7 +342,7 @@ def forward_difference(f, theta, h=1e-5):
 ''',
         },
     },
-    4: {  # only forward_difference and the arithmetic have a fourth mistake
+    4: {  # only forward_difference, the arithmetic and backward have a fourth mistake
         # Not one line: theta is copied once, before the loop, so that the steps pile up.
         "forward_difference": '''
 def forward_difference(f, theta, h=1e-5):
@@ -357,6 +357,19 @@ def forward_difference(f, theta, h=1e-5):
         "methods": {
             "sub": one_line_change(ALICE_METHODS["sub"], "other.grad = other.grad - resultat.grad",
                                    "other.grad = other.grad + resultat.grad"),
+            # Not a change of lines: a breadth-first walk from the output (a queue), which is not a topological order.
+            "backward": '''
+    def backward(self):
+        self.grad = 1.0
+        file, vus = [self], {id(self)}
+        while file:
+            v = file.pop(0)
+            v._backward()
+            for enfant in v._prev:
+                if id(enfant) not in vus:
+                    vus.add(id(enfant))
+                    file.append(enfant)
+''',
         },
     },
 }

@@ -365,7 +365,7 @@ def early_stopping(val_losses, patience):
     },
 }
 
-# Catalogue sizes: init_params 4, dropout 3, forward 4, loss 4, backward 6, train 5, early_stopping 4,
+# Catalogue sizes: init_params 4, dropout 3, forward 4, loss 4, backward 6, train 5, early_stopping 5,
 # grid_points 4. erreurs_4: dropout has no fourth mistake, so erreurs_4's dropout is alice's (right).
 ERREURS_4 = {
     "01_mlp_numpy": {
@@ -409,8 +409,8 @@ def backward(X, Y, params, P, cache, lam=0.0):
     },
 }
 
-# erreurs_5 and erreurs_6: only backward (6 mistakes) and train (5) have a fifth mistake, only backward a
-# sixth. Their notebook 1 is alice's except those cells; notebook 2 (no such mistake) is NOT handed in,
+# erreurs_5 and erreurs_6: only backward (6 mistakes), train (5) and early_stopping (5) have a fifth mistake,
+# only backward a sixth. Their notebook 1 is alice's except those cells; notebook 2 (no such mistake) is NOT handed in,
 # which saves one notebook execution each: its cell is graded 0, "non rendu".
 ERREURS_5 = {
     "01_mlp_numpy": {
@@ -432,6 +432,18 @@ def backward(X, Y, params, P, cache, lam=0.0):
         # λ pas transmis à backward
         "train": one_line_change(TRAIN, "dW1, db1, dW2, db2 = backward(X[lot], Y[lot], (W1, b1, W2, b2), P, cache, lam)",
                                  "dW1, db1, dW2, db2 = backward(X[lot], Y[lot], (W1, b1, W2, b2), P, cache)"),
+        # un compteur d'époques sans progrès jamais remis à zéro (alice n'a pas de compteur : écrit en entier)
+        "early_stopping": '''
+def early_stopping(val_losses, patience):
+    meilleure = 0
+    sans_progres = 0
+    for epoque in range(1, len(val_losses)):
+        if val_losses[epoque] < val_losses[meilleure]:
+            meilleure = epoque
+        else:
+            sans_progres += 1
+    return meilleure, sans_progres >= patience
+''',
     },
 }
 

@@ -29,8 +29,9 @@ def _catalogue():
         "f": [
             Mistake("descente_1d.f/cubic_sign", "le terme en w³ a le mauvais signe (+1.5·w³ au lieu de −1.5·w³). "
                     + formula_f, lambda w: 0.25 * w**4 + 1.5 * w**3 - 1.25 * w**2 + 6 * w),
-            Mistake("descente_1d.f/times_two_not_squared", "w*2 a été écrit à la place de w**2 : en Python, le carré "
-                    "s'écrit w**2. " + formula_f, lambda w: 0.25 * w**4 - 1.5 * w**3 - 1.25 * w * 2 + 6 * w),
+            Mistake("descente_1d.f/times_two_not_squared", "le terme −1.25·w² vaut ici −2.5·w : en Python, w*2 est le "
+                    "double de w, le carré s'écrit w**2. " + formula_f,
+                    lambda w: 0.25 * w**4 - 1.5 * w**3 - 1.25 * w * 2 + 6 * w),
             Mistake("descente_1d.f/constant_six", "le dernier terme est 6·w, pas la constante 6. " + formula_f,
                     lambda w: 0.25 * w**4 - 1.5 * w**3 - 1.25 * w**2 + 6),
         ],
@@ -51,8 +52,8 @@ def _catalogue():
                     "(w + η·f'(w)). " + rule, wrong_gradient_descent(sign=+1.0)),
             Mistake("descente_1d.gradient_descent/without_w0", "le chemin ne commence pas par le point de départ w_0 : "
                     "il doit contenir n_steps + 1 valeurs, w_0 compris. " + rule, wrong_gradient_descent(keep_w0=False)),
-            Mistake("descente_1d.gradient_descent/one_step_short", "un pas de moins que demandé (boucle de 1 à "
-                    "n_steps − 1) : il faut exactement n_steps mises à jour. " + rule,
+            Mistake("descente_1d.gradient_descent/one_step_short", "le chemin s'arrête un pas trop tôt (n_steps − 1 "
+                    "mises à jour, n_steps valeurs) : il faut exactement n_steps mises à jour. " + rule,
                     wrong_gradient_descent(steps_delta=-1)),
             Mistake("descente_1d.gradient_descent/ignores_eta", "le pas d'apprentissage η n'est pas utilisé "
                     "(w − f'(w)). " + rule, wrong_gradient_descent(use_eta=False)),

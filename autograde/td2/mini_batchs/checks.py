@@ -15,6 +15,14 @@ def _data(rng, n, d=None):
     return x, rng.normal(1.5, 1.0) * line + rng.normal() + rng.normal(0, 0.5, size=n)
 
 
+def _batch_names(case):
+    """The names of a case's batches in messages: « le lot n°2 », holding « x_lot du lot n°2 » and
+    « y_lot du lot n°2 »."""
+    x, _, batch_size, _ = case.args
+    return [(f"le lot n°{k}", (f"x_lot du lot n°{k}", f"y_lot du lot n°{k}"))
+            for k in range(1, math.ceil(len(x) / batch_size) + 1)]
+
+
 def check_iterate_minibatches(student, seed):
     """Batches of one epoch for a generator seeded like the case says: order, sizes, pairs (xᵢ, yᵢ).
     The function may return a list or be a generator, and a batch may be a tuple or a list."""
@@ -32,7 +40,8 @@ def check_iterate_minibatches(student, seed):
                           f"rng = np.random.default_rng({seed_case})",
                           (x, y, batch_size, np.random.default_rng(seed_case))))
     return compare_to_reference(student, ref.iterate_minibatches, cases, name="iterate_minibatches",
-                                arg_names=["x", "y", "batch_size"], mistakes=MISTAKES["iterate_minibatches"],
+                                arg_names=["x", "y", "batch_size"], fields=_batch_names,
+                                mistakes=MISTAKES["iterate_minibatches"],
                                 driver="batches")
 
 
@@ -52,10 +61,11 @@ def check_train_minibatch(student, seed):
                                        (int(rng.integers(8, 15)), 0.02, int(rng.integers(30, 60)), 1),
                                        (5, 0.1, 20, 20)):
         x, y = _data(rng, n)
-        cases.append(Case(f"{epochs} époque(s), lots de {batch_size} parmi n = {n}, depuis w = {ref.W_INIT}, "
-                          f"b = {ref.B_INIT}, SHUFFLE_SEED = {ref.SHUFFLE_SEED}", (x, y, eta, epochs, batch_size)))
+        cases.append(Case(f"depuis w = {ref.W_INIT}, b = {ref.B_INIT}, SHUFFLE_SEED = {ref.SHUFFLE_SEED}",
+                          (x, y, eta, epochs, batch_size)))
     verdict = compare_to_reference(student, ref.train_minibatch, cases, name="train_minibatch",
                                    arg_names=["x", "y", "eta", "epochs", "batch_size"],
+                                   fields=("le w final", "le b final", "losses (la perte de chaque époque)"),
                                    mistakes=MISTAKES["train_minibatch"], helpers=ISOLATED["train_minibatch"])
     if not verdict.passed:
         return verdict

@@ -92,9 +92,10 @@ def _catalogue():
             Mistake("mini_batchs.train_minibatch/mean_batch_losses", "la perte enregistrée est la moyenne des pertes "
                     "des lots (calculées avant chaque mise à jour) ; on demande la perte sur toutes les données à la "
                     "fin de l'époque. " + record, wrong_train_minibatch(mean_batch_losses=True)),
-            Mistake("mini_batchs.train_minibatch/rng_each_epoch", "le générateur est recréé à chaque époque : toutes "
-                    "les époques ont le même ordre. rng = np.random.default_rng(SHUFFLE_SEED) se crée une seule fois, "
-                    "avant la boucle des époques.", wrong_train_minibatch(rng_each_epoch=True)),
+            Mistake("mini_batchs.train_minibatch/rng_each_epoch", "toutes les époques parcourent les exemples dans le "
+                    "même ordre, celui de la première : chaque époque doit tirer un nouvel ordre. Un seul générateur "
+                    "rng = np.random.default_rng(SHUFFLE_SEED), créé avant la boucle des époques, est passé à "
+                    "iterate_minibatches à chaque époque.", wrong_train_minibatch(rng_each_epoch=True)),
         ],
     }
 

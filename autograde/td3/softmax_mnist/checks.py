@@ -5,13 +5,15 @@ judged on scikit-learn's ``load_digits`` (1,797 digits of 8×8 pixels, shipped w
 """
 import numpy as np
 
-from ...checking import Case, accuracy_verdict
+from ...checking import Case, accuracy_verdict, float32_tolerance, reference_answer
 from ...checking import check_against_reference as compare_to_reference  # a check_* name would count as a check
 from . import solution as ref
 from .mistakes import MISTAKES
 
-# Functions judged on their own: the names they may call resolve to the reference ones.
-ISOLATED = {"train": {"softmax": ref.softmax, "cross_entropy": ref.cross_entropy, "gradient": ref.gradient}}
+# Functions judged on their own: the names they may call resolve to the reference ones (accuracy may
+# encode the predicted classes with one_hot, or take the softmax of P again).
+ISOLATED = {"train": {"softmax": ref.softmax, "cross_entropy": ref.cross_entropy, "gradient": ref.gradient},
+            "accuracy": {"one_hot": ref.one_hot, "softmax": ref.softmax}}
 
 
 def _sizes(rng, low, high, avoid=()):
@@ -54,11 +56,13 @@ def check_softmax(student, seed):
     cases.append(Case(f"N = {n}, K = {k}", (rng.normal(0, 3, size=(n, k)),)))
     n = _sizes(rng, 20, 60)
     cases.append(Case(f"N = {n}, K = 10", (rng.normal(0, 5, size=(n, 10)),)))
+    # Shifting by the row's minimum instead of its maximum overflows on the row spread over ±800.
     large = np.array([[1000.0, 999.0, 990.0, 995.0],
                       [-1000.0, -1001.0, -1003.0, -1000.5],
+                      [800.0, -800.0, 0.0, 790.0],
                       [1.0, 2.0, 3.0, 0.5]])
     large += rng.uniform(-1, 1, size=large.shape)
-    cases.append(Case("grands logits (±1000)", (large[rng.permutation(3)],)))
+    cases.append(Case("grands logits (±1000)", (large[rng.permutation(len(large))],)))
     return compare_to_reference(student, ref.softmax, cases, name="softmax", arg_names=["Z"],
                                 mistakes=MISTAKES["softmax"])
 
@@ -89,7 +93,7 @@ def check_gradient(student, seed):
         P = ref.softmax(X @ rng.normal(size=(d, k)) + rng.normal(size=k))
         cases.append(Case(f"N = {n}, D = {d}, K = {k}", (X, P, _one_hot(rng, n, k))))
     return compare_to_reference(student, ref.gradient, cases, name="gradient", arg_names=["X", "P", "Y"],
-                                mistakes=MISTAKES["gradient"])
+                                fields=("dW", "db"), mistakes=MISTAKES["gradient"])
 
 
 def _blobs(rng, n, d, k):
@@ -110,25 +114,51 @@ def _digits(seed):
     return x_train, x_test, ref.one_hot(y_train, 10), ref.one_hot(y_test, 10)
 
 
+def _train_cases(rng):
+    """1, a few and a dozen epochs. The last batch holds one example, then none (N a multiple of the batch
+    size), then a few: the loop's bound is exercised on both sides."""
+    cases = []
+    for epochs, batch_size, eta, d, k, last in ((1, 4, 0.5, 3, 3, 1), (_sizes(rng, 3, 6), 8, 0.3, 4, 3, 0),
+                                                (_sizes(rng, 10, 16), 16, 0.1, 5, 4, None)):
+        last = int(rng.integers(2, batch_size)) if last is None else last
+        n = batch_size * int(rng.integers(2, 4)) + last
+        X, Y = _blobs(rng, n, d, k)
+        train_seed = int(rng.integers(1000))
+        batches = f"dernier lot de {last}" if last else "lots tous complets"
+        cases.append(Case(f"epochs = {epochs}, N = {n}, batch_size = {batch_size} ({batches}), seed = {train_seed}",
+                          (X, Y, eta, epochs, batch_size, train_seed)))
+    return cases
+
+
+def train_tolerance(cases):
+    """The tolerance of the trajectory, derived from the computation, so that a correct train computed
+    in float32 passes: every case's number of steps (mini-batches over all epochs), each step's sums (over
+    the D features of X W, over the batch for Xᵀ(P − Y)), at the scale of the values (W, b, losses).
+    The largest case sets it for all (about 3e-4 for 60 steps of batches of 16): a wrong trajectory (a
+    sign, η, a batch left out, another order) differs by far more."""
+    steps = max(epochs * -(-len(X) // batch_size) for X, _, _, epochs, batch_size, _ in (c.args for c in cases))
+    terms = max(max(X.shape[1], batch_size) for X, _, _, _, batch_size, _ in (c.args for c in cases))
+    scale = max(1.0, *(float(np.max(np.abs(np.concatenate([np.ravel(v) for v in
+                                                            reference_answer(ref.train, c.args, "call",
+                                                                             ISOLATED["train"])]))))
+                       for c in cases))
+    return float32_tolerance(steps, scale=scale, terms=terms)
+
+
 def check_train(student, seed):
     """Trajectory (W, b, per-epoch losses) after 1, a few and a dozen epochs against the reference,
-    then the test accuracy of a full training on load_digits.
+    within float32 round-off (:func:`train_tolerance`), then the test accuracy of a full training on
+    load_digits.
 
     ``train`` runs with the reference ``softmax``, ``cross_entropy`` and ``gradient``, so a mistake
     in one of those costs that function's points, not train's as well.
     """
     rng = np.random.default_rng(seed)
-    cases = []
-    for epochs, batch_size, eta, d, k in ((1, 4, 0.5, 3, 3), (_sizes(rng, 3, 6), 8, 0.3, 4, 3),
-                                          (_sizes(rng, 10, 16), 16, 0.1, 5, 4)):
-        n = batch_size * int(rng.integers(2, 4)) + int(rng.integers(1, batch_size))  # a smaller last batch
-        X, Y = _blobs(rng, n, d, k)
-        train_seed = int(rng.integers(1000))
-        cases.append(Case(f"{epochs} époque(s), N = {n}, lots de {batch_size}, seed = {train_seed}",
-                          (X, Y, eta, epochs, batch_size, train_seed)))
+    cases = _train_cases(rng)
     verdict = compare_to_reference(student, ref.train, cases, name="train",
                                    arg_names=["X", "Y", "eta", "epochs", "batch_size", "seed"],
-                                   mistakes=MISTAKES["train"], helpers=ISOLATED["train"])
+                                   fields=("W", "b", "losses"), mistakes=MISTAKES["train"],
+                                   helpers=ISOLATED["train"], **train_tolerance(cases))
     if not verdict.passed:
         return verdict
     x_train, x_test, y_train, y_test = _digits(int(rng.integers(1000)))
@@ -151,4 +181,4 @@ def check_accuracy(student, seed):
         P = ref.softmax(2.0 * Y + rng.normal(0, 1.2, size=(n, k)))  # right about two times out of three
         cases.append(Case(f"N = {n}, K = {k}", (Y, P)))
     return compare_to_reference(student, ref.accuracy, cases, name="accuracy", arg_names=["Y", "P"],
-                                mistakes=MISTAKES["accuracy"])
+                                mistakes=MISTAKES["accuracy"], helpers=ISOLATED["accuracy"])

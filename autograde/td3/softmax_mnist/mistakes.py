@@ -156,14 +156,18 @@ def _catalogue():
         "train": [
             Mistake("softmax_mnist.train/plus_update", "la mise à jour monte le gradient au lieu de le descendre : "
                     "W ← W − η·dL/dW et b ← b − η·dL/db (signe moins).", wrong_train(sign=+1.0)),
-            Mistake("softmax_mnist.train/ignores_eta", "le pas d'apprentissage η n'est pas utilisé : "
-                    "W ← W − η·dL/dW et b ← b − η·dL/db.", wrong_train(use_eta=False)),
-            Mistake("softmax_mnist.train/no_shuffle", "les exemples ne sont pas mélangés : à chaque époque, parcourez "
+            Mistake("softmax_mnist.train/ignores_eta", "les mises à jour se font avec un pas de 1, comme si le pas "
+                    "d'apprentissage η n'était pas utilisé : W ← W − η·dL/dW et b ← b − η·dL/db.",
+                    wrong_train(use_eta=False)),
+            Mistake("softmax_mnist.train/no_shuffle", "les lots sont pris dans l'ordre des données, sans mélange : à "
+                    "chaque époque, parcourez "
                     "les lots dans l'ordre order = rng.permutation(N), avec rng = np.random.default_rng(seed) créé "
                     "une seule fois au début de train.", wrong_train(shuffle=False)),
-            Mistake("softmax_mnist.train/same_order_every_epoch", "le générateur est recréé à chaque époque, donc "
-                    "toutes les époques voient le même ordre : créez rng = np.random.default_rng(seed) une seule fois, "
-                    "avant la boucle des époques.", wrong_train(reseed_every_epoch=True)),
+            Mistake("softmax_mnist.train/same_order_every_epoch", "toutes les époques parcourent les exemples dans "
+                    "le même ordre, celui de la première époque (une permutation tirée une seule fois, ou un générateur "
+                    "recréé à chaque époque) : chaque époque tire un nouvel ordre, order = rng.permutation(N), avec un "
+                    "seul générateur rng = np.random.default_rng(seed) créé avant la boucle des époques.",
+                    wrong_train(reseed_every_epoch=True)),
             Mistake("softmax_mnist.train/drops_last_batch", "le dernier lot, plus petit, est oublié : quand N n'est "
                     "pas un multiple de batch_size, il reste order[start:start + batch_size] avec moins d'exemples, "
                     "à utiliser aussi (start parcourt range(0, N, batch_size)).", wrong_train(drop_last=True)),

@@ -40,8 +40,8 @@ def _catalogue():
             Mistake("activations.leaky_relu_prime/slopes_swapped", "les deux pentes sont inversées : la dérivée vaut 1 "
                     "pour z > 0 et α pour z < 0.",
                     lambda z, alpha=LEAKY_ALPHA: np.where(np.asarray(z) > 0, alpha, 1.0)),
-            Mistake("activations.leaky_relu_prime/alpha_ignored", "le paramètre alpha est ignoré (0.01 écrit en dur) : "
-                    "pour z < 0, la dérivée vaut alpha, la pente passée en argument.",
+            Mistake("activations.leaky_relu_prime/alpha_ignored", "la pente passée en argument n'est pas utilisée : pour "
+                    "z < 0, la dérivée vaut 0.01 quel que soit alpha, au lieu de alpha.",
                     lambda z, alpha=LEAKY_ALPHA: leaky_relu_prime(z)),
         ],
     }

@@ -2,8 +2,8 @@
 
 Every function applies element-wise: ``z`` is a number or an array of any shape, the result has its
 shape. Derivatives are taken with respect to the pre-activation ``z``. At z = 0, where ReLU and leaky
-ReLU have no derivative, the notebook's convention is the left one (0, and α); the hidden tests never
-evaluate exactly at 0.
+ReLU have no derivative, the notebook's convention is the left one (0, and α), stated in the answer
+cells' docstrings; the hidden tests check it once, at exactly 0.
 """
 import numpy as np
 

@@ -43,11 +43,12 @@ def wrong_backward(transposed=False, sum_bias=True, output_derivative=True, deri
     return backward_variant
 
 
-def wrong_gradient_check(absolute=True, guard=True, reduce="max", per_parameter=True):
+def wrong_gradient_check(absolute=True, guard=True, reduce="max", per_parameter=True, pass_h=True):
     """`gradient_check` making the chosen mistakes; without flags, the right one.
 
     ``reduce``: "max" (right), "mean" (the mean of the entries' errors) or "norms" (‖a − n‖ / (‖a‖ + ‖n‖),
-    one ratio of norms instead of the worst entry); ``per_parameter=False``: one number for all parameters.
+    one ratio of norms instead of the worst entry); ``per_parameter=False``: one number for all parameters;
+    ``pass_h=False``: the numerical gradient at its default step, whatever h is given.
     """
     def error(analytic, numeric):
         analytic, numeric = np.asarray(analytic, dtype=float), np.asarray(numeric, dtype=float)
@@ -63,7 +64,8 @@ def wrong_gradient_check(absolute=True, guard=True, reduce="max", per_parameter=
         for k, (param, grad) in enumerate(zip(params, grads)):
             def loss_of_one(theta, k=k):
                 return f(*params[:k], theta, *params[k + 1:])
-            errors.append(error(grad, numerical_gradient(loss_of_one, param, h)))
+            numeric = numerical_gradient(loss_of_one, param, h) if pass_h else numerical_gradient(loss_of_one, param)
+            errors.append(error(grad, numeric))
         return tuple(errors) if per_parameter else max(errors)
     return gradient_check_variant
 
@@ -130,6 +132,10 @@ def _catalogue():
             Mistake("reseau_2_3_1.gradient_check/one_number", "un seul nombre est renvoyé pour tous les paramètres : "
                     "on ne sait plus lequel est faux. Renvoyez le tuple des erreurs, une par paramètre, dans l'ordre "
                     "de params. " + error_formula, wrong_gradient_check(per_parameter=False)),
+            Mistake("reseau_2_3_1.gradient_check/h_not_passed", "le pas h reçu n'est pas utilisé : le gradient "
+                    "numérique est toujours calculé avec le pas par défaut 1e-5, quel que soit le h donné. "
+                    "Transmettez-le en troisième argument : numerical_gradient(…, params[k], h). " + error_formula,
+                    wrong_gradient_check(pass_h=False)),
         ],
     }
 

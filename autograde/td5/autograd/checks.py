@@ -7,10 +7,13 @@ Each check judges one part of the class alone (so one mistake costs one cell), t
   fresh leaves whose ``grad`` already holds a value (as if the leaf were used elsewhere), then the
   gradient ``out.grad`` chosen by the check is sent back through the nodes' ``_backward`` — the
   student's ``backward`` is not used. Compared: ``out.data`` and the leaves' ``grad`` (so ``grad = …``
-  instead of ``grad += …`` shows, as does ``a * a``).
-- ``Value/backward``: expression graphs (with nodes used twice) built with the *reference* operations
-  on nodes of the student's class, so every local derivative is right; only the student's
-  ``backward`` runs. Compared: the leaves' ``grad``.
+  instead of ``grad += …`` shows, as does ``a * a``), and ``out._prev`` as the operands' places (one
+  node per operation, its operands as children in order: the graph a ``backward`` will walk).
+- ``Value/backward``: expression graphs built with the *reference* operations on nodes of the student's
+  class, so every local derivative is right; only the student's ``backward`` runs. Compared: the leaves'
+  ``grad``. The graphs share inner nodes in every shape (a node used twice, by users at different
+  depths, a diamond, a deep chain with a shortcut), and random ones are drawn until a walk that is not a
+  topological order (a queue, a stack, a pre-order) gets each of them wrong.
 
 The reference methods a check uses beside the student's are those of the cells graded before it
 (arithmetic for ``unary``; arithmetic and unary for ``backward``): nothing of a later cell's answer
@@ -22,9 +25,9 @@ import numpy as np
 
 from ...checking import Case, Verdict, fmt
 from ...checking import check_against_reference as compare_to_reference
-from ...kernel_side import BINARY, TWO_NODES
+from ...kernel_side import BINARY, TWO_NODES, value_backward
 from . import solution as ref
-from .mistakes import MISTAKES
+from .mistakes import MISTAKES, WALKS, wrong_Value
 
 ARITHMETIC = ("__add__", "__mul__", "__pow__", "__sub__", "__truediv__",
               "__neg__", "__radd__", "__rmul__", "__rsub__", "__rtruediv__")
@@ -53,6 +56,12 @@ def _nonzero(rng, low=0.5, high=2.0):
     return float(rng.choice([-1.0, 1.0]) * rng.uniform(low, high))
 
 
+# The children of the node an operation made, by operand: one node per operation, whose _prev holds its
+# operands in order (the notebook's rule); a backward walks them, sending gradients in creation order does not.
+CHILDREN = ("out._prev (une opération crée un seul nœud, dont les enfants sont ses opérandes dans l'ordre : "
+            "0 = a, 1 = b, −1 = un autre nœud, comme Value(k) pour un nombre k)")
+
+
 def check_Value_arithmetic(student, seed):
     rng = np.random.default_rng(seed)
     cases = []
@@ -69,7 +78,7 @@ def check_Value_arithmetic(student, seed):
         if expression in TWO_NODES:
             label = (f"{expression} avec a = {fmt(x)}, b = {fmt(y)} ; a.grad = {fmt(grad_a)} et "
                      f"b.grad = {fmt(grad_b)} avant, out.grad = {fmt(out_grad)}")
-        elif expression in ("a * a", "a + a"):
+        elif expression in ("a * a", "a + a", "- a"):
             label = f"{expression} avec a = {fmt(x)} ; a.grad = {fmt(grad_a)} avant, out.grad = {fmt(out_grad)}"
         else:
             label = (f"{expression} avec a = {fmt(x)}, k = {fmt(y)} (un nombre) ; a.grad = {fmt(grad_a)} avant, "
@@ -77,7 +86,8 @@ def check_Value_arithmetic(student, seed):
         cases.append(Case(label, (expression, x, y, grad_a, grad_b, out_grad)))
 
     def fields(case):
-        return ("out.data", "a.grad", "b.grad") if case.args[0] in TWO_NODES else ("out.data", "a.grad")
+        return (("out.data", "a.grad", "b.grad", CHILDREN) if case.args[0] in TWO_NODES
+                else ("out.data", "a.grad", CHILDREN))
     return _compare(student, "value_binary", None, cases, name="`Value` (opérations +, −, *, /, **)",
                     fields=fields, mistakes=MISTAKES["Value/arithmetic"])
 
@@ -85,15 +95,18 @@ def check_Value_arithmetic(student, seed):
 def check_Value_unary(student, seed):
     rng = np.random.default_rng(seed)
     cases = []
+    # relu: each side of 0 and of ±1 (a threshold moved to 1 or −1 shows), and 0 itself, where the
+    # notebook fixes the derivative to 0
     for function, xs in (("exp", (rng.uniform(-2, 2), rng.uniform(-2, 2))),
                          ("tanh", (rng.uniform(0.3, 2), -rng.uniform(0.3, 2))),
-                         ("relu", (rng.uniform(0.2, 3), -rng.uniform(0.2, 3)))):
+                         ("relu", (rng.uniform(0.2, 0.9), rng.uniform(1.2, 3), -rng.uniform(0.2, 0.9),
+                                   -rng.uniform(1.2, 3), 0.0))):
         for x in xs:
             grad_a, out_grad = _nonzero(rng), _nonzero(rng)
             cases.append(Case(f"a.{function}() avec a = {fmt(x)} ; a.grad valait {fmt(grad_a)} avant, "
                               f"out.grad = {fmt(out_grad)}", (function, float(x), grad_a, out_grad)))
     return _compare(student, "value_unary", _reference_methods("Value_unary"), cases, name="`Value` (exp, tanh, relu)",
-                    fields=lambda case: ("out.data", "a.grad"), mistakes=MISTAKES["Value/unary"])
+                    fields=lambda case: ("out.data", "a.grad", CHILDREN), mistakes=MISTAKES["Value/unary"])
 
 
 LEAF_NAMES = "abcdef"
@@ -111,36 +124,94 @@ def _describe(program, n_leaves):
     return " ; ".join(lines)
 
 
-def _random_program(rng, n_leaves, n_ops):
-    """A random expression graph: each new node uses a recent node, often one used before."""
-    program = []
+# Graphs whose inner nodes are shared in the shapes a walk that is not a topological sort gets wrong:
+# (leaves, program, what is shared). Node k of a program is numbered after the leaves.
+SHAPES = (
+    (2, (("*", 0, 1), ("+", 2, 0)), "a utilisé deux fois"),
+    (1, (("*", 0, 0),), "a * a"),
+    (2, (("*", 0, 1), ("*", 2, 2), ("+", 3, 2)), "n1 utilisé par n2 (deux fois) et par L"),
+    # n1 is the output's first operand and also under its second: a queue or a pre-order reaches it
+    # before n2 has passed it its gradient.
+    (2, (("*", 0, 1), ("tanh", 2, 2), ("*", 2, 3)), "n1 utilisé par L directement et à travers n2"),
+    # a deep chain and a shortcut from its bottom to the output, as the output's second operand: a
+    # stack takes n1 first.
+    (3, (("*", 0, 1), ("tanh", 3, 3), ("*", 4, 2), ("exp", 5, 5), ("-", 6, 4), ("tanh", 7, 7), ("+", 8, 3)),
+     "une longue chaîne partant de n1, et n1 utilisé aussi directement par L"),
+    (3, (("*", 0, 1), ("tanh", 3, 3), ("+", 4, 2), ("*", 5, 4)), "un neurone : n2 utilisé par n3 et par L"),
+    (3, (("-", 0, 1), ("tanh", 3, 3), ("*", 3, 2), ("+", 4, 5)), "un losange : n1 utilisé par n2 et n3, tous deux par L"),
+)
+UNARY_OPS = ("tanh", "tanh", "exp", "**2", "relu")
+BINARY_OPS = ("+", "-", "*")
+
+
+def _random_dag(rng, n_leaves, n_ops):
+    """A random expression graph: chains (a node built on the one just before), nodes shared by users
+    at different depths (an operand drawn among the nodes already used), each node used at least once
+    (the nodes left unused are added to the output)."""
+    program, used = [], set()
     for k in range(n_ops):
         n = n_leaves + k
-        recent = int(rng.integers(max(0, n - 2), n))
-        other = int(rng.integers(0, n))
+        first = n - 1 if rng.random() < 0.6 else int(rng.integers(0, n))
         if rng.random() < 0.3:
-            program.append((str(rng.choice(["tanh", "exp", "relu", "**2"])), recent, recent))
-        else:
-            program.append((str(rng.choice(["+", "-", "*"])), recent, other))
-    n = n_leaves + n_ops
-    program.append(("*", n - 1, n_leaves + int(rng.integers(0, n_ops))))  # the output reuses a node
+            program.append((str(rng.choice(UNARY_OPS)), first, first))
+            used.add(first)
+            continue
+        shared = sorted(used - {first})
+        second = int(rng.choice(shared)) if shared and rng.random() < 0.6 else int(rng.integers(0, n))
+        i, j = (first, second) if rng.random() < 0.5 else (second, first)
+        program.append((str(rng.choice(BINARY_OPS)), i, j))
+        used |= {i, j}
+    last = n_leaves + n_ops - 1
+    for node in range(n_leaves, last):
+        if node not in used:
+            program.append((str(rng.choice(("+", "*"))), *((last, node) if rng.random() < 0.5 else (node, last))))
+            last += 1
     return tuple(program)
+
+
+def _leaf_gradients(cls, program, leaves):
+    return value_backward(cls, None, program, leaves)
+
+
+def _tells_apart(program, leaves, walks):
+    """The walks (classes) whose leaf gradients differ from the reference's by far more than the
+    check's tolerance on this graph, or None when the graph's values are not moderate."""
+    try:
+        right = _leaf_gradients(ref.Value, program, leaves)
+    except (OverflowError, ValueError, ZeroDivisionError):
+        return None
+    if not np.all(np.isfinite(right)) or np.max(np.abs(right)) > 1e6:
+        return None
+    return {walk for walk, cls in walks.items()
+            if not np.allclose(_leaf_gradients(cls, program, leaves), right, rtol=1e-3, atol=1e-3)}
+
+
+WALK_CLASSES = {walk: wrong_Value(walk=walk) for walk in WALKS}
+
+
+def _random_cases(rng, count):
+    """``count`` random graphs, each one redrawn until every walk of ``WALK_CLASSES`` (a queue, a stack,
+    a pre-order…) gets its leaves' gradients wrong on it."""
+    drawn = []
+    for _ in range(count):
+        for _attempt in range(200):
+            n_leaves = int(rng.integers(2, 5))
+            program = _random_dag(rng, n_leaves, int(rng.integers(5, 10)))
+            leaves = tuple(float(v) for v in rng.uniform(-1.5, 1.5, size=n_leaves))
+            if _tells_apart(program, leaves, WALK_CLASSES) == set(WALKS):
+                break
+        drawn.append((n_leaves, program, leaves, "un graphe tiré au hasard"))
+    return drawn
 
 
 def check_Value_backward(student, seed):
     rng = np.random.default_rng(seed)
-    fixed = [
-        (2, (("*", 0, 1), ("+", 2, 0))),                              # L = a*b + a: a used twice
-        (2, (("*", 0, 1), ("*", 2, 2), ("+", 3, 2))),                 # c = a*b used twice: L = c*c + c
-        (1, (("*", 0, 0),)),                                          # L = a * a
-        (3, (("*", 0, 1), ("tanh", 3, 3), ("+", 4, 2), ("*", 5, 4))),  # a neuron-like graph
-    ]
+    graphs = [(n_leaves, program, tuple(float(v) for v in rng.uniform(-1.5, 1.5, size=n_leaves)), shape)
+              for n_leaves, program, shape in SHAPES]
     cases = []
-    for n_leaves, program in fixed + [(3, _random_program(rng, 3, int(rng.integers(4, 7)))),
-                                      (4, _random_program(rng, 4, int(rng.integers(6, 9))))]:
-        leaves = tuple(float(v) for v in rng.uniform(-1.5, 1.5, size=n_leaves))
+    for n_leaves, program, leaves, shape in graphs + _random_cases(rng, 3):
         values = ", ".join(f"{LEAF_NAMES[i]} = {fmt(v)}" for i, v in enumerate(leaves))
-        cases.append(Case(f"{_describe(program, n_leaves)}, avec {values}", (program, leaves)))
+        cases.append(Case(f"{shape} : {_describe(program, n_leaves)}, avec {values}", (program, leaves)))
 
     def fields(case):
         return (f"les gradients des feuilles ({', '.join(LEAF_NAMES[:len(case.args[1])])})",)

@@ -10,6 +10,11 @@ from .solution import Value
 ARITHMETIC_FLAGS = ("grad_overwritten", "mul_grads_swapped", "pow_exponent_not_lowered", "sub_grad_sign")
 UNARY_FLAGS = ("tanh_derivative", "relu_passes_negative", "exp_not_chained")
 BACKWARD_FLAGS = ("backward_no_topological_sort", "backward_output_grad_not_one", "backward_not_reversed")
+# Walks of the graph that call each node's _backward once, but not in a reverse topological order: a node
+# may pass its gradient on before every node that uses it has passed it theirs. The random graphs of
+# checks.check_Value_backward are drawn until each of them fails on every one; the queue of a breadth-first
+# walk, the most frequent, is catalogued.
+WALKS = ("breadth_first", "breadth_first_mark_on_pop", "preorder", "stack")
 
 
 def wrong_Value(**flags):
@@ -18,9 +23,10 @@ def wrong_Value(**flags):
     Its nodes are made with the name ``Value``: in a check's driver that name means the class judged
     (autograde/kernel_side.py, ``hybrid_class``), so that a graph is made of nodes of the one class.
     """
+    walk = flags.pop("walk", None)
     unknown = set(flags) - {*ARITHMETIC_FLAGS, *UNARY_FLAGS, *BACKWARD_FLAGS}
-    if unknown:
-        raise TypeError(f"wrong_Value: unknown flags {sorted(unknown)}")
+    if unknown or walk not in (None, *WALKS):
+        raise TypeError(f"wrong_Value: unknown flags {sorted(unknown)} or walk {walk!r}")
     wrong = {name: bool(flags.get(name)) for name in (*ARITHMETIC_FLAGS, *UNARY_FLAGS, *BACKWARD_FLAGS)}
 
     def send(child, gradient):
@@ -101,6 +107,11 @@ def wrong_Value(**flags):
             return out
 
         def backward(self):
+            if walk is not None:
+                self.grad = 1.0
+                for v in _walk(self, walk):
+                    v._backward()
+                return
             if wrong["backward_no_topological_sort"]:
                 # depth first from the output, each node passing its gradient on as soon as it is met
                 self.grad = 1.0
@@ -127,6 +138,41 @@ def wrong_Value(**flags):
 
     WrongValue.__name__ = WrongValue.__qualname__ = "Value"
     return WrongValue
+
+
+def _walk(output, walk):
+    """The nodes of output's graph, each once, in the order of a walk that is not a topological sort:
+    ``breadth_first`` (a queue, a node marked when queued), ``breadth_first_mark_on_pop`` (marked when
+    taken out of the queue), ``preorder`` (recursive depth first, a node listed before its children) or
+    ``stack`` (a stack in place of the queue)."""
+    order, seen = [], set()
+    if walk == "preorder":
+        def visit(v):
+            seen.add(id(v))
+            order.append(v)
+            for child in v._prev:
+                if id(child) not in seen:
+                    visit(child)
+        visit(output)
+        return order
+    mark_on_pop = walk == "breadth_first_mark_on_pop"
+    pending = [output]
+    if not mark_on_pop:
+        seen.add(id(output))
+    while pending:
+        v = pending.pop() if walk == "stack" else pending.pop(0)
+        if mark_on_pop:
+            if id(v) in seen:
+                continue
+            seen.add(id(v))
+        order.append(v)
+        for child in v._prev:
+            if mark_on_pop:
+                pending.append(child)
+            elif id(child) not in seen:
+                seen.add(id(child))
+                pending.append(child)
+    return order
 
 
 def _catalogue():
@@ -166,6 +212,12 @@ def _catalogue():
                     "(des feuilles vers la sortie) : il faut l'ordre inverse, de la sortie vers les feuilles "
                     "(reversed(topo)), pour qu'un nœud ait reçu tout son gradient avant de le transmettre.",
                     wrong_Value(backward_not_reversed=True)),
+            Mistake("autograd.Value/backward_breadth_first", "backward appelle les _backward dans l'ordre d'un "
+                    "parcours en largeur depuis la sortie (une file) : ce n'est pas un ordre topologique. Un nœud "
+                    "atteint par un chemin court transmet son gradient avant que les nœuds qui l'utilisent, plus "
+                    "haut par un chemin plus long, lui aient transmis le leur. Il faut d'abord trier les nœuds "
+                    "(chaque nœud après ses enfants), puis appeler _backward une seule fois par nœud, dans l'ordre "
+                    "inverse.", wrong_Value(walk="breadth_first")),
         ],
     }
 

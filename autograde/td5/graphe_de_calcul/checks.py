@@ -16,7 +16,8 @@ def check_hand_gradients(student, seed):
     w1, w2, x = (float(v) for v in rng.uniform(0.5, 2, size=3))
     cases.append(Case("c = w1·x + w2·y = 0, donc L minimal", (w1, w2, x, -w1 * x / w2)))
     return compare_to_reference(student, ref.hand_gradients, cases, name="hand_gradients",
-                                arg_names=["w1", "w2", "x", "y"], mistakes=MISTAKES["hand_gradients"])
+                                arg_names=["w1", "w2", "x", "y"], fields=("dL/dw1", "dL/dw2", "dL/dx", "dL/dy"),
+                                mistakes=MISTAKES["hand_gradients"])
 
 
 # Functions handed to forward_difference, as code the student's kernel may see.
@@ -36,7 +37,7 @@ def check_forward_difference(student, seed):
     # Steps from 1e-4 to 1e-2: the formula's error (of order h) then dwarfs the rounding, so that a
     # centred difference, or a step of 2h, shows.
     cases = [
-        Case("L = (w1·x + w2·y)², θ = (w1, w2, x, y), h par défaut", (LOSS_OF_THETA, rng.normal(0, 1.5, size=4))),
+        Case("θ = (w1, w2, x, y), h par défaut", (LOSS_OF_THETA, rng.normal(0, 1.5, size=4))),
         Case("h = 1e-2", (PRODUCT_CHAIN, rng.normal(size=int(rng.integers(3, 6))), 1e-2)),
         Case("h = 1e-3", (SOFTPLUS_QUADRATIC, rng.normal(size=int(rng.integers(2, 7))), 1e-3)),
         Case("θ matrice (2, 3), h = 1e-2", (MATRIX, rng.normal(size=(2, 3)), 1e-2)),

@@ -10,7 +10,7 @@ was) with the one-sided difference (f(θ + h eᵢ) − f(θ)) / h, whose error i
 """
 import numpy as np
 
-from ...td1.regression_lineaire.solution import numerical_gradient  # TD 1's, recalled where used
+from ...td1.regression_lineaire.solution import numerical_gradient  # noqa: F401 - TD 1's, recalled where used
 
 # The notebook's working point: c = 2·1.5 + (−1)·0.5 = 2.5, L = 6.25.
 EXAMPLE = {"w1": 2.0, "w2": -1.0, "x": 1.5, "y": 0.5}

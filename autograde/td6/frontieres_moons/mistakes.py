@@ -32,8 +32,9 @@ def _catalogue():
             Mistake("frontieres_moons.grid_points/ij_indexing", "np.meshgrid est appelé avec indexing='ij' : xx et yy "
                     "sont transposés. Avec l'indexation par défaut ('xy'), xx varie le long des colonnes, comme l'axe "
                     "horizontal d'une image. " + rule, wrong_grid_points(ij=True)),
-            Mistake("frontieres_moons.grid_points/same_range", "les deux axes utilisent l'étendue de la première "
-                    "colonne de X ; l'axe vertical doit couvrir X[:, 1]. " + rule, wrong_grid_points(same_range=True)),
+            Mistake("frontieres_moons.grid_points/same_range", "yy (l'axe vertical) couvre l'étendue de la "
+                    "première colonne de X, comme xx : il doit couvrir celle de la seconde, X[:, 1]. " + rule,
+                    wrong_grid_points(same_range=True)),
             Mistake("frontieres_moons.grid_points/columns_swapped", "les colonnes de grid sont inversées : la première "
                     "coordonnée d'un point est celle de xx. " + rule, wrong_grid_points(swap_columns=True)),
         ],

@@ -14,6 +14,9 @@ ISOLATED = {
 }
 
 
+PARAMS = ("W1", "b1", "W2", "b2")
+
+
 def _params(rng, d, h, k, scale=1.0):
     """Random parameters with non-zero biases (so that a bias mistake shows)."""
     return (rng.normal(0, 1 / np.sqrt(d), size=(d, h)), rng.normal(0, 0.5, size=h),
@@ -35,8 +38,8 @@ def check_init_params(student, seed):
              Case("couches moyennes", (int(rng.integers(10, 20)), int(rng.integers(24, 40)), 4, int(rng.integers(1000)))),
              Case("64 → 32 → 10", (64, 32, 10, int(rng.integers(1000))))]
     return compare_to_reference(student, ref.init_params, cases, name="init_params",
-                                   arg_names=["n_in", "n_hidden", "n_out", "seed"],
-                                   mistakes=MISTAKES["init_params"])
+                                arg_names=["n_in", "n_hidden", "n_out", "seed"], fields=PARAMS,
+                                mistakes=MISTAKES["init_params"])
 
 
 def check_dropout(student, seed):
@@ -49,25 +52,30 @@ def check_dropout(student, seed):
                                       ("test : training=False", (5, 7), 0.5, False)):
         A = np.maximum(0.0, rng.normal(size=shape))
         cases.append(Case(label, (A, p, np.random.default_rng(int(rng.integers(1_000_000))), training)))
-    return compare_to_reference(student, ref.dropout, cases, name="dropout",
-                                   arg_names=["A", "p", "rng", "training"], mistakes=MISTAKES["dropout"])
+    A = np.maximum(0.0, rng.normal(size=(4, 5)))
+    cases.append(Case("training omis (True par défaut), p = 0,3", (A, 0.3, np.random.default_rng(int(rng.integers(1000))))))
+    return compare_to_reference(student, ref.dropout, cases, name="dropout", arg_names=["A", "p", "rng", "training"],
+                                fields=("A après dropout", "mask"), mistakes=MISTAKES["dropout"])
 
 
 def check_forward(student, seed):
     rng = np.random.default_rng(seed)
     cases = []
     d, h, k = 3, 4, 3
-    cases.append(Case("N = 1, sans dropout", (rng.normal(size=(1, d)), _params(rng, d, h, k), 0.0, None)))
+    cases.append(Case("un seul exemple, sans dropout", (rng.normal(size=(1, d)), _params(rng, d, h, k), 0.0, None)))
     n, d, h, k = int(rng.integers(5, 12)), int(rng.integers(4, 8)), int(rng.integers(5, 9)), 4
-    cases.append(Case(f"N = {n}, sans dropout", (rng.normal(size=(n, d)), _params(rng, d, h, k), 0.0, None)))
+    cases.append(Case("sans dropout", (rng.normal(size=(n, d)), _params(rng, d, h, k), 0.0, None)))
     n = int(rng.integers(5, 12))
-    cases.append(Case(f"N = {n}, entraînement avec dropout p = 0,5", (
+    cases.append(Case("entraînement avec dropout", (
         rng.normal(size=(n, d)), _params(rng, d, h, k), 0.5, np.random.default_rng(int(rng.integers(1_000_000))))))
     n = int(rng.integers(3, 8))
-    cases.append(Case(f"N = {n}, logits de l'ordre de 1000", (
+    cases.append(Case("logits de l'ordre de 1000", (
         rng.normal(size=(n, d)), _params(rng, d, h, k, scale=800.0), 0.0, None)))
+    n = int(rng.integers(3, 8))
+    cases.append(Case("p_drop et rng omis (test, pas de dropout)", (rng.normal(size=(n, d)), _params(rng, d, h, k))))
     return compare_to_reference(student, ref.forward, cases, name="forward",
                                 arg_names=["X", "params", "p_drop", "rng"], mistakes=MISTAKES["forward"],
+                                fields=("P", ("le cache", ("le cache Z1", "le cache A1", "le cache mask"))),
                                 helpers=ISOLATED["forward"])
 
 
@@ -78,13 +86,17 @@ def check_loss(student, seed):
         d, h, k = int(rng.integers(2, 6)), int(rng.integers(3, 8)), 3
         X, Y = _classification(rng, n, d, k)
         params = _params(rng, d, h, k)
-        cases.append(Case(f"N = {n}, λ = {lam:.3g}", (Y, ref.forward(X, params)[0], params, lam)))
+        label = "un seul exemple" if n == 1 else "avec L2" if lam else "sans L2"
+        cases.append(Case(label, (Y, ref.forward(X, params)[0], params, lam)))
     # A confident wrong answer: the probability of the true class is exactly 0.
     Y = ref.one_hot(np.array([0, 1, 2, 1]), 3)
     P = np.array([[0.0, 1.0, 0.0], [0.2, 0.7, 0.1], [0.1, 0.1, 0.8], [0.5, 0.5, 0.0]])
     cases.append(Case("une probabilité de la bonne classe vaut 0", (Y, P, _params(rng, 2, 3, 3), 0.05)))
+    X, Y = _classification(rng, 6, 3, 3)
+    params = _params(rng, 3, 4, 3)
+    cases.append(Case("lam omis (0 par défaut)", (Y, ref.forward(X, params)[0], params)))
     return compare_to_reference(student, ref.loss, cases, name="loss",
-                                   arg_names=["Y", "P", "params", "lam"], mistakes=MISTAKES["loss"])
+                                arg_names=["Y", "P", "params", "lam"], mistakes=MISTAKES["loss"])
 
 
 def check_backward(student, seed):
@@ -97,11 +109,21 @@ def check_backward(student, seed):
         params = _params(rng, d, h, k)
         drop_rng = np.random.default_rng(int(rng.integers(1_000_000))) if p_drop else None
         P, cache = ref.forward(X, params, p_drop, drop_rng)
-        label = f"N = {n}, λ = {lam:.3g}" + (f", dropout p = {p_drop}" if p_drop else ", sans dropout")
+        label = ("un seul exemple, sans dropout" if n == 1 else
+                 f"avec un masque de dropout (p = {p_drop})" if p_drop else "sans dropout")
         cases.append(Case(label, (X, Y, params, P, cache, lam)))
+    # lam omitted; a row of X at 0 and biases at 0 make Z1 exactly 0 there, where ReLU's derivative is 0
+    n, d, h, k = 8, 3, 5, 3
+    X, Y = _classification(rng, n, d, k)
+    X[2] = 0.0
+    W1, b1, W2, b2 = _params(rng, d, h, k)
+    b1[::2] = 0.0
+    params = (W1, b1, W2, b2)
+    P, cache = ref.forward(X, params)
+    cases.append(Case("lam omis (0 par défaut), Z1 = 0 en quelques points", (X, Y, params, P, cache)))
     return compare_to_reference(student, ref.backward, cases, name="backward",
-                                   arg_names=["X", "Y", "params", "P", "cache", "lam"],
-                                   mistakes=MISTAKES["backward"])
+                                arg_names=["X", "Y", "params", "P", "cache", "lam"],
+                                fields=("dW1", "db1", "dW2", "db2"), mistakes=MISTAKES["backward"])
 
 
 QUALITY = {"hidden": 32, "eta": 0.1, "epochs": 10, "batch_size": 32}
@@ -121,11 +143,16 @@ def check_train(student, seed):
         X, Y = _classification(rng, n, d, k)
         params = ref.init_params(d, h, k, int(rng.integers(1000)))
         eta = float(rng.choice([0.05, 0.1, 0.5]))
-        label = f"N = {n}, {epochs} époque(s), mini-lots de {batch_size}, λ = {lam:.3g}, dropout p = {p_drop}"
+        label = "avec dropout" if p_drop else "avec L2" if lam else "sans L2 ni dropout"
         cases.append(Case(label, (X, Y, params, eta, epochs, batch_size, lam, p_drop, int(rng.integers(1000)))))
+    extra = np.random.default_rng([seed, 1])  # its own draws: the cases above and the quality run keep theirs
+    X, Y = _classification(extra, 21, 4, 3)
+    cases.append(Case("lam, p_drop et seed omis (0, 0 et 0 par défaut)",
+                      (X, Y, ref.init_params(4, 5, 3, int(extra.integers(1000))), 0.1, 2, 5)))
     verdict = compare_to_reference(
         student, ref.train, cases, name="train",
         arg_names=["X", "Y", "params", "eta", "epochs", "batch_size", "lam", "p_drop", "seed"],
+        fields=(("les paramètres appris", ("W1 appris", "b1 appris", "W2 appris", "b2 appris")), "losses"),
         mistakes=MISTAKES["train"], helpers=ISOLATED["train"])
     if not verdict.passed:
         return verdict
@@ -151,10 +178,25 @@ def _noisy_curve(rng, n):
     return [round(float(v), 4) for v in trend + rng.normal(0, 0.02, size=n)]
 
 
+def _worse(rng, best, size, low=0.01, high=0.2):
+    """``size`` losses above ``best`` (none of them an improvement on it)."""
+    return [round(best + float(v), 3) for v in rng.uniform(low, high, size=size)]
+
+
+def _bumpy_descent(rng, n_bumps, best):
+    """A descent to just above ``best`` in which ``n_bumps`` epochs do not improve on the best so far."""
+    losses = [round(best + float(rng.uniform(0.8, 1.2)), 3)]
+    for _ in range(n_bumps):
+        lower = round(losses[-1] - float(rng.uniform(0.05, 0.15)), 3)
+        losses += [round(losses[-1] + float(rng.uniform(0.01, 0.1)), 3), max(lower, round(best + 0.02, 3))]
+    return losses
+
+
 def _early_stopping_cases(rng):
     """Plain lists of validation losses (one per epoch) and patiences, each case built to tell a
-    catalogued mistake from the right answer: equal minima, a loss that goes down again without beating
-    the best, the epoch just before the patience runs out."""
+    mistake from the right answer: equal minima, a loss that goes down again without beating the best,
+    epochs without progress BEFORE the best (a counter of epochs without progress that is not set back to
+    0 at the best counts them), the epoch just before the patience runs out and the one it runs out."""
     built = [("une seule époque", [round(float(rng.uniform(0.5, 2.0)), 3)], 1)]
     n = int(rng.integers(4, 9))
     built.append(("une perte qui baisse à chaque époque",
@@ -163,7 +205,7 @@ def _early_stopping_cases(rng):
     patience = int(rng.integers(3, 6))
     best = round(float(rng.uniform(0.2, 0.5)), 3)
     before = [round(best + float(v), 3) for v in np.sort(rng.uniform(0.1, 1.0, size=2))[::-1]]
-    after = [round(best + float(v), 3) for v in rng.uniform(0.01, 0.2, size=patience)]
+    after = _worse(rng, best, patience)
     after[patience - 2] = best  # the second minimum, at least two epochs after the first
     built.append(("deux fois la même plus petite perte", before + [best] + after, patience))
     # Up, then down again but not below the best: no progress for the patience's epochs.
@@ -172,21 +214,34 @@ def _early_stopping_cases(rng):
     rising = [round(best + 0.05 * (k + 1) + float(rng.uniform(0, 0.02)), 3) for k in range(patience - 1)]
     built.append(("la perte remonte, puis redescend sans battre le minimum",
                   [round(best + 0.5, 3), best] + rising + [round(best + 0.01, 3)], patience))
+    # Epochs without progress before the best, as many as the patience or more, then fewer than the
+    # patience after it: training goes on. Then the same with exactly the patience after it: it stops.
+    for after_best in ("fewer", "exactly"):
+        patience = int(rng.integers(2, 5))
+        best = round(float(rng.uniform(0.2, 0.5)), 3)
+        descent = _bumpy_descent(rng, int(rng.integers(patience, patience + 3)), best)
+        n_after = int(rng.integers(1, patience)) if after_best == "fewer" else patience
+        label = ("des époques sans progrès avant le minimum, moins de `patience` après" if after_best == "fewer"
+                 else "des époques sans progrès avant le minimum, `patience` après")
+        built.append((label, descent + [best] + _worse(rng, best, n_after), patience))
     # The patience is one epoch from running out.
     patience = int(rng.integers(2, 6))
     best = round(float(rng.uniform(0.2, 0.5)), 3)
     built.append(("une époque avant la fin de la patience",
-                  [round(best + 0.3, 3), round(best + 0.1, 3), best]
-                  + [round(best + float(v), 3) for v in rng.uniform(0.01, 0.1, size=patience - 1)], patience))
-    cases = [Case(f"{label} : val_losses = [{', '.join(f'{v:g}' for v in losses)}]", (losses, patience))
-             for label, losses, patience in built]
+                  [round(best + 0.3, 3), round(best + 0.1, 3), best] + _worse(rng, best, patience - 1, high=0.1),
+                  patience))
+    # The first epoch is the best, and exactly the patience's epochs follow it: stop.
+    patience = int(rng.integers(2, 5))
+    best = round(float(rng.uniform(0.2, 0.5)), 3)
+    built.append(("le minimum dès la première époque, puis `patience` époques", [best] + _worse(rng, best, patience),
+                  patience))
     for _ in range(2):
-        curve = _noisy_curve(rng, int(rng.integers(10, 30)))
-        cases.append(Case(f"une courbe de validation de {len(curve)} époques", (curve, int(rng.integers(2, 7)))))
-    return cases
+        built.append(("une courbe de validation", _noisy_curve(rng, int(rng.integers(10, 30))), int(rng.integers(2, 7))))
+    return [Case(f"{label} : val_losses = [{', '.join(f'{v:g}' for v in losses)}], patience = {patience}",
+                 (losses, patience)) for label, losses, patience in built]
 
 
 def check_early_stopping(student, seed):
     rng = np.random.default_rng(seed)
     return compare_to_reference(student, ref.early_stopping, _early_stopping_cases(rng), name="early_stopping",
-                                arg_names=["val_losses", "patience"], mistakes=MISTAKES["early_stopping"])
+                                mistakes=MISTAKES["early_stopping"], fields=("best_epoch", "stop"))

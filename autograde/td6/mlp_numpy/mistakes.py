@@ -128,18 +128,23 @@ def wrong_train(sign=-1.0, use_eta=True, shuffle=True, drop_last=False, use_lam=
     return train
 
 
-def wrong_early_stopping(counts_best_epoch=False, last_minimum=False, against_previous=False, one_based=False):
+def wrong_early_stopping(counts_best_epoch=False, last_minimum=False, against_previous=False, one_based=False,
+                         never_reset=False):
     """`early_stopping` with the chosen mistakes; without flags, the right one.
 
     ``counts_best_epoch``: the best epoch counted among the patience's epochs (stops one epoch early);
     ``last_minimum``: the last of equal minima; ``against_previous``: each of the last ``patience``
     epochs compared with the epoch before it instead of with the best; ``one_based``: epochs numbered
-    from 1."""
+    from 1; ``never_reset``: the counter of epochs without progress never set back to 0, so that it also
+    counts those before the best."""
     def early_stopping(val_losses, patience):
         losses = np.asarray(val_losses, dtype=float)
         best_epoch = len(losses) - 1 - int(np.argmin(losses[::-1])) if last_minimum else int(np.argmin(losses))
         if against_previous:
             stop = len(losses) > patience and bool(np.all(np.diff(losses)[-patience:] >= 0))
+        elif never_reset:
+            record = np.minimum.accumulate(losses)
+            stop = int(np.sum(losses[1:] >= record[:-1])) >= patience
         else:
             stop = len(losses) - best_epoch >= patience + (0 if counts_best_epoch else 1)
         return best_epoch + (1 if one_based else 0), bool(stop)
@@ -233,9 +238,10 @@ def _catalogue():
                     "pas.", wrong_train(use_lam=False)),
         ],
         "early_stopping": [
-            Mistake("mlp_numpy.early_stopping/counts_best_epoch", "l'arrêt vient une époque trop tôt : l'époque du "
-                    "meilleur score est comptée parmi les `patience` époques sans progrès, alors que la patience "
-                    "commence après elle. " + stopping, wrong_early_stopping(counts_best_epoch=True)),
+            Mistake("mlp_numpy.early_stopping/counts_best_epoch", "l'arrêt vient une époque trop tôt : stop vaut "
+                    "True dès que `patience` − 1 époques ont suivi le meilleur score (comme si l'époque du meilleur "
+                    "score comptait parmi les `patience` époques sans progrès), alors que la patience commence après "
+                    "elle. " + stopping, wrong_early_stopping(counts_best_epoch=True)),
             Mistake("mlp_numpy.early_stopping/last_minimum_on_ties", "en cas d'égalité, c'est la dernière des plus "
                     "petites pertes qui est retenue : une perte égale au meilleur score n'est pas un progrès, "
                     "best_epoch reste la première (np.argmin la donne). " + stopping,
@@ -246,6 +252,10 @@ def _catalogue():
             Mistake("mlp_numpy.early_stopping/one_based", "les époques sont numérotées à partir de 1 : best_epoch est "
                     "un indice de val_losses, la première époque est l'époque 0. " + stopping,
                     wrong_early_stopping(one_based=True)),
+            Mistake("mlp_numpy.early_stopping/counter_not_reset", "stop compte toutes les époques sans progrès "
+                    "depuis la première, y compris celles d'avant le meilleur score : le compteur d'époques sans "
+                    "progrès doit repartir de 0 à chaque nouveau meilleur score, car la patience se compte après "
+                    "lui. " + stopping, wrong_early_stopping(never_reset=True)),
         ],
     }
 

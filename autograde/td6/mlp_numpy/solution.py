@@ -29,7 +29,7 @@ and at most MAX_EPOCHS epochs.
 """
 import numpy as np
 
-from ...td1.regression_lineaire.solution import numerical_gradient  # TD 1's, recalled where used
+from ...td1.regression_lineaire.solution import numerical_gradient  # noqa: F401 - TD 1's, recalled where used
 # The MNIST split, its validation part, the one-hot labels and the stable softmax are TD 3's, taken up as they are.
 from ...td3.softmax_mnist.solution import (  # noqa: F401
     EPS, NUM_CLASSES, SPLIT_SEED, TEST_SIZE, make_data, one_hot, softmax, validation_split)
@@ -157,9 +157,15 @@ def early_stopping(val_losses, patience):
     (a later equal loss is no improvement). stop: True once the ``patience`` epochs after best_epoch
     have all gone by without a smaller loss, i.e. len(val_losses) − 1 − best_epoch ≥ patience.
     """
-    best_epoch = int(np.argmin(val_losses))  # argmin keeps the first of equal minima
-    stop = len(val_losses) - 1 - best_epoch >= patience
-    return best_epoch, bool(stop)
+    best_epoch = 0
+    wait = 0  # epochs since best_epoch, none of them better
+    for epoch in range(1, len(val_losses)):
+        if val_losses[epoch] < val_losses[best_epoch]:  # strictly: an equal loss is no improvement
+            best_epoch = epoch
+            wait = 0
+        else:
+            wait += 1
+    return best_epoch, wait >= patience
 
 
 def digits_data(seed=0):

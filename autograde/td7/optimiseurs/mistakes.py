@@ -117,8 +117,9 @@ def _catalogue():
                     "suivant. " + adam, wrong_adam_step(return_corrected=True)),
         ],
         "step_decay": [
-            Mistake("optimiseurs.step_decay/epoch_from_one", "les époques sont comptées à partir de 1 : à l'époque "
-                    "every − 1, le pas n'a pas encore diminué. " + decay, wrong_step_decay(epoch_shift=1)),
+            Mistake("optimiseurs.step_decay/epoch_from_one", "le pas diminue une époque trop tôt, dès l'époque "
+                    "every − 1, comme si les époques étaient comptées à partir de 1 : il reste η₀ aux époques 0 à "
+                    "every − 1. " + decay, wrong_step_decay(epoch_shift=1)),
             Mistake("optimiseurs.step_decay/no_floor", "l'exposant n'est pas arrondi à l'entier inférieur : le pas "
                     "diminue un peu à chaque époque au lieu de rester constant par paliers de every époques. " + decay,
                     wrong_step_decay(floor=False)),
@@ -132,8 +133,9 @@ def _catalogue():
             Mistake("optimiseurs.optimize/no_theta0", "le chemin ne commence pas par le point de départ θ₀ : il doit "
                     "contenir n_steps + 1 lignes, θ₀ puis la position après chaque pas.",
                     wrong_optimize(keep_theta0=False)),
-            Mistake("optimiseurs.optimize/adam_t_from_zero", "le compteur t d'Adam commence à 0 : au premier pas, "
-                    "1 − β₁⁰ = 0 et la correction du biais divise par zéro. Le premier pas est t = 1.",
+            Mistake("optimiseurs.optimize/adam_t_from_zero", "le compteur t passé à adam_step vaut 0 au premier pas : "
+                    "1 − β₁⁰ = 0 et la correction du biais divise par zéro. Le premier pas est t = 1, le dernier "
+                    "t = n_steps.",
                     wrong_optimize(first_t=0)),
             Mistake("optimiseurs.optimize/state_reset", "la vitesse (ou les moments m et v d'Adam) repart de zéro à "
                     "chaque pas : initialisez-la une seule fois, avant la boucle, et gardez la valeur que renvoie "
