@@ -1,4 +1,24 @@
-"""Sample submissions of TD 1 and the situation each one reproduces (scores: tests/test_grading_td1.py)."""
+"""Sample submissions of TD 1 and the situation each one reproduces (scores: tests/test_grading_td1.py).
+
+``erreurs_k`` writes, for every graded function whose catalogue has at least k mistakes, the k-th
+mistake of its catalogue (``MISTAKES`` of autograde/td1/<notebook>/mistakes.py), as a one-line change of a
+right answer where the mistake is one line, by hand otherwise; every other cell is alice's (right).
+"""
+import importlib.util
+from pathlib import Path
+
+_spec = importlib.util.spec_from_file_location("build_td1", Path(__file__).with_name("build.py"))
+_build = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(_build)
+one_line_change = _build.one_line_change
+
+
+def one_line_changes(source, *changes):
+    """``source`` with one line changed per ``(old, new)``: a cell of several functions, one mistake in each."""
+    for old, new in changes:
+        source = one_line_change(source, old, new)
+    return source
+
 
 # alice: everything right, written with explicit loops and other formulas than the reference.
 NEURONE = {
@@ -124,16 +144,21 @@ def predict(x, w, b):
 
 ALICE = {"01_neurone": NEURONE, "02_regression_lineaire": REGRESSION, "03_regression_logistique": LOGISTIQUE}
 
+# The linear-regression gradient written with numpy rather than alice's loop, right: chloe's and the
+# erreurs_k students' gradients are one-line changes of it (in alice's loop, the residual is written twice).
+GRADIENT_VECTORISE = '''
+def gradient(x, y_hat, y):
+    residual = y_hat - y
+    return np.mean(residual * x), np.mean(residual)
+'''
+
 STUDENTS = {
     "alice_boucles": ALICE,
     # bob hands in the release notebooks untouched: 0 everywhere, and grading goes on.
     "bob_intact": {notebook: {} for notebook in ALICE},
     # chloe writes (y − ŷ) instead of (ŷ − y) in the linear-regression gradient.
-    "chloe_gradient_faux": {**ALICE, "02_regression_lineaire": {**REGRESSION, "gradient": '''
-def gradient(x, y_hat, y):
-    residual = y - y_hat
-    return np.mean(residual * x), np.mean(residual)
-'''}},
+    "chloe_gradient_faux": {**ALICE, "02_regression_lineaire": {
+        **REGRESSION, "gradient": one_line_change(GRADIENT_VECTORISE, "residual = y_hat - y", "residual = y - y_hat")}},
     # david's train raises (list index), and his predict uses an unexpected threshold.
     "david_erreurs": {
         **ALICE,
@@ -167,69 +192,50 @@ def gradient(x, y_hat, y):
 }
 
 
-# erreurs_k: the k-th catalogued mistake (MISTAKES of autograde/td1/*/mistakes.py) of every graded function
-# that has at least k of them, written by hand as a student would; every other function is alice's.
-# Each wrong cell gets 0 and its message names the mistake (tests/test_grading_td1.py).
+# ---------------------------------------------------------------- mistake k of every graded function
+# erreurs_k: the k-th catalogued mistake of every graded function that has at least k of them (catalogue
+# sizes: id 4, sigmoid 3, relu 3, tanh 3, neuron 3; linear loss 4, gradient 5, train 3; logistic loss 4,
+# gradient 4, train 3, predict 3). Each wrong cell gets 0 and its message names the mistake
+# (tests/test_grading_td1.py). A mistake of one line is a one-line change of alice's answer (of
+# GRADIENT_VECTORISE for the linear-regression gradient); the others are written whole, each saying why.
+ACTIVATIONS, NEURON = NEURONE["activations"], NEURONE["neuron"]
+LOSS_LIN, TRAIN_LIN = REGRESSION["loss"], REGRESSION["train"]
+LOSS_LOG, GRADIENT_LOG, PREDICT = LOGISTIQUE["loss"], LOGISTIQUE["gradient"], LOGISTIQUE["predict"]
+STEP_LIN = "w, b = w - eta * dw, b - eta * db"
+RETURN_LOSS_LIN, SQUARE = "return total / (2 * len(y))", "total += (y_hat[i] - y[i]) ** 2"
+CLIP, TERMS, RETURN_LOSS_LOG = ("pi = min(max(pi, 1e-12), 1 - 1e-12)",
+                                "total -= yi * np.log(pi) + (1 - yi) * np.log(1 - pi)", "return total / len(y)")
+RETURN_GRADIENT_LOG = "return dw / n, db / n"
+RESIDUAL, RETURN_GRADIENT = "residual = y_hat - y", "return np.mean(residual * x), np.mean(residual)"
+SIGMOID, RELU, TANH = ("return np.exp(-np.logaddexp(0.0, -z))", "return np.where(z > 0, z, 0.0)",
+                       "return 2.0 / (1.0 + np.exp(-2.0 * z)) - 1.0")
+CLASSES = "return np.array([1 if p >= 0.5 else 0 for p in predict_proba(x, w, b)])"
+
 ERREURS = {
     1: {
         "01_neurone": {
-            "activations": '''
-def id(z):
-    # l'identité ne garde que ce qui est positif ?
-    return np.maximum(z, 0)
-
-
-def sigmoid(z):
-    return 1 / (1 + np.exp(z))
-
-
-def relu(z):
-    return np.minimum(0, z)
-
-
-def tanh(z):
-    return 1 / (1 + np.exp(-z))
-''',
-            "neuron": '''
-def neuron(x, w, b, f):
-    return f(x @ w)
-''',
+            # ReLU pour l'identité, e^z au lieu de e^-z, min au lieu de max, la sigmoïde pour tanh
+            "activations": one_line_changes(ACTIVATIONS, ("return z", "return np.maximum(z, 0)"),
+                                            (SIGMOID, "return np.exp(-np.logaddexp(0.0, z))"),
+                                            (RELU, "return np.where(z < 0, z, 0.0)"),
+                                            (TANH, "return 1.0 / (1.0 + np.exp(-z))")),
+            # biais oublié
+            "neuron": one_line_change(NEURON, "z = b", "z = 0.0"),
         },
         "02_regression_lineaire": {
-            "loss": '''
-def loss(y, y_hat):
-    return np.mean((y_hat - y) ** 2)
-''',
-            "gradient": '''
-def gradient(x, y_hat, y):
-    n = len(y)
-    dw = np.sum((y - y_hat) * x) / n
-    db = np.sum(y - y_hat) / n
-    return dw, db
-''',
-            "train": '''
-def train(x, y, eta, epochs):
-    w, b = W_INIT, B_INIT
-    losses = np.zeros(epochs)
-    for epoch in range(epochs):
-        y_hat = predict(x, w, b)
-        losses[epoch] = loss(y, y_hat)
-        dw, db = gradient(x, y_hat, y)
-        w = w + eta * dw
-        b = b + eta * db
-    return w, b, losses
-''',
+            # facteur 1/2 oublié
+            "loss": one_line_change(LOSS_LIN, RETURN_LOSS_LIN, "return total / len(y)"),
+            # (y − ŷ) au lieu de (ŷ − y)
+            "gradient": one_line_change(GRADIENT_VECTORISE, RESIDUAL, "residual = y - y_hat"),
+            # mise à jour avec +
+            "train": one_line_change(TRAIN_LIN, STEP_LIN, "w, b = w + eta * dw, b + eta * db"),
         },
         "03_regression_logistique": {
-            "loss": '''
-def loss(y, y_hat):
-    return -np.mean(y * np.log(y_hat) + (1 - y) * np.log(1 - y_hat))
-''',
-            "gradient": '''
-def gradient(x, y_hat, y):
-    erreur = y - y_hat
-    return x.T @ erreur / len(y), np.mean(erreur)
-''',
+            # ŷ borné à [0, 1] : log(0) n'est pas évité
+            "loss": one_line_change(LOSS_LOG, CLIP, "pi = min(max(pi, 0), 1)"),
+            # (y − ŷ) au lieu de (ŷ − y)
+            "gradient": one_line_change(GRADIENT_LOG, "ecart = y_hat[i] - y[i]", "ecart = y[i] - y_hat[i]"),
+            # mise à jour avec + (whole: alice updates w and b on two lines, and both change)
             "train": '''
 def train(x, y, eta, epochs):
     w, b = np.zeros(x.shape[1]), 0.0
@@ -242,70 +248,39 @@ def train(x, y, eta, epochs):
         b += eta * db
     return w, b, losses
 ''',
-            "predict": '''
-def predict(x, w, b):
-    return predict_proba(x, w, b)
-''',
+            # les probabilités au lieu des classes
+            "predict": one_line_change(PREDICT, CLASSES, "return predict_proba(x, w, b)"),
         },
     },
     2: {
         "01_neurone": {
-            "activations": '''
-def id(z):
-    # la dérivée de z par rapport à z vaut 1
-    return np.ones_like(z)
-
-
-def sigmoid(z):
-    return 1 / np.exp(-z)
-
-
-def relu(z):
-    return np.abs(z)
-
-
-def tanh(z):
-    return (np.exp(-z) - np.exp(z)) / (np.exp(z) + np.exp(-z))
-''',
+            # la dérivée 1 pour l'identité, le 1 oublié au dénominateur, |z| pour ReLU, le signe de tanh
+            "activations": one_line_changes(ACTIVATIONS, ("return z", "return np.ones_like(z)"),
+                                            (SIGMOID, "return 1 / np.exp(-z)"),
+                                            (RELU, "return np.abs(z)"),
+                                            (TANH, "return 2.0 / (1.0 + np.exp(2.0 * z)) - 1.0")),
+            # biais ajouté après l'activation (whole: in alice's loop two lines change, z starts from 0
+            # and b is added to f(z))
             "neuron": '''
 def neuron(x, w, b, f):
     return f(np.dot(x, w)) + b
 ''',
         },
         "02_regression_lineaire": {
-            "loss": '''
-def loss(y, y_hat):
-    return np.sum((y_hat - y) ** 2) / 2
-''',
-            "gradient": '''
-def gradient(x, y_hat, y):
-    residual = y_hat - y
-    return np.sum(residual * x), np.sum(residual)
-''',
-            "train": '''
-def train(x, y, eta, epochs):
-    w, b = W_INIT, B_INIT
-    losses = []
-    for epoch in range(epochs):
-        y_hat = predict(x, w, b)
-        losses.append(loss(y, y_hat))
-        dw, db = gradient(x, y_hat, y)
-        w = w - dw
-        b = b - db
-    return w, b, np.array(losses)
-''',
+            # somme au lieu de moyenne
+            "loss": one_line_change(LOSS_LIN, RETURN_LOSS_LIN, "return total / 2"),
+            # pas de division par n
+            "gradient": one_line_change(GRADIENT_VECTORISE, RETURN_GRADIENT,
+                                        "return np.sum(residual * x), np.sum(residual)"),
+            # η oublié
+            "train": one_line_change(TRAIN_LIN, STEP_LIN, "w, b = w - dw, b - db"),
         },
         "03_regression_logistique": {
-            "loss": '''
-def loss(y, y_hat):
-    p = np.clip(y_hat, 1e-12, 1 - 1e-12)
-    return np.mean(y * np.log(p) + (1 - y) * np.log(1 - p))
-''',
-            "gradient": '''
-def gradient(x, y_hat, y):
-    residual = y_hat - y
-    return x.T @ residual, np.sum(residual)
-''',
+            # signe moins oublié
+            "loss": one_line_change(LOSS_LOG, TERMS, "total += yi * np.log(pi) + (1 - yi) * np.log(1 - pi)"),
+            # pas de division par n
+            "gradient": one_line_change(GRADIENT_LOG, RETURN_GRADIENT_LOG, "return dw, db"),
+            # η oublié (whole: alice updates w and b on two lines, and both change)
             "train": '''
 def train(x, y, eta, epochs):
     w, b = np.zeros(x.shape[1]), 0.0
@@ -318,47 +293,29 @@ def train(x, y, eta, epochs):
         b = b - db
     return w, b, losses
 ''',
-            "predict": '''
-def predict(x, w, b):
-    return (predict_proba(x, w, b) < 0.5).astype(int)
-''',
+            # classes inversées
+            "predict": one_line_change(PREDICT, CLASSES,
+                                       "return np.array([0 if p >= 0.5 else 1 for p in predict_proba(x, w, b)])"),
         },
     },
     3: {
         "01_neurone": {
-            "activations": '''
-def id(z):
-    return np.ravel(z)
-
-
-def sigmoid(z):
-    s = 1 / (1 + np.exp(-z))
-    return s * (1 - s)
-
-
-def relu(z):
-    return np.where(z > 0, 1.0, 0.0)
-
-
-def tanh(z):
-    return 2 / (1 + np.exp(-z)) - 1
-''',
-            "neuron": '''
-def neuron(x, w, b, f):
-    return x @ w + b
-''',
+            # z aplati, la dérivée σ(1 − σ), la dérivée de ReLU, tanh(z/2)
+            "activations": one_line_changes(
+                ACTIVATIONS, ("return z", "return np.ravel(z)"),
+                (SIGMOID, "return np.exp(-np.logaddexp(0.0, -z)) * (1 - np.exp(-np.logaddexp(0.0, -z)))"),
+                (RELU, "return np.where(z > 0, 1.0, 0.0)"),
+                (TANH, "return 2.0 / (1.0 + np.exp(-z)) - 1.0")),
+            # pas d'activation
+            "neuron": one_line_change(NEURON, "return f(z)", "return z"),
         },
         "02_regression_lineaire": {
-            "loss": '''
-def loss(y, y_hat):
-    return np.sum((y_hat - y) ** 2)
-''',
-            "gradient": '''
-def gradient(x, y_hat, y):
-    # dérivée de (ŷ − y)² : 2 (ŷ − y)
-    residual = y_hat - y
-    return 2 * np.mean(residual * x), 2 * np.mean(residual)
-''',
+            # ni 1/2 ni division par n
+            "loss": one_line_change(LOSS_LIN, RETURN_LOSS_LIN, "return total"),
+            # facteur 2 de la dérivée du carré
+            "gradient": one_line_change(GRADIENT_VECTORISE, RETURN_GRADIENT,
+                                        "return 2 * np.mean(residual * x), 2 * np.mean(residual)"),
+            # perte enregistrée après la mise à jour (whole: a line moves below the update, none changes)
             "train": '''
 def train(x, y, eta, epochs):
     w, b = W_INIT, B_INIT
@@ -372,17 +329,11 @@ def train(x, y, eta, epochs):
 ''',
         },
         "03_regression_logistique": {
-            "loss": '''
-def loss(y, y_hat):
-    p = np.clip(y_hat, 1e-12, 1 - 1e-12)
-    return -np.sum(y * np.log(p) + (1 - y) * np.log(1 - p))
-''',
-            "gradient": '''
-def gradient(x, y_hat, y):
-    n = len(y)
-    residual = y_hat - y
-    return x.T @ residual / n, residual / n
-''',
+            # somme au lieu de moyenne
+            "loss": one_line_change(LOSS_LOG, RETURN_LOSS_LOG, "return total"),
+            # dL/db : le vecteur (ŷ − y)/n, pas sa somme
+            "gradient": one_line_change(GRADIENT_LOG, RETURN_GRADIENT_LOG, "return dw / n, (y_hat - y) / n"),
+            # perte enregistrée après la mise à jour (whole: a line moves below the update, none changes)
             "train": '''
 def train(x, y, eta, epochs):
     w, b = np.zeros(x.shape[1]), 0.0
@@ -394,62 +345,35 @@ def train(x, y, eta, epochs):
         losses[epoch] = loss(y, predict_proba(x, w, b))
     return w, b, losses
 ''',
-            "predict": '''
-def predict(x, w, b):
-    return (predict_proba(x, w, b) >= 0).astype(int)
-''',
+            # seuil 0 sur la probabilité
+            "predict": one_line_change(PREDICT, CLASSES,
+                                       "return np.array([1 if p >= 0 else 0 for p in predict_proba(x, w, b)])"),
         },
     },
     4: {
         "01_neurone": {
-            "activations": '''
-def id(z):
-    return np.sum(z)
-
-
-def sigmoid(z):
-    return np.exp(-np.logaddexp(0.0, -z))
-
-
-def relu(z):
-    return np.where(z > 0, z, 0.0)
-
-
-def tanh(z):
-    return 2.0 / (1.0 + np.exp(-2.0 * z)) - 1.0
-''',
+            # les zᵢ additionnés (sigmoid, relu and tanh have three mistakes: theirs are alice's, right)
+            "activations": one_line_change(ACTIVATIONS, "return z", "return np.sum(z)"),
         },
         "02_regression_lineaire": {
-            "loss": '''
-def loss(y, y_hat):
-    return np.mean(y_hat - y) / 2
-''',
-            "gradient": '''
-def gradient(x, y_hat, y):
-    residual = y_hat - y
-    return np.mean(residual), np.mean(residual)
-''',
+            # écarts non élevés au carré
+            "loss": one_line_change(LOSS_LIN, SQUARE, "total += y_hat[i] - y[i]"),
+            # dL/dw sans les xᵢ
+            "gradient": one_line_change(GRADIENT_VECTORISE, RETURN_GRADIENT,
+                                        "return np.mean(residual), np.mean(residual)"),
         },
         "03_regression_logistique": {
-            "loss": '''
-def loss(y, y_hat):
-    p = np.clip(y_hat, 1e-12, 1 - 1e-12)
-    return -np.mean(y * np.log(p))
-''',
-            "gradient": '''
-def gradient(x, y_hat, y):
-    residual = y_hat - y
-    return x.T @ residual / len(y), residual
-''',
+            # le terme (1 − yᵢ) log(1 − ŷᵢ) oublié
+            "loss": one_line_change(LOSS_LOG, TERMS, "total -= yi * np.log(pi)"),
+            # dL/db : le vecteur des écarts
+            "gradient": one_line_change(GRADIENT_LOG, RETURN_GRADIENT_LOG, "return dw / n, y_hat - y"),
         },
     },
     5: {
         "02_regression_lineaire": {
-            "gradient": '''
-def gradient(x, y_hat, y):
-    residual = y_hat - y
-    return np.mean(residual), np.mean(residual * x)
-''',
+            # (dL/db, dL/dw) au lieu de (dL/dw, dL/db)
+            "gradient": one_line_change(GRADIENT_VECTORISE, RETURN_GRADIENT,
+                                        "return np.mean(residual), np.mean(residual * x)"),
         },
     },
 }

@@ -36,7 +36,8 @@ def check_gradient(student, seed):
         x, y = _data(rng, n)
         cases.append(Case(f"n = {n}", (x, ref.predict(x, rng.normal(), rng.normal()), y)))
     return compare_to_reference(student, ref.gradient, cases, name="gradient",
-                                 arg_names=["x", "y_hat", "y"], mistakes=MISTAKES["gradient"])
+                                 arg_names=["x", "y_hat", "y"], fields=("dL/dw", "dL/db"),
+                                 mistakes=MISTAKES["gradient"])
 
 
 def check_train(student, seed):
@@ -49,8 +50,9 @@ def check_train(student, seed):
     cases = []
     for epochs, eta in ((1, 0.01), (int(rng.integers(3, 8)), 0.05), (int(rng.integers(20, 60)), 0.001)):
         x, y = _data(rng, int(rng.integers(10, 60)))
-        cases.append(Case(f"{epochs} époque(s) depuis w = {ref.W_INIT}, b = {ref.B_INIT}", (x, y, eta, epochs)))
+        cases.append(Case(f"depuis w = {ref.W_INIT}, b = {ref.B_INIT}", (x, y, eta, epochs)))
     verdict = compare_to_reference(student, ref.train, cases, name="train", arg_names=["x", "y", "eta", "epochs"],
+                                   fields=("le w final", "le b final", "losses (la perte de chaque époque)"),
                                    mistakes=MISTAKES["train"], helpers=ISOLATED["train"])
     if not verdict.passed:
         return verdict

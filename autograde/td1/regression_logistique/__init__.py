@@ -1,4 +1,10 @@
-"""TD 1, notebook 3 (03_regression_logistique): its solution, its catalogue of mistakes and its checks."""
+"""TD 1, notebook 3 (03_regression_logistique): its solution, its catalogue of mistakes and its checks;
+``GRADED``, its graded functions in the notebook's order (:mod:`autograde.registry`)."""
+
+from ...registry import GradedFunction
+from . import checks
+from . import solution as ref
+from .mistakes import MISTAKES
 
 NOTEBOOK = "td1_neurone_regression/03_regression_logistique"  # source/ and release/ hold it as <NOTEBOOK>.ipynb
 # What the release must not state, because a written answer asks the student to derive it (spaces do
@@ -10,4 +16,14 @@ HIDDEN_FORMULAS: tuple[str, ...] = (
     r"\frac{\partial L}{\partial b} = \frac{1}{n} \sum_{i=1}^{n} (\hat{y}_i - y_i)",
     r"\frac{\partial \ell_i}{\partial z_i} = \hat{y}_i - y_i",
     "xᵀ(ŷ − y)",
+)
+
+# The graded cells' check ids: how each function is judged, with what catalogue and reference helpers.
+GRADED: tuple[GradedFunction, ...] = (
+    GradedFunction("td1.regression_logistique.loss", ref.loss, checks.check_loss, MISTAKES["loss"]),
+    GradedFunction("td1.regression_logistique.gradient", ref.gradient, checks.check_gradient, MISTAKES["gradient"]),
+    GradedFunction("td1.regression_logistique.train", ref.train, checks.check_train, MISTAKES["train"],
+                   helpers=checks.ISOLATED["train"]),
+    GradedFunction("td1.regression_logistique.predict", ref.predict, checks.check_predict, MISTAKES["predict"],
+                   helpers=checks.ISOLATED["predict"]),
 )

@@ -39,7 +39,8 @@ def check_gradient(student, seed):
         x, y = _data(rng, n, d)
         cases.append(Case(f"n = {n}, D = {d}", (x, ref.predict_proba(x, rng.normal(size=d), rng.normal()), y)))
     return compare_to_reference(student, ref.gradient, cases, name="gradient",
-                                 arg_names=["x", "y_hat", "y"], mistakes=MISTAKES["gradient"])
+                                 arg_names=["x", "y_hat", "y"], fields=("dL/dw", "dL/db"),
+                                 mistakes=MISTAKES["gradient"])
 
 
 def check_train(student, seed):
@@ -49,8 +50,9 @@ def check_train(student, seed):
     cases = []
     for epochs, eta in ((1, 0.1), (int(rng.integers(3, 8)), 0.5), (int(rng.integers(20, 60)), 0.1)):
         n, d = int(rng.integers(10, 60)), int(rng.integers(2, 4))
-        cases.append(Case(f"{epochs} époque(s) depuis w = 0, b = 0", (*_data(rng, n, d), eta, epochs)))
+        cases.append(Case("depuis w = 0, b = 0", (*_data(rng, n, d), eta, epochs)))
     verdict = compare_to_reference(student, ref.train, cases, name="train", arg_names=["x", "y", "eta", "epochs"],
+                                   fields=("le w final", "le b final", "losses (la perte de chaque époque)"),
                                    mistakes=MISTAKES["train"], helpers=ISOLATED["train"])
     if not verdict.passed:
         return verdict
@@ -68,5 +70,9 @@ def check_predict(student, seed):
     for n, d in ((1, 2), (int(rng.integers(5, 30)), 2), (int(rng.integers(30, 100)), 3)):
         x, _ = _data(rng, n, d)
         cases.append(Case(f"n = {n}, D = {d}", (x, rng.normal(size=d), float(rng.normal()))))
+    # Examples on the boundary: x = 0 and b = 0 give ŷ = 0,5 exactly, which the sheet classes as 1.
+    x, _ = _data(rng, 6, 2)
+    x[::2] = 0.0
+    cases.append(Case("trois exemples sur la frontière (ŷ = 0,5 exactement)", (x, rng.normal(size=2), 0.0)))
     return compare_to_reference(student, ref.predict, cases, name="predict", arg_names=["x", "w", "b"],
                                 mistakes=MISTAKES["predict"], helpers=ISOLATED["predict"])

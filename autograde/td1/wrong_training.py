@@ -1,7 +1,8 @@
-"""Wrong variants of a gradient-descent `train`, shared by the catalogues of mistakes of TD 1's regressions."""
+"""Wrong variants of a gradient-descent `train`, shared by the catalogues of mistakes of TD 1's two regressions
+(regression_lineaire and regression_logistique: the same loop, with their own model and starting point)."""
 import numpy as np
 
-from .checking import Mistake
+from ..checking import Mistake
 
 
 def wrong_train(initial_parameters, predict, loss, gradient, sign=-1.0, use_eta=True, loss_after_step=False):
