@@ -57,12 +57,11 @@ from .checking import GradingStopped, Verdict
 from .hidden_tests import hidden_region
 from .judge import isolation_requests, judge_cell, kernel_side_boot, read_answer
 from .kernel_side import ANSWER, CHANNEL, MAX_DEPTH, REQUEST
+from .records import RECORD, TIME_LIMIT, cell_record, check_record, is_test_cell, not_run, notebook_record
 from .sandbox import kernel_manager_class
 
-RECORD = "autograde"  # key of the grader's records in the notebook's and the cells' metadata
 INTERRUPT_GRACE_S = 5  # CPU seconds a kernel may take to stop after an interrupt before it is restarted
 WATCH_INTERVAL_S = 0.2  # how often the watchdog reads the kernel's CPU time
-TIME_LIMIT = "CellTimeoutError"  # nbgrader's name of a cell stopped at the time limit; results.py reads it
 # Decoding JSON costs the grader up to 20 times the text's size for a message of small items (empty lists,
 # short strings): beyond this many lists, objects and items in them in one message (no output of a course
 # notebook comes near: a text, an image is one string), it is refused unread.
@@ -91,11 +90,6 @@ def verdict_banner(verdicts: list[str], self_check: str) -> str:
     if self_check == "passed":
         return "".join(readable(f"✔ {verdict}") + "\n" for verdict in verdicts)
     return readable(messages.hidden_passed_visible_failed(verdicts)) + "\n"
-
-
-def is_test_cell(cell: NotebookNode) -> bool:
-    meta = cell.get("metadata", {}).get("nbgrader", {})
-    return bool(meta.get("grade")) and not meta.get("solution")
 
 
 def _has_error(outputs) -> bool:
@@ -360,7 +354,7 @@ class GuardedExecute(Execute):
         nb.metadata.pop(RECORD, None)
         for cell in nb.cells:
             cell.get("metadata", {}).pop(RECORD, None)
-        nb.metadata[RECORD] = {"sandboxed": bool(self.sandboxed)}
+        nb.metadata[RECORD] = notebook_record(sandboxed=bool(self.sandboxed))
         try:
             return super().preprocess(nb, resources, km)
         except Exception:
@@ -377,8 +371,7 @@ class GuardedExecute(Execute):
         """A graded cell without a passing verdict of this run gets an error, so nbgrader scores it 0."""
         record = cell.metadata.get(RECORD)
         if record is None:
-            record = cell.metadata[RECORD] = {"checks": [], "self_check": "not run", "passed": False,
-                                              "message": messages.not_run()}
+            record = cell.metadata[RECORD] = not_run(messages.not_run())
         if not record["passed"] and not _has_error(cell.get("outputs", [])):
             cell.setdefault("outputs", []).append(_error(messages.NOT_RUN, record.get("message") or messages.not_run()))
 
@@ -583,8 +576,7 @@ class GuardedExecute(Execute):
         cell.outputs = []
         if is_test_cell(cell):
             cell.outputs.append(_error(messages.TIME_BUDGET, self._budget_message()))
-            cell.metadata[RECORD] = {"checks": [], "self_check": "not run", "passed": False,
-                                     "message": self._budget_message()}
+            cell.metadata[RECORD] = not_run(self._budget_message())
         return cell
 
     async def _execute(self, cell, cell_index, execution_count=None, store_history=True):
@@ -656,11 +648,9 @@ class GuardedExecute(Execute):
             self._completed.add(cell_index)
             failures = "\n".join(verdict.message for _, verdict in verdicts if not verdict.passed)
             cell.outputs.append(_error(interruption or messages.CHECK_FAILED, readable(failures)))
-        cell.metadata[RECORD] = {
-            "checks": [{"check": check_id, "passed": verdict.passed, "mistake": verdict.mistake,
-                        "message": verdict.message} for check_id, verdict in verdicts],
-            "self_check": self_check, "passed": passed and self_check == "passed",
-            "message": "" if passed else failures}
+        cell.metadata[RECORD] = cell_record(
+            [check_record(check_id, verdict.passed, verdict.mistake, verdict.message) for check_id, verdict in verdicts],
+            self_check, passed=passed and self_check == "passed", message="" if passed else failures)
         return cell
 
     async def _run_self_check(self, cell, cell_index, check_ids, visible_source, execution_count, store_history):

@@ -24,8 +24,8 @@ from pygments.token import STANDARD_TYPES
 from traitlets import Bool
 from traitlets.config import LoggingConfigurable
 
-from .execution import is_test_cell
 from .hidden_tests import HIDDEN_REGION
+from .records import is_test_cell
 
 HIDDEN_NOTE = "# (tests cachés : leur verdict est affiché sous la cellule)\n"
 # Messages for errors whose own text would say nothing to a student.

@@ -17,13 +17,18 @@ from __future__ import annotations
 
 import ast
 import difflib
-import importlib
 import re
-from typing import Any, Callable
+import sys
+from typing import Any, Callable, Sequence
 
 from . import messages
+from .checking import GradingStopped, LocalStudent, Mistake, Student, StudentRaised, Verdict, as_student, seed_for
 from .kernel_side import defined_names
-from .checking import GradingStopped, LocalStudent, Student, StudentRaised, Verdict, as_student, seed_for
+from .registry import graded, notebook_packages
+
+__all__ = ["HIDDEN_REGION", "HiddenRegionError", "HiddenTestFailure", "catalogue", "check_module", "hidden_region",
+           "hidden_test", "isolated_helpers", "judge", "missing", "notebook_packages", "renamed_hint", "run_check",
+           "student_name"]
 
 HIDDEN_REGION = re.compile(r"### BEGIN HIDDEN TESTS\n(.*?)### END HIDDEN TESTS\n?", re.DOTALL)
 
@@ -36,40 +41,17 @@ class HiddenRegionError(ValueError):
     """A source notebook's hidden region is not the one line this grader knows how to run."""
 
 
-def _notebook_package(check_id: str) -> str:
-    """``"td1.regression_lineaire.gradient"`` → ``"autograde.td1.regression_lineaire"``: one package per
-    notebook, holding its solution, its mistakes and its checks."""
-    path = check_id.rsplit(".", 1)[0]
-    if path.count(".") != 1:
-        raise ValueError(f"a check id is td<k>.<notebook>.<function>, not {check_id!r}")
-    return f"autograde.{path}"
-
-
-def notebook_packages() -> list[str]:
-    """``["td1.neurone", "td1.regression_lineaire", …]``: the packages of autograde/td*/, one per notebook."""
-    import pkgutil
-
-    import autograde
-
-    found = []
-    for td in sorted(m.name for m in pkgutil.iter_modules(autograde.__path__) if m.name.startswith("td") and m.ispkg):
-        package = importlib.import_module(f"autograde.{td}")
-        found += [f"{td}.{m.name}" for m in pkgutil.iter_modules(package.__path__) if m.ispkg]
-    return found
-
-
 def check_module(check_id: str):
-    """``"td1.notebook.name"`` → (the notebook's checks module, ``"name"``); ``"….Name/aspect"`` →
-    (…, ``"Name_aspect"``)."""
-    function_name = check_id.rsplit(".", 1)[1]
-    module = importlib.import_module(f"{_notebook_package(check_id)}.checks")
-    return module, function_name.replace("/", "_")
+    """``"td1.notebook.name"`` → (the module that defines its check, ``"name"``); ``"….Name/aspect"`` →
+    (…, ``"Name_aspect"``). For tests that compare a TD's checks modules with its graded cells; the
+    grader finds a check by :func:`autograde.registry.graded`."""
+    function = graded(check_id)
+    return sys.modules[function.check.__module__], function.key.replace("/", "_")
 
 
-def catalogue(check_id: str) -> list:
+def catalogue(check_id: str) -> Sequence[Mistake]:
     """The catalogued mistakes of the function (or class aspect) a check judges."""
-    key = check_id.rsplit(".", 1)[1]
-    return importlib.import_module(f"{_notebook_package(check_id)}.mistakes").MISTAKES[key]
+    return graded(check_id).mistakes
 
 
 def student_name(check_id: str) -> str:
@@ -79,17 +61,15 @@ def student_name(check_id: str) -> str:
     return check_id.rsplit(".", 1)[1].split("/", 1)[0]
 
 
-def isolated_helpers(check_id: str) -> dict | None:
+def isolated_helpers(check_id: str) -> dict[str, Any] | None:
     """The reference helpers a function is judged with (``ISOLATED`` of its checks module), if any."""
-    module, check_name = check_module(check_id)
-    return getattr(module, "ISOLATED", {}).get(check_name)
+    return graded(check_id).helpers
 
 
 def run_check(check_id: str, student: Any, seed: int | None = None) -> Verdict:
-    """Run the check ``td<k>.<notebook>.<function>`` (its notebook package's ``checks``) on the student's function or class
-    (a :class:`Student`, or the object itself)."""
-    module, function_name = check_module(check_id)
-    check: Callable[[Student, int], Verdict] = getattr(module, f"check_{function_name}")
+    """Run the check ``td<k>.<notebook>.<function>`` (as its notebook's package declares it) on the
+    student's function or class (a :class:`Student`, or the object itself)."""
+    check = graded(check_id).check
     student = as_student(student)
     try:
         return check(student, seed_for(check_id) if seed is None else seed)

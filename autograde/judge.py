@@ -15,11 +15,12 @@ import inspect
 import textwrap
 import types
 from dataclasses import dataclass
-from typing import Callable
+from typing import Any, Callable, Mapping
 
 from .checking import GradingStopped, Student, StudentRaised, Verdict
-from .hidden_tests import isolated_helpers, judge, student_name
+from .hidden_tests import judge
 from .kernel_side import Code, Opaque, WireError, encode, loads
+from .registry import graded
 
 Ask = Callable[[dict], dict]  # one request to the kernel -> its decoded answer (raises GradingStopped)
 
@@ -38,7 +39,7 @@ def _source(function: types.FunctionType) -> str:
     return textwrap.dedent(inspect.getsource(function))
 
 
-def helper_bundle(helpers: dict | None) -> dict | None:
+def helper_bundle(helpers: Mapping[str, Any] | None) -> dict | None:
     """Helpers as data for the kernel: each function's source, each value encoded, with the module
     constants those functions read (``EPS``). A function they call must be a declared helper itself,
     so that no reference code enters the kernel unannounced."""
@@ -105,10 +106,10 @@ def isolation_requests(check_ids: list[str]) -> list[tuple[dict, dict]]:
     visible self-check, like the hidden checks, does not depend on another cell's function."""
     requests = []
     for check_id in check_ids:
-        helpers = isolated_helpers(check_id)
-        if helpers:
-            name = student_name(check_id)
-            requests.append(({"name": name, "isolate": True, "helpers": helper_bundle(helpers)},
+        function = graded(check_id)
+        if function.helpers:
+            name = function.name
+            requests.append(({"name": name, "isolate": True, "helpers": helper_bundle(function.helpers)},
                              {"name": name, "restore": True}))
     return requests
 

@@ -11,10 +11,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from . import messages
 from .course import Course
 from .csv_cells import write_table
-from .results import CellResult, read_results
+from .results import max_points, read_results, student_summaries
 
 OUT_OF = 20  # French courses grade on 20
 FILE_NAME = "notes_moodle.csv"
@@ -23,14 +22,6 @@ IDENTIFIERS = ("email", "id", "nom", "prénom")
 
 def columns(assignment: str, max_points: float) -> tuple[str, str, str]:
     return f"{assignment} (/{OUT_OF})", f"{assignment} (points sur {max_points:g})", f"{assignment} (état)"
-
-
-def _state(rows: list[CellResult]) -> str:
-    pending = sum(r.max_score for r in rows if r.needs_manual_grade)
-    states = [f"{pending:g} pt {messages.MANUAL_PENDING}"] if pending else []
-    if not all(r.verified for r in rows):
-        states.append(messages.UNVERIFIED)
-    return " ; ".join(states)
 
 
 def grade_lines(course: Course) -> tuple[list[str], list[dict[str, str]]]:
@@ -43,19 +34,15 @@ def grade_lines(course: Course) -> tuple[list[str], list[dict[str, str]]]:
     header, lines = list(IDENTIFIERS), {pid: {"id": pid, "prénom": first, "nom": last, "email": email}
                                          for pid, first, last, email in people}
     for assignment in assignments:
-        rows = read_results(course, assignment)
-        by_student: dict[str, list[CellResult]] = {}
-        for row in rows:
-            by_student.setdefault(row.student, []).append(row)
-        max_points = max((sum(r.max_score for r in mine) for mine in by_student.values()), default=0.0)
-        on_20, points, state = columns(assignment, max_points)
+        students = student_summaries(read_results(course, assignment))
+        out_of = max_points(students)
+        on_20, points, state = columns(assignment, out_of)
         header += [on_20, points, state]
-        for student, mine in by_student.items():
-            score = sum(r.score for r in mine)
-            line = lines.setdefault(student, {"id": student, "prénom": "", "nom": "", "email": ""})
-            line[on_20] = f"{round(score / max_points * OUT_OF, 2):g}" if max_points else ""
-            line[points] = f"{score:g}"
-            line[state] = _state(mine)
+        for summary in students:
+            line = lines.setdefault(summary.student, {"id": summary.student, "prénom": "", "nom": "", "email": ""})
+            line[on_20] = f"{round(summary.score / out_of * OUT_OF, 2):g}" if out_of else ""
+            line[points] = f"{summary.score:g}"
+            line[state] = " ; ".join(summary.notes)
     return header, [lines[student] for student in sorted(lines)]
 
 

@@ -30,8 +30,9 @@ import time
 from dataclasses import dataclass, field
 
 from .checking import LocalStudent
-from .hidden_tests import notebook_packages, run_check
+from .hidden_tests import run_check
 from .mutators import Mutant, mutants
+from .registry import graded, notebook, notebook_packages
 
 __all__ = ["Target", "TargetReport", "targets", "run", "main"]
 
@@ -50,6 +51,11 @@ class Target:
     @property
     def key(self) -> str:
         return f"{self.package}.{self.name}"
+
+    @property
+    def reference(self):
+        """The solution's function or class."""
+        return graded(self.check_ids[0]).reference
 
 
 @dataclass
@@ -72,22 +78,12 @@ def _solution(package: str):
 
 
 def targets(package: str) -> list[Target]:
-    """The graded objects of a package, found from its checks: ``check_<name>`` judges the solution's
-    ``<name>``; ``check_<Class>_<aspect>`` judges an aspect of the class ``<Class>`` (id ``Class/aspect``)."""
-    checks = importlib.import_module(f"autograde.{package}.checks")
-    solution = _solution(package)
+    """The graded objects of a package, as it declares them (:mod:`autograde.registry`): a function, or
+    a class with the ids of its aspects (``Value`` for ``Value/arithmetic``, ``Value/backward``…)."""
     found: dict[str, list[str]] = {}
-    for attribute in sorted(vars(checks)):
-        if not attribute.startswith("check_") or not callable(getattr(checks, attribute)):
-            continue
-        name = attribute[len("check_"):]
-        if hasattr(solution, name):
-            found.setdefault(name, []).append(f"{package}.{name}")
-            continue
-        cut = [i for i, char in enumerate(name) if char == "_" and isinstance(getattr(solution, name[:i], None), type)]
-        if not cut:
-            raise LookupError(f"{package}: {attribute} judges nothing the solution defines")
-        found.setdefault(name[:cut[0]], []).append(f"{package}.{name[:cut[0]]}/{name[cut[0] + 1:]}")
+    # In the report's order: by name, a class's aspects together (Value/arithmetic, Value/backward…).
+    for function in sorted(notebook(package).graded, key=lambda function: function.key.replace("/", "_")):
+        found.setdefault(function.name, []).append(function.check_id)
     return [Target(package, name, tuple(ids)) for name, ids in found.items()]
 
 
@@ -103,7 +99,7 @@ def equivalents(package: str) -> dict[str, dict[str, str]]:
 
 
 def _source(target: Target) -> str:
-    return textwrap.dedent(inspect.getsource(getattr(_solution(target.package), target.name)))
+    return textwrap.dedent(inspect.getsource(target.reference))
 
 
 # ------------------------------------------------------------------------------------ one mutant
@@ -148,7 +144,7 @@ def _run_mutant(target: Target, source: str, cpu_limit: float) -> str:
 
 def _reference_time(target: Target) -> tuple[float, str | None]:
     start = time.process_time()
-    failed = _judge(target, getattr(_solution(target.package), target.name))
+    failed = _judge(target, target.reference)
     return time.process_time() - start, failed
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import base64
 import html
 import io
-from collections import Counter
 from pathlib import Path
 from urllib.parse import quote
 
@@ -18,7 +17,7 @@ from . import messages
 from .course import Course
 from .feedback import policy_meta
 from .intake import FLAG_PREFIX, SET_ASIDE_SUFFIX
-from .results import CellResult
+from .results import CellResult, cell_summaries, max_points, student_summaries
 
 FOLDER = "reports"
 TOP_MISTAKES = 5  # per graded cell: enough to plan a correction session, short enough to read
@@ -93,12 +92,10 @@ th { background: #f0f0f0; text-align: left; } td.n { text-align: right; } .figur
 
 def render(course: Course, assignment: str, rows: list[CellResult]) -> str:
     """The page's HTML."""
-    students = list(dict.fromkeys(r.student for r in rows))
+    students = student_summaries(rows)
     notebooks = list(dict.fromkeys(r.notebook for r in rows))
-    cells = list(dict.fromkeys((r.notebook, r.grade_id) for r in rows))
-    by_student = {s: [r for r in rows if r.student == s] for s in students}
-    max_points = max((sum(r.max_score for r in mine) for mine in by_student.values()), default=0.0)
-    totals = {s: sum(r.score for r in mine) for s, mine in by_student.items()}
+    cells = cell_summaries(rows)
+    out_of = max_points(students)
     notes = course.intake_notes(assignment)
     escape = html.escape
 
@@ -110,22 +107,21 @@ def render(course: Course, assignment: str, rows: list[CellResult]) -> str:
     if not rows:
         parts.append("<p>Aucune copie corrigée.</p></body></html>")
         return "".join(parts)
-    mean = sum(totals.values()) / len(totals)
-    parts.append(f"<p>{len(students)} étudiant(s), moyenne {mean:.2f}/{max_points:g} "
-                 f"({mean / max_points * 20 if max_points else 0:.1f}/20).</p>")
-    if not all(r.verified for r in rows):
+    mean = sum(s.score for s in students) / len(students)
+    parts.append(f"<p>{len(students)} étudiant(s), moyenne {mean:.2f}/{out_of:g} "
+                 f"({mean / out_of * 20 if out_of else 0:.1f}/20).</p>")
+    if not all(s.verified for s in students):
         parts.append(f"<p class='warn'>Correction faite sans bac à sable : notes {messages.UNVERIFIED}.</p>")
 
     success, pending_cells = [], []
-    for notebook, grade_id in cells:
+    for cell in cells:
         # A written answer is out of the rate until the teacher has graded every copy of it: a rate over
         # the few blank answers that nbgrader scores 0 by itself would read as a class that failed it.
-        mine = [r for r in rows if (r.notebook, r.grade_id) == (notebook, grade_id)]
-        if any(r.needs_manual_grade for r in mine):
-            pending_cells.append(f"{notebook} · {grade_id}")
+        if cell.pending:
+            pending_cells.append(cell.label)
         else:
-            success.append((f"{notebook} · {grade_id}", sum(r.score == r.max_score for r in mine) / len(mine)))
-    parts.append("<div class='figures'>" + _totals_figure(list(totals.values()), max_points)
+            success.append((cell.label, cell.full_marks / cell.count))
+    parts.append("<div class='figures'>" + _totals_figure([s.score for s in students], out_of)
                  + (_success_figure(success) if success else "") + "</div>")
     if pending_cells:
         parts.append(f"<p>Pas encore dans la réussite par cellule ({messages.MANUAL_PENDING}) : "
@@ -133,11 +129,10 @@ def render(course: Course, assignment: str, rows: list[CellResult]) -> str:
 
     parts.append("<h2>Erreurs reconnues, par cellule</h2>")
     lines = []
-    for notebook, grade_id in cells:
-        mine = [r for r in rows if (r.notebook, r.grade_id) == (notebook, grade_id)]
-        common = Counter(name for r in mine for name in r.mistakes).most_common(TOP_MISTAKES)
+    for cell in cells:
+        common = cell.mistakes.most_common(TOP_MISTAKES)
         if common:
-            lines.append([escape(f"{notebook} · {grade_id}"),
+            lines.append([escape(cell.label),
                           "<br>".join(f"<code>{escape(name)}</code> ({count})" for name, count in common)])
     parts.append(_table(["cellule", "erreur (nombre d'étudiants)"], lines) if lines
                  else "<p>Aucune erreur du catalogue reconnue.</p>")
@@ -158,16 +153,9 @@ def render(course: Course, assignment: str, rows: list[CellResult]) -> str:
 
     parts.append("<h2>Étudiants</h2>")
     lines = []
-    for student in sorted(students, key=lambda s: (-totals[s], s)):
-        mine = by_student[student]
-        per_notebook = [f"{sum(r.score for r in mine if r.notebook == n):g}/"
-                        f"{sum(r.max_score for r in mine if r.notebook == n):g}" for n in notebooks]
-        pending = sum(r.max_score for r in mine if r.needs_manual_grade)
-        state = ([f"{pending:g} pt {messages.MANUAL_PENDING}"] if pending else []) + \
-                ([messages.UNVERIFIED] if not all(r.verified for r in mine) else [])
-        lines.append([escape(student), *per_notebook,
-                      f"{totals[student]:g}/{sum(r.max_score for r in mine):g}", escape(" ; ".join(state)),
-                      _feedback_links(course, student, assignment, notebooks)])
+    for summary in sorted(students, key=lambda s: (-s.score, s.student)):
+        lines.append([escape(summary.student), *(summary.points(n) for n in notebooks), summary.points(),
+                      escape(" ; ".join(summary.notes)), _feedback_links(course, summary.student, assignment, notebooks)])
     parts.append(_table(["étudiant", *map(escape, notebooks), "total", "état", "retour"], lines))
     parts.append("</body></html>")
     return "".join(parts)

@@ -1,4 +1,5 @@
-"""What grading produced, as data: one :class:`CellResult` per graded cell of every student.
+"""What grading produced, as data: one :class:`CellResult` per graded cell of every student, and the
+figures computed once from them (:class:`StudentSummary` per student, :class:`CellSummary` per cell).
 
 Read back from nbgrader's gradebook (the scores, manual grades included) and from the autograded
 notebooks (the grader's verdicts, kept as data in each graded cell's metadata). Every table, export,
@@ -7,12 +8,13 @@ report and test reads these rows; none of them searches a message for a fact a r
 from __future__ import annotations
 
 import json
+from collections import Counter
 from dataclasses import dataclass
 
 from . import messages, settings
 from .course import Course
-from .execution import RECORD
 from .intake import SET_ASIDE_SUFFIX
+from .records import TIME_LIMIT, record_of
 
 
 @dataclass(frozen=True)
@@ -29,7 +31,81 @@ class CellResult:
     needs_manual_grade: bool = False  # manual, and no teacher has graded it yet
 
 
-_TIMEOUT_ERRORS = ("CellTimeoutError", "KeyboardInterrupt", "TimeoutError", messages.KERNEL_STUCK)
+@dataclass(frozen=True)
+class StudentSummary:
+    """One student's figures on an assignment, computed once from their rows: what the grade table, the
+    class report and the Moodle CSV show of them."""
+
+    student: str
+    score: float  # points earned
+    max_score: float  # points of the student's graded cells
+    notebooks: dict[str, tuple[float, float]]  # (score, max_score) per notebook, in the rows' order
+    pending: float  # points of written answers that no teacher has graded yet
+    verified: bool  # every notebook graded in the sandbox
+
+    def points(self, notebook: str | None = None) -> str:
+        """The points as "score/max", of one notebook (0/0 when the student has none of its cells) or of all."""
+        score, max_score = (self.score, self.max_score) if notebook is None else self.notebooks.get(notebook, (0, 0))
+        return f"{score:g}/{max_score:g}"
+
+    @property
+    def notes(self) -> list[str]:
+        """What the grade still waits for, in French: manual points not graded yet, a run without the sandbox."""
+        return ([f"{self.pending:g} pt {messages.MANUAL_PENDING}"] if self.pending else []) \
+            + ([] if self.verified else [messages.UNVERIFIED])
+
+
+@dataclass(frozen=True)
+class CellSummary:
+    """One graded cell across the class, computed once from its rows: what the summary table and the class
+    report show of it."""
+
+    notebook: str
+    grade_id: str
+    count: int  # rows: the students graded on it
+    mean: float  # average score
+    max_score: float
+    full_marks: int  # students who got every point
+    pending: bool  # a written answer that some copy still waits for the teacher on
+    mistakes: Counter[str]  # ids of the recognised mistakes, each with the number of rows that named it
+
+    @property
+    def label(self) -> str:
+        return f"{self.notebook} · {self.grade_id}"
+
+
+def student_summaries(rows: list[CellResult]) -> list[StudentSummary]:
+    """One summary per student, in the order the rows first name them."""
+    summaries = []
+    for student in dict.fromkeys(r.student for r in rows):
+        mine = [r for r in rows if r.student == student]
+        notebooks = {notebook: (sum(r.score for r in mine if r.notebook == notebook),
+                                sum(r.max_score for r in mine if r.notebook == notebook))
+                     for notebook in dict.fromkeys(r.notebook for r in mine)}
+        summaries.append(StudentSummary(student, sum(r.score for r in mine), sum(r.max_score for r in mine), notebooks,
+                                        sum(r.max_score for r in mine if r.needs_manual_grade),
+                                        all(r.verified for r in mine)))
+    return summaries
+
+
+def max_points(students: list[StudentSummary]) -> float:
+    """The most points a student of the class can have: what totals are out of (0 for no student)."""
+    return max((s.max_score for s in students), default=0.0)
+
+
+def cell_summaries(rows: list[CellResult]) -> list[CellSummary]:
+    """One summary per graded cell, in the order the rows first name them."""
+    summaries = []
+    for notebook, grade_id in dict.fromkeys((r.notebook, r.grade_id) for r in rows):
+        mine = [r for r in rows if (r.notebook, r.grade_id) == (notebook, grade_id)]
+        summaries.append(CellSummary(notebook, grade_id, len(mine), sum(r.score for r in mine) / len(mine),
+                                     mine[0].max_score, sum(r.score == r.max_score for r in mine),
+                                     any(r.needs_manual_grade for r in mine),
+                                     Counter(name for r in mine for name in r.mistakes)))
+    return summaries
+
+
+_TIMEOUT_ERRORS = (TIME_LIMIT, "KeyboardInterrupt", "TimeoutError", messages.KERNEL_STUCK)
 
 
 def _timed_out(cell: dict) -> bool:
@@ -39,7 +115,7 @@ def _timed_out(cell: dict) -> bool:
 def failure_message(cell: dict, timeout: int | None) -> str:
     """Why a graded cell got 0, in French: the grader's verdicts first (kept as data in the cell's
     metadata), else the visible self-check's error from the kernel."""
-    record = cell.get("metadata", {}).get(RECORD, {})
+    record = record_of(cell)
     failed = [check["message"] for check in record.get("checks", []) if not check.get("passed")]
     if failed:
         return "\n".join(failed)
@@ -51,7 +127,7 @@ def failure_message(cell: dict, timeout: int | None) -> str:
 
 def _self_check_reason(cell: dict, timeout: int | None) -> str:
     """What the kernel's outputs of a graded cell say went wrong, in French."""
-    record = cell.get("metadata", {}).get(RECORD, {})
+    record = record_of(cell)
     errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
     for output in errors:  # the grader's own words say the most
         if output.get("ename") in messages.GRADER_ERRORS:
@@ -70,7 +146,7 @@ def _self_check_reason(cell: dict, timeout: int | None) -> str:
 
 
 def _mistakes(cell: dict) -> tuple[str, ...]:
-    record = cell.get("metadata", {}).get(RECORD, {})
+    record = record_of(cell)
     return tuple(check["mistake"] for check in record.get("checks", []) if check.get("mistake"))
 
 
@@ -87,7 +163,7 @@ def _graded_notebook(course: Course, student: str, assignment: str, notebook: st
             cells[grade_id] = cell
         if _timed_out(cell):
             interrupted.append(grade_id or f"n°{index + 1}")
-    return cells, interrupted, bool(graded.get("metadata", {}).get(RECORD, {}).get("sandboxed"))
+    return cells, interrupted, bool(record_of(graded).get("sandboxed"))
 
 
 def _not_graded(course: Course, student: str, assignment: str, notebook: str, notes: dict) -> str:

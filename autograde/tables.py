@@ -2,10 +2,7 @@
 lost point with its message, what the intake repaired or refused."""
 from __future__ import annotations
 
-from collections import Counter
-
-from . import messages
-from .results import CellResult
+from .results import CellResult, cell_summaries, student_summaries
 
 
 def _render(header: list[str], lines: list[list[str]]) -> list[str]:
@@ -19,32 +16,17 @@ def _render(header: list[str], lines: list[list[str]]) -> list[str]:
 def grade_table(rows: list[CellResult]) -> str:
     """Students × notebooks, with totals: the table a teacher reads first."""
     notebooks = list(dict.fromkeys(r.notebook for r in rows))
-    students = list(dict.fromkeys(r.student for r in rows))
-    header = ["étudiant", *notebooks, "total"]
-    lines = []
-    for student in students:
-        mine = [r for r in rows if r.student == student]
-        cells = []
-        for notebook in notebooks:
-            nb_rows = [r for r in mine if r.notebook == notebook]
-            cells.append(f"{sum(r.score for r in nb_rows):g}/{sum(r.max_score for r in nb_rows):g}")
-        pending = sum(r.max_score for r in mine if r.needs_manual_grade)
-        cells.append(f"{sum(r.score for r in mine):g}/{sum(r.max_score for r in mine):g}"
-                     + (f" ({pending:g} pt {messages.MANUAL_PENDING})" if pending else "")
-                     + ("" if all(r.verified for r in mine) else f" ({messages.UNVERIFIED})"))
-        lines.append([student, *cells])
-    return "\n".join(_render(header, lines))
+    lines = [[s.student, *(s.points(notebook) for notebook in notebooks),
+              s.points() + "".join(f" ({note})" for note in s.notes)] for s in student_summaries(rows)]
+    return "\n".join(_render(["étudiant", *notebooks, "total"], lines))
 
 
 def summary(rows: list[CellResult]) -> str:
     """Per graded cell: the class average and the most frequent named mistake."""
-    cells = list(dict.fromkeys((r.notebook, r.grade_id) for r in rows))
     lines = []
-    for notebook, grade_id in cells:
-        mine = [r for r in rows if (r.notebook, r.grade_id) == (notebook, grade_id)]
-        common = Counter(name for r in mine for name in r.mistakes).most_common(1)
-        lines.append([f"{notebook} · {grade_id}", f"{sum(r.score for r in mine) / len(mine):.2f}/{mine[0].max_score:g}",
-                      f"{sum(r.score == r.max_score for r in mine)}/{len(mine)}",
+    for cell in cell_summaries(rows):
+        common = cell.mistakes.most_common(1)
+        lines.append([cell.label, f"{cell.mean:.2f}/{cell.max_score:g}", f"{cell.full_marks}/{cell.count}",
                       f"{common[0][0]} ({common[0][1]})" if common else "—"])
     return "\n".join(_render(["cellule", "moyenne", "réussie par", "erreur reconnue la plus fréquente"], lines))
 

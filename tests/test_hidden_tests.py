@@ -2,9 +2,10 @@
 sends into the student's kernel the reference code of a function graded after it."""
 import pytest
 
-from autograde.hidden_tests import HiddenRegionError, check_module, hidden_region, isolated_helpers, student_name
+from autograde.hidden_tests import HiddenRegionError, hidden_region, isolated_helpers
 from autograde.judge import helper_bundle
 from autograde.kernel_side import decode, helper_namespace
+from autograde.registry import graded, notebooks as declared_notebooks
 from conftest import SOURCE, nbgrader_meta, notebook_id, notebooks, read
 
 SOURCE_NOTEBOOKS = notebooks(SOURCE)
@@ -23,13 +24,11 @@ def graded_check_ids(path):
 
 def graded_names(check_id):
     """What a check grades: the student's function, or the methods of a class aspect."""
-    module, check_name = check_module(check_id)
-    return set(getattr(module, "GRADED_METHODS", {}).get(check_name, ())) or {student_name(check_id)}
+    return set(graded(check_id).methods) or {graded(check_id).name}
 
 
 def helper_names(check_id):
-    module, check_name = check_module(check_id)
-    return set(isolated_helpers(check_id) or ()) | set(getattr(module, "CLASS_HELPERS", {}).get(check_name, ()))
+    return set(isolated_helpers(check_id) or ()) | set(graded(check_id).class_helpers)
 
 
 def test_a_hidden_region_gives_its_check_ids_and_the_visible_part():
@@ -49,8 +48,25 @@ def test_any_other_hidden_region_is_refused(region):
 @pytest.mark.parametrize("path", SOURCE_NOTEBOOKS, ids=notebook_id)
 def test_every_graded_cell_has_a_hidden_region_the_grader_reads(path):
     for check_id in graded_check_ids(path):
-        module, check_name = check_module(check_id)
-        assert callable(getattr(module, f"check_{check_name}")), check_id
+        assert callable(graded(check_id).check), check_id
+
+
+def test_the_registry_declares_exactly_the_checks_of_the_graded_cells():
+    """Every check id of a source notebook's hidden regions is declared by its notebook's package, and
+    every declared graded function is checked by exactly one graded cell of that notebook, in order."""
+    declared = {notebook.notebook: [function.check_id for function in notebook.graded]
+                for notebook in declared_notebooks()}
+    in_cells = {str(path.relative_to(SOURCE).with_suffix("")): graded_check_ids(path) for path in SOURCE_NOTEBOOKS}
+    assert declared == in_cells
+
+
+def test_an_undeclared_check_id_is_refused():
+    with pytest.raises(KeyError, match="td6.mlp_numpy.nothing"):
+        graded("td6.mlp_numpy.nothing")
+    with pytest.raises(KeyError, match="td9.nothing.f"):
+        graded("td9.nothing.f")
+    with pytest.raises(ValueError, match="td<k>.<notebook>.<function>"):
+        graded("td6.train")
 
 
 @pytest.mark.parametrize("path", SOURCE_NOTEBOOKS, ids=notebook_id)

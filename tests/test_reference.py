@@ -7,7 +7,7 @@ import pytest
 from scipy.stats import linregress
 
 from autograde import run_check
-from autograde.hidden_tests import notebook_packages
+from autograde.registry import notebooks
 from autograde.td1.neurone import solution as neuron
 from autograde.td1.regression_lineaire import solution as linreg
 from autograde.td1.regression_logistique import solution as logreg
@@ -72,20 +72,15 @@ def test_neuron_on_one_input_and_on_a_batch():
     assert out.shape == (2,) and np.allclose(out, [0.0, 1.0])
 
 
-def reference_modules():
-    """The catalogues (``mistakes`` modules), by the check-id prefix of their checks: ``td1.neurone`` …"""
-    return {package: importlib.import_module(f"autograde.{package}.mistakes") for package in notebook_packages()}
-
-
-def solution_of(prefix):
-    return importlib.import_module(f"autograde.{prefix}.solution")
+def graded_functions():
+    """Every graded function (or class aspect) the notebooks' packages declare."""
+    return [function for notebook in notebooks() for function in notebook.graded]
 
 
 def catalogued_mistakes():
-    for prefix, module in reference_modules().items():
-        for function, mistakes in getattr(module, "MISTAKES", {}).items():
-            for mistake in mistakes:
-                yield pytest.param(f"{prefix}.{function}", mistake, id=mistake.name)
+    for function in graded_functions():
+        for mistake in function.mistakes:
+            yield pytest.param(function.check_id, mistake, id=mistake.name)
 
 
 @pytest.mark.parametrize("check_id, mistake", list(catalogued_mistakes()))
@@ -98,11 +93,10 @@ def test_each_catalogued_mistake_is_named(check_id, mistake):
 
 
 def graded_objects():
-    """Every (check id, reference object) pair: MISTAKES keys are the checks' names, ``"loss"`` or
-    ``"Value/backward"`` (several checks of one class)."""
-    for prefix, module in reference_modules().items():
-        for key in getattr(module, "MISTAKES", {}):
-            yield pytest.param(f"{prefix}.{key}", getattr(solution_of(prefix), key.split("/")[0]), id=f"{prefix}.{key}")
+    """Every (check id, reference object) pair: ``"td1.regression_lineaire.loss"``, or
+    ``"td5.autograd.Value/backward"`` (several checks of one class)."""
+    for function in graded_functions():
+        yield pytest.param(function.check_id, function.reference, id=function.check_id)
 
 
 @pytest.mark.parametrize("check_id, function", list(graded_objects()))
@@ -113,20 +107,21 @@ def test_the_reference_passes_its_own_checks(check_id, function):
 
 
 def test_every_check_has_its_catalogue_of_mistakes():
-    from autograde.hidden_tests import check_module
-
-    for prefix, module in reference_modules().items():
-        checks = check_module(f"{prefix}.any")[0]
-        names = sorted(n[len("check_"):] for n in dir(checks) if n.startswith("check_")
-                       and getattr(getattr(checks, n), "__module__", None) == checks.__name__)
-        assert names == sorted(k.replace("/", "_") for k in getattr(module, "MISTAKES", {})), prefix
+    """A package declares one graded function per key of its ``MISTAKES``, with that very catalogue,
+    each judged by its own check of the package's ``checks``."""
+    for notebook in notebooks():
+        catalogue = importlib.import_module(f"autograde.{notebook.package}.mistakes").MISTAKES
+        assert {function.key: function.mistakes for function in notebook.graded} == catalogue, notebook.package
+        assert all(function.mistakes is catalogue[function.key] for function in notebook.graded), notebook.package
+        checks = [function.check for function in notebook.graded]
+        assert len(set(checks)) == len(checks), notebook.package
+        assert {check.__module__ for check in checks} == {f"autograde.{notebook.package}.checks"}, notebook.package
 
 
 def test_every_function_has_at_least_three_known_mistakes():
-    for prefix, module in reference_modules().items():
-        for function, mistakes in getattr(module, "MISTAKES", {}).items():
-            assert len(mistakes) >= 3, f"{prefix}.{function}"
-            assert len({m.name for m in mistakes}) == len(mistakes)
+    for function in graded_functions():
+        assert len(function.mistakes) >= 3, function.check_id
+        assert len({m.name for m in function.mistakes}) == len(function.mistakes)
 
 
 def test_mistake_ids_are_notebook_function_what_and_unique_in_the_course():
@@ -134,27 +129,25 @@ def test_mistake_ids_are_notebook_function_what_and_unique_in_the_course():
     import re
 
     seen = set()
-    for package in notebook_packages():
-        notebook = package.split(".")[1]
-        for key, mistakes in importlib.import_module(f"autograde.{package}.mistakes").MISTAKES.items():
-            for mistake in mistakes:
-                assert re.fullmatch(rf"{notebook}\.{key.split('/')[0]}/[a-z0-9_]+", mistake.name), mistake.name
-                assert mistake.name not in seen, mistake.name
-                seen.add(mistake.name)
+    for function in graded_functions():
+        notebook = function.package.split(".")[1]
+        for mistake in function.mistakes:
+            assert re.fullmatch(rf"{notebook}\.{function.name}/[a-z0-9_]+", mistake.name), mistake.name
+            assert mistake.name not in seen, mistake.name
+            seen.add(mistake.name)
 
 
 def wrong_variant_factories():
     """(check id, factory): one per check of what the factory makes; a class graded in several cells
     (``wrong_Value``, for ``Value/arithmetic``, ``Value/unary``, ``Value/backward``) is run by each."""
-    for package in notebook_packages():
-        mistakes = importlib.import_module(f"autograde.{package}.mistakes")
-        for name in dir(mistakes):
-            if name.startswith("wrong_") and callable(getattr(mistakes, name)):
-                graded = name[len("wrong_"):]
-                aspects = [key for key in getattr(mistakes, "MISTAKES", {}) if key.startswith(f"{graded}/")]
-                for key in aspects or [graded]:
-                    yield pytest.param(f"{package}.{key}", getattr(mistakes, name),
-                                       id=f"{package}.{name}" + (f"[{key}]" if aspects else ""))
+    for notebook in notebooks():
+        mistakes = importlib.import_module(f"autograde.{notebook.package}.mistakes")
+        for name, factory in sorted(vars(mistakes).items()):
+            if name.startswith("wrong_") and callable(factory):
+                aspects = [f for f in notebook.graded if f.name == name[len("wrong_"):]]
+                for function in aspects:
+                    yield pytest.param(function.check_id, factory, id=f"{notebook.package}.{name}" +
+                                       (f"[{function.key}]" if function.aspect else ""))
 
 
 @pytest.mark.parametrize("check_id, factory", list(wrong_variant_factories()))

@@ -254,19 +254,22 @@ def _ignoring(function, **fixed):
 
 
 def _cases_of(module, name, seed=0):
-    """The cases the check ``check_<name>`` of ``module`` builds (its call to compare_to_reference spied on)."""
+    """The cases the check of ``name`` in ``module`` builds (its call to check_against_reference spied on)."""
+    from autograde.registry import graded
+
     seen = {}
 
     def spy(student, reference, cases, **options):
         seen["cases"] = list(cases)
         from autograde.checking import Verdict
         return Verdict(False, "")
-    original = module.compare_to_reference
-    module.compare_to_reference = spy
+    original = module.check_against_reference
+    module.check_against_reference = spy
     try:
-        getattr(module, f"check_{name}")(lambda *args: None, seed)
+        package = module.__name__.removeprefix("autograde.").removesuffix(".checks")
+        graded(f"{package}.{name}").check(lambda *args: None, seed)
     finally:
-        module.compare_to_reference = original
+        module.check_against_reference = original
     return seen["cases"]
 
 

@@ -1,8 +1,7 @@
 """Hidden-test checks of TD 1, notebook 1 (the neuron)."""
 import numpy as np
 
-from ...checking import Case, Code
-from ...checking import check_against_reference as compare_to_reference  # a check_* name would count as a check
+from ...checking import Case, Code, check_against_reference
 from . import solution as ref
 from .mistakes import MISTAKES
 
@@ -19,8 +18,8 @@ def _activation_cases(seed):
 
 def _check_activation(name):
     def check(student, seed):
-        return compare_to_reference(student, getattr(ref, name), _activation_cases(seed), name=name,
-                                     arg_names=["z"], mistakes=MISTAKES[name])
+        return check_against_reference(student, getattr(ref, name), _activation_cases(seed), name=name,
+                                        arg_names=["z"], mistakes=MISTAKES[name])
     check.__name__ = f"check_{name}"
     return check
 
@@ -46,5 +45,5 @@ def check_neuron(student, seed):
         w, b = rng.normal(size=d), float(rng.normal())
         cases.append(Case(f"une entrée, activation {f.__name__}", (rng.normal(size=d), w, b, f)))
         cases.append(Case(f"lot de {n} entrées, activation {f.__name__}", (rng.normal(size=(n, d)), w, b, f)))
-    return compare_to_reference(student, ref.neuron, cases, name="neuron", arg_names=["x", "w", "b", "f"],
-                                 mistakes=MISTAKES["neuron"])
+    return check_against_reference(student, ref.neuron, cases, name="neuron", arg_names=["x", "w", "b", "f"],
+                                    mistakes=MISTAKES["neuron"])

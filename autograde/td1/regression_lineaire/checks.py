@@ -1,8 +1,7 @@
 """Hidden-test checks of TD 1, notebook 2 (linear regression)."""
 import numpy as np
 
-from ...checking import Case, Verdict
-from ...checking import check_against_reference as compare_to_reference  # a check_* name would count as a check
+from ...checking import Case, Verdict, check_against_reference
 from . import solution as ref
 from .mistakes import MISTAKES
 
@@ -25,8 +24,8 @@ def check_loss(student, seed):
         cases.append(Case(f"n = {n}", (y, y + rng.normal(0, 1, size=n))))
     y = rng.normal(size=5)
     cases.append(Case("prédiction parfaite", (y, y.copy())))
-    return compare_to_reference(student, ref.loss, cases, name="loss", arg_names=["y", "y_hat"],
-                                 mistakes=MISTAKES["loss"])
+    return check_against_reference(student, ref.loss, cases, name="loss", arg_names=["y", "y_hat"],
+                                    mistakes=MISTAKES["loss"])
 
 
 def check_gradient(student, seed):
@@ -35,9 +34,9 @@ def check_gradient(student, seed):
     for n in (1, int(rng.integers(3, 10)), int(rng.integers(50, 200))):
         x, y = _data(rng, n)
         cases.append(Case(f"n = {n}", (x, ref.predict(x, rng.normal(), rng.normal()), y)))
-    return compare_to_reference(student, ref.gradient, cases, name="gradient",
-                                 arg_names=["x", "y_hat", "y"], fields=("dL/dw", "dL/db"),
-                                 mistakes=MISTAKES["gradient"])
+    return check_against_reference(student, ref.gradient, cases, name="gradient",
+                                    arg_names=["x", "y_hat", "y"], fields=("dL/dw", "dL/db"),
+                                    mistakes=MISTAKES["gradient"])
 
 
 def check_train(student, seed):
@@ -51,9 +50,9 @@ def check_train(student, seed):
     for epochs, eta in ((1, 0.01), (int(rng.integers(3, 8)), 0.05), (int(rng.integers(20, 60)), 0.001)):
         x, y = _data(rng, int(rng.integers(10, 60)))
         cases.append(Case(f"depuis w = {ref.W_INIT}, b = {ref.B_INIT}", (x, y, eta, epochs)))
-    verdict = compare_to_reference(student, ref.train, cases, name="train", arg_names=["x", "y", "eta", "epochs"],
-                                   fields=("le w final", "le b final", "losses (la perte de chaque époque)"),
-                                   mistakes=MISTAKES["train"], helpers=ISOLATED["train"])
+    verdict = check_against_reference(student, ref.train, cases, name="train", arg_names=["x", "y", "eta", "epochs"],
+                                      fields=("le w final", "le b final", "losses (la perte de chaque époque)"),
+                                      mistakes=MISTAKES["train"], helpers=ISOLATED["train"])
     if not verdict.passed:
         return verdict
     # Quality: with the sheet's η and number of epochs, the line must reach the least-squares fit.

@@ -1,8 +1,7 @@
 """Hidden-test checks of TD 2, notebook 1 (gradient descent in one dimension)."""
 import numpy as np
 
-from ...checking import Case, Code
-from ...checking import check_against_reference as compare_to_reference  # a check_* name would count as a check
+from ...checking import Case, Code, check_against_reference
 from . import solution as ref
 from .mistakes import MISTAKES
 
@@ -18,13 +17,13 @@ def _polynomial_cases(rng):
 
 
 def check_f(student, seed):
-    return compare_to_reference(student, ref.f, _polynomial_cases(np.random.default_rng(seed)), name="f",
-                                arg_names=["w"], mistakes=MISTAKES["f"])
+    return check_against_reference(student, ref.f, _polynomial_cases(np.random.default_rng(seed)), name="f",
+                                   arg_names=["w"], mistakes=MISTAKES["f"])
 
 
 def check_df(student, seed):
-    return compare_to_reference(student, ref.df, _polynomial_cases(np.random.default_rng(seed)), name="df",
-                                arg_names=["w"], mistakes=MISTAKES["df"], atol=1e-8)
+    return check_against_reference(student, ref.df, _polynomial_cases(np.random.default_rng(seed)), name="df",
+                                   arg_names=["w"], mistakes=MISTAKES["df"], atol=1e-8)
 
 
 def _quadratic_derivative(a, c):
@@ -53,5 +52,5 @@ def check_gradient_descent(student, seed):
                                  int(rng.integers(10, 40)))),
         Case("zéro pas", (SINE, float(rng.uniform(-2, 2)), 0.1, 0)),
     ]
-    return compare_to_reference(student, ref.gradient_descent, cases, name="gradient_descent",
-                                arg_names=["df", "w0", "eta", "n_steps"], mistakes=MISTAKES["gradient_descent"])
+    return check_against_reference(student, ref.gradient_descent, cases, name="gradient_descent",
+                                   arg_names=["df", "w0", "eta", "n_steps"], mistakes=MISTAKES["gradient_descent"])

@@ -3,8 +3,7 @@ import math
 
 import numpy as np
 
-from ...checking import Case, Verdict
-from ...checking import check_against_reference as compare_to_reference  # a check_* name would count as a check
+from ...checking import Case, Verdict, check_against_reference
 from . import solution as ref
 from .mistakes import MISTAKES
 
@@ -39,10 +38,10 @@ def check_iterate_minibatches(student, seed):
         cases.append(Case(f"{shape}, batch_size = {batch_size} → {math.ceil(n / batch_size)} lot(s) (x_lot, y_lot), "
                           f"rng = np.random.default_rng({seed_case})",
                           (x, y, batch_size, np.random.default_rng(seed_case))))
-    return compare_to_reference(student, ref.iterate_minibatches, cases, name="iterate_minibatches",
-                                arg_names=["x", "y", "batch_size"], fields=_batch_names,
-                                mistakes=MISTAKES["iterate_minibatches"],
-                                driver="batches")
+    return check_against_reference(student, ref.iterate_minibatches, cases, name="iterate_minibatches",
+                                   arg_names=["x", "y", "batch_size"], fields=_batch_names,
+                                   mistakes=MISTAKES["iterate_minibatches"],
+                                   driver="batches")
 
 
 # Functions judged on their own: the names they may call resolve to the reference ones.
@@ -63,10 +62,10 @@ def check_train_minibatch(student, seed):
         x, y = _data(rng, n)
         cases.append(Case(f"depuis w = {ref.W_INIT}, b = {ref.B_INIT}, SHUFFLE_SEED = {ref.SHUFFLE_SEED}",
                           (x, y, eta, epochs, batch_size)))
-    verdict = compare_to_reference(student, ref.train_minibatch, cases, name="train_minibatch",
-                                   arg_names=["x", "y", "eta", "epochs", "batch_size"],
-                                   fields=("le w final", "le b final", "losses (la perte de chaque époque)"),
-                                   mistakes=MISTAKES["train_minibatch"], helpers=ISOLATED["train_minibatch"])
+    verdict = check_against_reference(student, ref.train_minibatch, cases, name="train_minibatch",
+                                      arg_names=["x", "y", "eta", "epochs", "batch_size"],
+                                      fields=("le w final", "le b final", "losses (la perte de chaque époque)"),
+                                      mistakes=MISTAKES["train_minibatch"], helpers=ISOLATED["train_minibatch"])
     if not verdict.passed:
         return verdict
     # Quality: the notebook's setting (η, epochs, batches of 32) reaches the least-squares loss.

@@ -5,8 +5,7 @@ judged on scikit-learn's ``load_digits`` (1,797 digits of 8×8 pixels, shipped w
 """
 import numpy as np
 
-from ...checking import Case, accuracy_verdict, float32_tolerance, reference_answer
-from ...checking import check_against_reference as compare_to_reference  # a check_* name would count as a check
+from ...checking import Case, accuracy_verdict, check_against_reference, float32_tolerance, reference_answer
 from . import solution as ref
 from .mistakes import MISTAKES
 
@@ -43,8 +42,8 @@ def check_one_hot(student, seed):
     n = _sizes(rng, 4, 12, avoid=(k,))
     labels = rng.integers(0, k - 2, size=n)  # the last two classes are absent from this batch
     cases.append(Case(f"N = {n}, K = {k}, les classes {k - 2} et {k - 1} absentes", (labels, k)))
-    return compare_to_reference(student, ref.one_hot, cases, name="one_hot",
-                                arg_names=["labels", "num_classes"], mistakes=MISTAKES["one_hot"])
+    return check_against_reference(student, ref.one_hot, cases, name="one_hot",
+                                   arg_names=["labels", "num_classes"], mistakes=MISTAKES["one_hot"])
 
 
 def check_softmax(student, seed):
@@ -63,8 +62,8 @@ def check_softmax(student, seed):
                       [1.0, 2.0, 3.0, 0.5]])
     large += rng.uniform(-1, 1, size=large.shape)
     cases.append(Case("grands logits (±1000)", (large[rng.permutation(len(large))],)))
-    return compare_to_reference(student, ref.softmax, cases, name="softmax", arg_names=["Z"],
-                                mistakes=MISTAKES["softmax"])
+    return check_against_reference(student, ref.softmax, cases, name="softmax", arg_names=["Z"],
+                                   mistakes=MISTAKES["softmax"])
 
 
 def check_cross_entropy(student, seed):
@@ -79,8 +78,8 @@ def check_cross_entropy(student, seed):
     y = ref.one_hot(np.array([0, 2, 1]), 3)
     p = np.array([[0.7, 0.2, 0.1], [0.1, 0.3, 0.6], [0.5, 0.0, 0.5]])
     cases.append(Case("P vaut exactement 0 sur la bonne classe", (y, p)))
-    return compare_to_reference(student, ref.cross_entropy, cases, name="cross_entropy", arg_names=["Y", "P"],
-                                mistakes=MISTAKES["cross_entropy"])
+    return check_against_reference(student, ref.cross_entropy, cases, name="cross_entropy", arg_names=["Y", "P"],
+                                   mistakes=MISTAKES["cross_entropy"])
 
 
 def check_gradient(student, seed):
@@ -92,8 +91,8 @@ def check_gradient(student, seed):
         X = rng.uniform(0, 1, size=(n, d))
         P = ref.softmax(X @ rng.normal(size=(d, k)) + rng.normal(size=k))
         cases.append(Case(f"N = {n}, D = {d}, K = {k}", (X, P, _one_hot(rng, n, k))))
-    return compare_to_reference(student, ref.gradient, cases, name="gradient", arg_names=["X", "P", "Y"],
-                                fields=("dW", "db"), mistakes=MISTAKES["gradient"])
+    return check_against_reference(student, ref.gradient, cases, name="gradient", arg_names=["X", "P", "Y"],
+                                   fields=("dW", "db"), mistakes=MISTAKES["gradient"])
 
 
 def _blobs(rng, n, d, k):
@@ -155,10 +154,10 @@ def check_train(student, seed):
     """
     rng = np.random.default_rng(seed)
     cases = _train_cases(rng)
-    verdict = compare_to_reference(student, ref.train, cases, name="train",
-                                   arg_names=["X", "Y", "eta", "epochs", "batch_size", "seed"],
-                                   fields=("W", "b", "losses"), mistakes=MISTAKES["train"],
-                                   helpers=ISOLATED["train"], **train_tolerance(cases))
+    verdict = check_against_reference(student, ref.train, cases, name="train",
+                                      arg_names=["X", "Y", "eta", "epochs", "batch_size", "seed"],
+                                      fields=("W", "b", "losses"), mistakes=MISTAKES["train"],
+                                      helpers=ISOLATED["train"], **train_tolerance(cases))
     if not verdict.passed:
         return verdict
     x_train, x_test, y_train, y_test = _digits(int(rng.integers(1000)))
@@ -180,5 +179,5 @@ def check_accuracy(student, seed):
         Y = _one_hot(rng, n, k)
         P = ref.softmax(2.0 * Y + rng.normal(0, 1.2, size=(n, k)))  # right about two times out of three
         cases.append(Case(f"N = {n}, K = {k}", (Y, P)))
-    return compare_to_reference(student, ref.accuracy, cases, name="accuracy", arg_names=["Y", "P"],
-                                mistakes=MISTAKES["accuracy"], helpers=ISOLATED["accuracy"])
+    return check_against_reference(student, ref.accuracy, cases, name="accuracy", arg_names=["Y", "P"],
+                                   mistakes=MISTAKES["accuracy"], helpers=ISOLATED["accuracy"])

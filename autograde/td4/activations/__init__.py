@@ -1,4 +1,10 @@
-"""TD 4, notebook 2 (02_activations): its solution, its catalogue of mistakes and its checks."""
+"""TD 4, notebook 2 (02_activations): its solution, its catalogue of mistakes and its checks;
+``GRADED``, its graded functions in the notebook's order (:mod:`autograde.registry`)."""
+
+from ...registry import GradedFunction
+from . import checks
+from . import solution as ref
+from .mistakes import MISTAKES
 
 NOTEBOOK = "td4_retropropagation/02_activations"  # source/ and release/ hold it as <NOTEBOOK>.ipynb
 # What the release must not state, because a written answer asks the student to derive it (spaces do
@@ -14,4 +20,14 @@ HIDDEN_FORMULAS: tuple[str, ...] = (
     r"\sigma'(z) \le \frac{1}{4}",
     "10^{-3K}",
     r"\left(\tfrac{1}{4}\right)^K",
+)
+
+# The graded cells' check ids: how each function is judged, with what catalogue and reference helpers.
+GRADED: tuple[GradedFunction, ...] = (
+    GradedFunction("td4.activations.sigmoid_prime", ref.sigmoid_prime, checks.check_sigmoid_prime,
+                   MISTAKES["sigmoid_prime"]),
+    GradedFunction("td4.activations.tanh_prime", ref.tanh_prime, checks.check_tanh_prime, MISTAKES["tanh_prime"]),
+    GradedFunction("td4.activations.relu_prime", ref.relu_prime, checks.check_relu_prime, MISTAKES["relu_prime"]),
+    GradedFunction("td4.activations.leaky_relu_prime", ref.leaky_relu_prime, checks.check_leaky_relu_prime,
+                   MISTAKES["leaky_relu_prime"], helpers=checks.ISOLATED["leaky_relu_prime"]),
 )

@@ -1,4 +1,10 @@
-"""TD 4, notebook 1 (01_reseau_2_3_1): its solution, its catalogue of mistakes and its checks."""
+"""TD 4, notebook 1 (01_reseau_2_3_1): its solution, its catalogue of mistakes and its checks;
+``GRADED``, its graded functions in the notebook's order (:mod:`autograde.registry`)."""
+
+from ...registry import GradedFunction
+from . import checks
+from . import solution as ref
+from .mistakes import MISTAKES
 
 NOTEBOOK = "td4_retropropagation/01_reseau_2_3_1"  # source/ and release/ hold it as <NOTEBOOK>.ipynb
 # What the release must not state, because a written answer asks the student to derive it (spaces do
@@ -19,4 +25,16 @@ HIDDEN_FORMULAS: tuple[str, ...] = (
     r"\frac{\partial L}{\partial W_1} = X^\top \Delta_1",
     r"\sigma'(z) = \sigma(z)(1 - \sigma(z))",
     "(y_hat - y) / N * y_hat * (1 - y_hat)",
+)
+
+# The graded cells' check ids: how each function is judged, with what catalogue and reference helpers.
+GRADED: tuple[GradedFunction, ...] = (
+    GradedFunction("td4.reseau_2_3_1.forward", ref.forward, checks.check_forward,
+                   MISTAKES["forward"], helpers=checks.ISOLATED["forward"]),
+    GradedFunction("td4.reseau_2_3_1.count_parameters", ref.count_parameters, checks.check_count_parameters,
+                   MISTAKES["count_parameters"]),
+    GradedFunction("td4.reseau_2_3_1.backward", ref.backward, checks.check_backward,
+                   MISTAKES["backward"], helpers=checks.ISOLATED["backward"]),
+    GradedFunction("td4.reseau_2_3_1.gradient_check", ref.gradient_check, checks.check_gradient_check,
+                   MISTAKES["gradient_check"], helpers=checks.ISOLATED["gradient_check"]),
 )

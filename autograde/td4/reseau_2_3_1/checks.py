@@ -1,8 +1,7 @@
 """Hidden-test checks of TD 4, notebook 1 (back-propagation in the 2→3→1 network)."""
 import numpy as np
 
-from ...checking import Case, Code, Verdict, as_student, changed_inputs, modified_inputs
-from ...checking import check_against_reference as compare_to_reference  # a check_* name would count as a check
+from ...checking import Case, Code, Verdict, as_student, changed_inputs, check_against_reference, modified_inputs
 from ...kernel_side import arrays_in
 from . import solution as ref
 from .mistakes import MISTAKES
@@ -36,15 +35,15 @@ def _network_cases(rng):
 
 def check_forward(student, seed):
     rng = np.random.default_rng(seed)
-    return compare_to_reference(student, ref.forward, _network_cases(rng), name="forward", arg_names=ARGS,
-                                fields=FORWARD_FIELDS, mistakes=MISTAKES["forward"], helpers=ISOLATED["forward"])
+    return check_against_reference(student, ref.forward, _network_cases(rng), name="forward", arg_names=ARGS,
+                                   fields=FORWARD_FIELDS, mistakes=MISTAKES["forward"], helpers=ISOLATED["forward"])
 
 
 def check_backward(student, seed):
     """Run with the reference ``forward``: a wrong forward costs forward's points only."""
     rng = np.random.default_rng(seed)
-    return compare_to_reference(student, ref.backward, _network_cases(rng), name="backward", arg_names=ARGS,
-                                fields=BACKWARD_FIELDS, mistakes=MISTAKES["backward"], helpers=ISOLATED["backward"])
+    return check_against_reference(student, ref.backward, _network_cases(rng), name="backward", arg_names=ARGS,
+                                   fields=BACKWARD_FIELDS, mistakes=MISTAKES["backward"], helpers=ISOLATED["backward"])
 
 
 def check_count_parameters(student, seed):
@@ -54,9 +53,9 @@ def check_count_parameters(student, seed):
         sizes.append((f"{depth - 2} couche(s) cachée(s)", [int(s) for s in rng.integers(1, 300, size=depth)]))
     sizes.append(("MLP sur MNIST", [784, int(rng.integers(32, 257)), 10]))
     cases = [Case(f"{label}, layer_sizes = {layers}", (layers,)) for label, layers in sizes]
-    return compare_to_reference(student, ref.count_parameters, cases, name="count_parameters",
-                                fields=("le nombre de paramètres",), mistakes=MISTAKES["count_parameters"],
-                                rtol=0, atol=0.5)
+    return check_against_reference(student, ref.count_parameters, cases, name="count_parameters",
+                                   fields=("le nombre de paramètres",), mistakes=MISTAKES["count_parameters"],
+                                   rtol=0, atol=0.5)
 
 
 # The functions a gradient check is tried on: one layer of tanh units scored by v (not the network's loss,
@@ -135,10 +134,10 @@ def check_gradient_check(student, seed):
     (:func:`_moved_parameters`)."""
     rng = np.random.default_rng(seed)
     cases = _gradient_check_cases(rng)
-    verdict = compare_to_reference(student, ref.gradient_check, cases, name="gradient_check",
-                                   arg_names=["f", "params", "grads", "h"], fields=_error_names,
-                                   mistakes=MISTAKES["gradient_check"], helpers=ISOLATED["gradient_check"],
-                                   rtol=1e-6, atol=1e-8, unchanged=False)
+    verdict = check_against_reference(student, ref.gradient_check, cases, name="gradient_check",
+                                      arg_names=["f", "params", "grads", "h"], fields=_error_names,
+                                      mistakes=MISTAKES["gradient_check"], helpers=ISOLATED["gradient_check"],
+                                      rtol=1e-6, atol=1e-8, unchanged=False)
     return _moved_parameters(student, cases) or verdict if verdict.passed else verdict
 
 

@@ -23,8 +23,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ...checking import Case, Verdict, fmt
-from ...checking import check_against_reference as compare_to_reference
+from ...checking import Case, Verdict, check_against_reference, fmt
 from ...kernel_side import BINARY, TWO_NODES, value_backward
 from . import solution as ref
 from .mistakes import MISTAKES, WALKS, wrong_Value
@@ -47,8 +46,8 @@ def _compare(student, driver, helpers, cases, *, name, fields, mistakes):
     class and each catalogued wrong class."""
     if student.kind != "class":
         return Verdict(False, f"`Value` doit être une classe (obtenu {student.type}).")
-    return compare_to_reference(student, ref.Value, cases, name=name, fields=fields, mistakes=mistakes,
-                                driver=driver, helpers=helpers)
+    return check_against_reference(student, ref.Value, cases, name=name, fields=fields, mistakes=mistakes,
+                                   driver=driver, helpers=helpers)
 
 
 # ------------------------------------------------------------------------------ the checks

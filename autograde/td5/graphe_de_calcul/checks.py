@@ -2,8 +2,7 @@
 difference)."""
 import numpy as np
 
-from ...checking import Case, Code
-from ...checking import check_against_reference as compare_to_reference  # a check_* name would count as a check
+from ...checking import Case, Code, check_against_reference
 from . import solution as ref
 from .mistakes import MISTAKES
 
@@ -15,9 +14,9 @@ def check_hand_gradients(student, seed):
     cases.append(Case("x = 0", (w1, w2, 0.0, y)))
     w1, w2, x = (float(v) for v in rng.uniform(0.5, 2, size=3))
     cases.append(Case("c = w1·x + w2·y = 0, donc L minimal", (w1, w2, x, -w1 * x / w2)))
-    return compare_to_reference(student, ref.hand_gradients, cases, name="hand_gradients",
-                                arg_names=["w1", "w2", "x", "y"], fields=("dL/dw1", "dL/dw2", "dL/dx", "dL/dy"),
-                                mistakes=MISTAKES["hand_gradients"])
+    return check_against_reference(student, ref.hand_gradients, cases, name="hand_gradients",
+                                   arg_names=["w1", "w2", "x", "y"], fields=("dL/dw1", "dL/dw2", "dL/dx", "dL/dy"),
+                                   mistakes=MISTAKES["hand_gradients"])
 
 
 # Functions handed to forward_difference, as code the student's kernel may see.
@@ -43,6 +42,6 @@ def check_forward_difference(student, seed):
         Case("θ matrice (2, 3), h = 1e-2", (MATRIX, rng.normal(size=(2, 3)), 1e-2)),
         Case("une seule variable, h = 1e-4", (SOFTPLUS_QUADRATIC, rng.normal(size=1), 1e-4)),
     ]
-    return compare_to_reference(student, ref.forward_difference, cases, name="forward_difference",
-                                arg_names=["f", "theta", "h"], mistakes=MISTAKES["forward_difference"],
-                                rtol=1e-6, atol=1e-8)
+    return check_against_reference(student, ref.forward_difference, cases, name="forward_difference",
+                                   arg_names=["f", "theta", "h"], mistakes=MISTAKES["forward_difference"],
+                                   rtol=1e-6, atol=1e-8)

@@ -1,8 +1,7 @@
 """Hidden-test checks of TD 6, notebook 2 (decision boundaries on make_moons)."""
 import numpy as np
 
-from ...checking import Case
-from ...checking import check_against_reference as compare_to_reference  # a check_* name would count as a check
+from ...checking import Case, check_against_reference
 from . import solution as ref
 from .mistakes import MISTAKES
 
@@ -19,6 +18,6 @@ def check_grid_points(student, seed):
         wide, narrow = rng.uniform(-1, 2, size=n) * rng.uniform(1, 3), rng.uniform(-0.5, 1, size=n) + rng.normal()
         X = np.column_stack([wide, narrow] if wide_first else [narrow, wide])
         cases.append(Case(f"n_steps = {n_steps}, margin = {margin:.3g}", (X, n_steps, margin)))
-    return compare_to_reference(student, ref.grid_points, cases, name="grid_points",
-                                arg_names=["X", "n_steps", "margin"], fields=("xx", "yy", "grid"),
-                                mistakes=MISTAKES["grid_points"])
+    return check_against_reference(student, ref.grid_points, cases, name="grid_points",
+                                   arg_names=["X", "n_steps", "margin"], fields=("xx", "yy", "grid"),
+                                   mistakes=MISTAKES["grid_points"])

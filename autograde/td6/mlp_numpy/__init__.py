@@ -1,4 +1,12 @@
-"""TD 6, notebook 1 (01_mlp_numpy): its solution, its catalogue of mistakes and its checks."""
+"""TD 6, notebook 1 (01_mlp_numpy): its solution, its catalogue of mistakes and its checks;
+``GRADED``, its graded functions in the notebook's order (:mod:`autograde.registry`)."""
+
+from typing import cast
+
+from ...registry import GradedFunction
+from . import checks
+from . import solution as ref
+from .mistakes import MISTAKES
 
 NOTEBOOK = "td6_mlp_mnist/01_mlp_numpy"  # source/ and release/ hold it as <NOTEBOOK>.ipynb
 # What the release must not state, because a written answer asks the student to derive it (spaces do
@@ -18,4 +26,19 @@ HIDDEN_FORMULAS: tuple[str, ...] = (
     r"\mathrm{Var}(z) = n_{\text{entrée}}\, \sigma^2\, \mathbb{E}[a^2]",
     r"\mathbb{E}[\mathrm{ReLU}(z)^2] = \frac{1}{2} \mathrm{Var}(z)",
     r"n_{\text{entrée}}\, \sigma^2 = 2",
+)
+
+# The graded cells' check ids: how each function is judged, with what catalogue and reference helpers.
+# (cast: mypy types checks.ISOLATED, whose helper sets differ in size, as dict[str, object].)
+GRADED: tuple[GradedFunction, ...] = (
+    GradedFunction("td6.mlp_numpy.init_params", ref.init_params, checks.check_init_params, MISTAKES["init_params"]),
+    GradedFunction("td6.mlp_numpy.dropout", ref.dropout, checks.check_dropout, MISTAKES["dropout"]),
+    GradedFunction("td6.mlp_numpy.forward", ref.forward, checks.check_forward,
+                   MISTAKES["forward"], helpers=cast(dict, checks.ISOLATED["forward"])),
+    GradedFunction("td6.mlp_numpy.loss", ref.loss, checks.check_loss, MISTAKES["loss"]),
+    GradedFunction("td6.mlp_numpy.backward", ref.backward, checks.check_backward, MISTAKES["backward"]),
+    GradedFunction("td6.mlp_numpy.train", ref.train, checks.check_train,
+                   MISTAKES["train"], helpers=cast(dict, checks.ISOLATED["train"])),
+    GradedFunction("td6.mlp_numpy.early_stopping", ref.early_stopping, checks.check_early_stopping,
+                   MISTAKES["early_stopping"]),
 )

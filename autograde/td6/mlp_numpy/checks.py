@@ -1,8 +1,7 @@
 """Hidden-test checks of TD 6, notebook 1 (multilayer perceptron in numpy, early stopping)."""
 import numpy as np
 
-from ...checking import Case, accuracy_verdict
-from ...checking import check_against_reference as compare_to_reference  # a check_* name would count as a check
+from ...checking import Case, accuracy_verdict, check_against_reference
 from . import solution as ref
 from .mistakes import MISTAKES
 
@@ -37,9 +36,9 @@ def check_init_params(student, seed):
     cases = [Case("petite couche", (3, 5, 2, int(rng.integers(1000)))),
              Case("couches moyennes", (int(rng.integers(10, 20)), int(rng.integers(24, 40)), 4, int(rng.integers(1000)))),
              Case("64 → 32 → 10", (64, 32, 10, int(rng.integers(1000))))]
-    return compare_to_reference(student, ref.init_params, cases, name="init_params",
-                                arg_names=["n_in", "n_hidden", "n_out", "seed"], fields=PARAMS,
-                                mistakes=MISTAKES["init_params"])
+    return check_against_reference(student, ref.init_params, cases, name="init_params",
+                                   arg_names=["n_in", "n_hidden", "n_out", "seed"], fields=PARAMS,
+                                   mistakes=MISTAKES["init_params"])
 
 
 def check_dropout(student, seed):
@@ -54,8 +53,8 @@ def check_dropout(student, seed):
         cases.append(Case(label, (A, p, np.random.default_rng(int(rng.integers(1_000_000))), training)))
     A = np.maximum(0.0, rng.normal(size=(4, 5)))
     cases.append(Case("training omis (True par défaut), p = 0,3", (A, 0.3, np.random.default_rng(int(rng.integers(1000))))))
-    return compare_to_reference(student, ref.dropout, cases, name="dropout", arg_names=["A", "p", "rng", "training"],
-                                fields=("A après dropout", "mask"), mistakes=MISTAKES["dropout"])
+    return check_against_reference(student, ref.dropout, cases, name="dropout", arg_names=["A", "p", "rng", "training"],
+                                   fields=("A après dropout", "mask"), mistakes=MISTAKES["dropout"])
 
 
 def check_forward(student, seed):
@@ -73,10 +72,10 @@ def check_forward(student, seed):
         rng.normal(size=(n, d)), _params(rng, d, h, k, scale=800.0), 0.0, None)))
     n = int(rng.integers(3, 8))
     cases.append(Case("p_drop et rng omis (test, pas de dropout)", (rng.normal(size=(n, d)), _params(rng, d, h, k))))
-    return compare_to_reference(student, ref.forward, cases, name="forward",
-                                arg_names=["X", "params", "p_drop", "rng"], mistakes=MISTAKES["forward"],
-                                fields=("P", ("le cache", ("le cache Z1", "le cache A1", "le cache mask"))),
-                                helpers=ISOLATED["forward"])
+    return check_against_reference(student, ref.forward, cases, name="forward",
+                                   arg_names=["X", "params", "p_drop", "rng"], mistakes=MISTAKES["forward"],
+                                   fields=("P", ("le cache", ("le cache Z1", "le cache A1", "le cache mask"))),
+                                   helpers=ISOLATED["forward"])
 
 
 def check_loss(student, seed):
@@ -95,8 +94,8 @@ def check_loss(student, seed):
     X, Y = _classification(rng, 6, 3, 3)
     params = _params(rng, 3, 4, 3)
     cases.append(Case("lam omis (0 par défaut)", (Y, ref.forward(X, params)[0], params)))
-    return compare_to_reference(student, ref.loss, cases, name="loss",
-                                arg_names=["Y", "P", "params", "lam"], mistakes=MISTAKES["loss"])
+    return check_against_reference(student, ref.loss, cases, name="loss",
+                                   arg_names=["Y", "P", "params", "lam"], mistakes=MISTAKES["loss"])
 
 
 def check_backward(student, seed):
@@ -121,9 +120,9 @@ def check_backward(student, seed):
     params = (W1, b1, W2, b2)
     P, cache = ref.forward(X, params)
     cases.append(Case("lam omis (0 par défaut), Z1 = 0 en quelques points", (X, Y, params, P, cache)))
-    return compare_to_reference(student, ref.backward, cases, name="backward",
-                                arg_names=["X", "Y", "params", "P", "cache", "lam"],
-                                fields=("dW1", "db1", "dW2", "db2"), mistakes=MISTAKES["backward"])
+    return check_against_reference(student, ref.backward, cases, name="backward",
+                                   arg_names=["X", "Y", "params", "P", "cache", "lam"],
+                                   fields=("dW1", "db1", "dW2", "db2"), mistakes=MISTAKES["backward"])
 
 
 QUALITY = {"hidden": 32, "eta": 0.1, "epochs": 10, "batch_size": 32}
@@ -149,7 +148,7 @@ def check_train(student, seed):
     X, Y = _classification(extra, 21, 4, 3)
     cases.append(Case("lam, p_drop et seed omis (0, 0 et 0 par défaut)",
                       (X, Y, ref.init_params(4, 5, 3, int(extra.integers(1000))), 0.1, 2, 5)))
-    verdict = compare_to_reference(
+    verdict = check_against_reference(
         student, ref.train, cases, name="train",
         arg_names=["X", "Y", "params", "eta", "epochs", "batch_size", "lam", "p_drop", "seed"],
         fields=(("les paramètres appris", ("W1 appris", "b1 appris", "W2 appris", "b2 appris")), "losses"),
@@ -243,5 +242,5 @@ def _early_stopping_cases(rng):
 
 def check_early_stopping(student, seed):
     rng = np.random.default_rng(seed)
-    return compare_to_reference(student, ref.early_stopping, _early_stopping_cases(rng), name="early_stopping",
-                                mistakes=MISTAKES["early_stopping"], fields=("best_epoch", "stop"))
+    return check_against_reference(student, ref.early_stopping, _early_stopping_cases(rng), name="early_stopping",
+                                   mistakes=MISTAKES["early_stopping"], fields=("best_epoch", "stop"))

@@ -1,8 +1,7 @@
 """Hidden-test checks of TD 7, notebook 1 (optimizers)."""
 import numpy as np
 
-from ...checking import Case, Code
-from ...checking import check_against_reference as compare_to_reference  # a check_* name would count as a check
+from ...checking import Case, Code, check_against_reference
 from . import solution as ref
 from .mistakes import MISTAKES
 
@@ -19,10 +18,10 @@ def check_sgd_momentum_step(student, seed):
                                        float(rng.uniform(0.5, 0.95)))))
     d = int(rng.integers(2, 6))
     cases.append(Case("premier pas, vitesse nulle", (rng.normal(size=d), rng.normal(size=d), np.zeros(d), 0.1, 0.9)))
-    return compare_to_reference(student, ref.sgd_momentum_step, cases, name="sgd_momentum_step",
-                                arg_names=["theta", "grad", "velocity", "eta", "beta"],
-                                fields=("la nouvelle position θ", "la nouvelle vitesse v"),
-                                mistakes=MISTAKES["sgd_momentum_step"])
+    return check_against_reference(student, ref.sgd_momentum_step, cases, name="sgd_momentum_step",
+                                   arg_names=["theta", "grad", "velocity", "eta", "beta"],
+                                   fields=("la nouvelle position θ", "la nouvelle vitesse v"),
+                                   mistakes=MISTAKES["sgd_momentum_step"])
 
 
 def check_adam_step(student, seed):
@@ -37,10 +36,10 @@ def check_adam_step(student, seed):
                                        rng.normal(0, 0.5, size=d), rng.uniform(0.1, 1.0, size=d), t,
                                        float(rng.uniform(0.01, 0.3)), float(rng.uniform(0.5, 0.9)),
                                        float(rng.uniform(0.9, 0.99)), float(rng.uniform(0.05, 0.5)))))
-    return compare_to_reference(student, ref.adam_step, cases, name="adam_step",
-                                arg_names=["theta", "grad", "m", "v", "t", "eta", "beta1", "beta2", "eps"],
-                                fields=("la nouvelle position θ", "le moment m", "le moment v"),
-                                mistakes=MISTAKES["adam_step"])
+    return check_against_reference(student, ref.adam_step, cases, name="adam_step",
+                                   arg_names=["theta", "grad", "m", "v", "t", "eta", "beta1", "beta2", "eps"],
+                                   fields=("la nouvelle position θ", "le moment m", "le moment v"),
+                                   mistakes=MISTAKES["adam_step"])
 
 
 def check_step_decay(student, seed):
@@ -53,8 +52,8 @@ def check_step_decay(student, seed):
                              ("première époque du deuxième palier", every),
                              ("plus loin", int(rng.integers(2 * every + 1, 6 * every)))):
             cases.append(Case(where, (eta0, epoch, drop, every)))
-    return compare_to_reference(student, ref.step_decay, cases, name="step_decay",
-                                arg_names=["eta0", "epoch", "drop", "every"], mistakes=MISTAKES["step_decay"])
+    return check_against_reference(student, ref.step_decay, cases, name="step_decay",
+                                   arg_names=["eta0", "epoch", "drop", "every"], mistakes=MISTAKES["step_decay"])
 
 
 def check_optimize(student, seed):
@@ -87,7 +86,7 @@ def check_optimize(student, seed):
              (quartic, np.array([float(rng.uniform(-2.5, -1.5))]), "adam", int(rng.integers(5, 15)), 0.1)),
         Case("zéro pas", (bowl, rng.normal(size=2), "momentum", 0, 0.1, 0.9)),
     ]
-    return compare_to_reference(student, ref.optimize, cases, name="optimize",
-                                arg_names=["grad_f", "theta0", "method", "n_steps", "eta", "beta", "beta2", "eps"],
-                                mistakes=MISTAKES["optimize"],
-                                helpers=ISOLATED["optimize"])
+    return check_against_reference(student, ref.optimize, cases, name="optimize",
+                                   arg_names=["grad_f", "theta0", "method", "n_steps", "eta", "beta", "beta2", "eps"],
+                                   mistakes=MISTAKES["optimize"],
+                                   helpers=ISOLATED["optimize"])
