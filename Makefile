@@ -35,7 +35,7 @@ grade: system-grade $(BIN)/.installed
 
 # The trust tests, run a second time as an unprivileged user when `make test` runs as root (.ci/test-as-user):
 # the sandbox must hold whoever runs the grader.
-TRUST_TESTS := tests/test_sandbox.py tests/test_sandbox_hardening.py tests/test_grading_hostile2.py
+TRUST_TESTS := tests/unit/test_sandbox.py tests/unit/test_sandbox_hardening.py tests/grading/test_grading_hostile2.py
 
 ## The whole test suite (two workers; one test file per worker at a time, so each sample class is graded once),
 ## then, as root, the trust tests as an unprivileged user.
@@ -63,7 +63,7 @@ release: $(BIN)/.installed
 
 ## Mutation testing of the checks: every one-change variant of each reference solution through its checks;
 ## the report gives mutants, killed, equivalent and survived per graded function and the kill rate per TD
-## (exit status 1 if one survived). The suite runs it too (tests/test_mutation.py).
+## (exit status 1 if one survived). The suite runs it too (tests/unit/test_mutation.py).
 mutation: $(BIN)/.installed
 	$(BIN)/python -m autograde.mutation
 

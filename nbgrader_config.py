@@ -1,8 +1,9 @@
-"""nbgrader configuration of the course. Every key here is read by nbgrader (tests/test_config.py checks it).
+"""nbgrader configuration of the course. Every key here is read by nbgrader (tests/unit/test_config.py checks it).
 
 The protections live here, so that they apply to nbgrader's own commands (`nbgrader autograde`, the
 formgrader) as much as to `autograde grade`: sandboxed kernels, hidden checks judged in the grader,
 guarded execution, limits, feedback without hidden tests. Their values: autograde/settings.py."""
+
 import os
 
 from autograde import settings
@@ -27,14 +28,20 @@ c.LimitOutput.max_traceback = 50
 # Autograding runs each notebook in a sandboxed python3 kernel, judges the hidden checks in the grader
 # and survives the kernel: see autograde/execution.py and autograde/sandbox.py.
 from nbconvert.preprocessors import ClearMetadataPreprocessor  # noqa: E402
-from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, IgnorePattern, LimitOutput,  # noqa: E402
-                                    SaveAutoGrades)
+from nbgrader.preprocessors import AssignLatePenalties, CheckCellMetadata, IgnorePattern, LimitOutput, SaveAutoGrades  # noqa: E402
 
 from autograde.course import after_autograde, before_autograde  # noqa: E402
 from autograde.execution import GuardedExecute  # noqa: E402
 
-c.Autograde.autograde_preprocessors = [GuardedExecute, IgnorePattern, ClearMetadataPreprocessor, LimitOutput,
-                                       SaveAutoGrades, AssignLatePenalties, CheckCellMetadata]
+c.Autograde.autograde_preprocessors = [
+    GuardedExecute,
+    IgnorePattern,
+    ClearMetadataPreprocessor,
+    LimitOutput,
+    SaveAutoGrades,
+    AssignLatePenalties,
+    CheckCellMetadata,
+]
 # Before nbgrader reads a student's notebooks: the intake (unreadable files set aside, renamed or
 # damaged notebooks repaired; autograde/intake.py). After the last one: the student is stamped graded.
 c.Autograde.pre_convert_hook = before_autograde
@@ -57,8 +64,10 @@ c.GenerateFeedback.preprocessors = [GetGrades, StripHiddenTests, CSSHTMLHeaderPr
 from autograde.feedback import FeedbackExporter, InertStudentContent  # noqa: E402
 
 c.HTMLExporter.sanitize_html = True
-c.HTMLExporter.filters = {"markdown2html": "autograde.feedback.SafeMarkdown",
-                          "clean_html": "autograde.feedback.clean_html"}
+c.HTMLExporter.filters = {
+    "markdown2html": "autograde.feedback.SafeMarkdown",
+    "clean_html": "autograde.feedback.clean_html",
+}
 c.HTMLExporter.preprocessors = [InertStudentContent]
 c.GenerateFeedback.exporter_class = FeedbackExporter
 

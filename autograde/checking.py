@@ -21,6 +21,7 @@ Comparison order (so that a student gets the most useful message first):
    digits that tell them apart;
 6. the answer is right but the call changed one of its array inputs in place → the argument is named.
 """
+
 from __future__ import annotations
 
 import copy
@@ -33,13 +34,39 @@ from typing import Any, Callable, Iterable, Sequence, SupportsFloat
 import numpy as np
 
 from . import settings
-from .kernel_side import (ARGUMENT_DRIVERS, DRIVERS, Code, Opaque, arrays_in, call_watching, dumps, loads, quietly,
-                          same_array, type_name)
+from .kernel_side import (
+    ARGUMENT_DRIVERS,
+    DRIVERS,
+    Code,
+    Opaque,
+    arrays_in,
+    call_watching,
+    dumps,
+    loads,
+    quietly,
+    same_array,
+    type_name,
+)
 
-__all__ = ["Case", "Code", "Mistake", "Student", "LocalStudent", "StudentRaised", "Verdict", "changed_inputs",
-           "check_against_reference", "describe_difference", "difference", "float32_tolerance", "modified_inputs",
-           "modified_message",
-           "reference_answer", "seed_for"]
+__all__ = [
+    "Case",
+    "Code",
+    "Mistake",
+    "Student",
+    "LocalStudent",
+    "StudentRaised",
+    "Verdict",
+    "changed_inputs",
+    "check_against_reference",
+    "describe_difference",
+    "difference",
+    "float32_tolerance",
+    "modified_inputs",
+    "modified_message",
+    "reference_answer",
+    "seed_for",
+]
+
 
 @dataclass(frozen=True)
 class Verdict:
@@ -168,9 +195,13 @@ def changed_inputs(args: tuple, reported: Any) -> list[tuple]:
     paths: list[tuple] = []
     if type(reported) is not list:
         return paths
-    for entry in reported[:len(arrays)]:
-        if type(entry) is not list or len(entry) != 2 or type(entry[0]) is not list \
-                or not all(type(step) in (int, str) for step in entry[0]):
+    for entry in reported[: len(arrays)]:
+        if (
+            type(entry) is not list
+            or len(entry) != 2
+            or type(entry[0]) is not list
+            or not all(type(step) in (int, str) for step in entry[0])
+        ):
             continue
         path = tuple(entry[0])
         if path in arrays and path not in paths and not same_array(arrays[path], entry[1]):
@@ -182,24 +213,41 @@ def _path_text(path: tuple) -> str:
     return "".join(f"[{step!r}]" if isinstance(step, str) else f"[{step}]" for step in path)
 
 
+def _and(items: Sequence[str]) -> str:
+    """« a », « a et b », « a, b et c »."""
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " et " + items[-1]
+
+
 def modified_inputs(paths: Sequence[tuple], arg_names: Sequence[str] = ()) -> tuple[str, str]:
     """(« son argument `W` », the advice) for the inputs at ``paths`` that a function changed in place,
     named after ``arg_names`` (« son argument n°2 » beyond them)."""
     named, target = [], None
+    inside: dict[str, list[str]] = {}  # argument name -> its elements changed (`params[0]`, `params[2]`)
     for path in paths:
         top, inner = path[0], _path_text(path[1:])
         name = arg_names[top] if isinstance(top, int) and top < len(arg_names) else None
         if name is None:
             named.append(f"son argument n°{top + 1}" if not inner else f"l'élément {inner} de son argument n°{top + 1}")
+        elif not inner:
+            named.append(f"son argument `{name}`")
         else:
-            named.append(f"son argument `{name}`" if not inner else f"`{name}{inner}` (dans son argument `{name}`)")
+            if name not in inside:
+                inside[name] = []
+                named.append(name)  # a place holder, filled below with all its elements at once
+            inside[name].append(f"`{name}{inner}`")
+        if name is not None:
             target = target or f"{name}{inner}"
-    if len(named) > 1:
-        named = [", ".join(named[:-1]) + " et " + named[-1]]
-    example = (f"par exemple avec {target}.copy() ou une expression qui n'écrit pas dans {target}" if target
-               else "par exemple avec .copy() ou une expression qui n'écrit pas dans le tableau reçu")
-    advice = ("une fonction ne doit pas changer les tableaux qu'on lui donne ; calculez le résultat dans un "
-              f"nouveau tableau ({example})")
+    named = [_and(inside[n]) + f" (dans son argument `{n}`)" if n in inside else n for n in named]
+    named = [_and(named)]
+    example = (
+        f"par exemple avec {target}.copy() ou une expression qui n'écrit pas dans {target}"
+        if target
+        else "par exemple avec .copy() ou une expression qui n'écrit pas dans le tableau reçu"
+    )
+    advice = (
+        "une fonction ne doit pas changer les tableaux qu'on lui donne ; calculez le résultat dans un "
+        f"nouveau tableau ({example})"
+    )
     return named[0], advice
 
 
@@ -299,7 +347,7 @@ def _of(what: str) -> str:
     """« du résultat », « des gradients », « de la perte », « de dW1 »: French contractions of « de »."""
     for article, contracted in (("le ", "du "), ("les ", "des ")):
         if what.startswith(article):
-            return contracted + what[len(article):]
+            return contracted + what[len(article) :]
     return "de " + what
 
 
@@ -320,16 +368,28 @@ def _entry(names: Sequence | None, index: int) -> tuple[str | None, Sequence | N
     entry = names[index]
     if isinstance(entry, str):
         return entry, None
-    if isinstance(entry, (tuple, list)) and len(entry) == 2 and isinstance(entry[0], str) \
-            and isinstance(entry[1], (tuple, list)):
+    if (
+        isinstance(entry, (tuple, list))
+        and len(entry) == 2
+        and isinstance(entry[0], str)
+        and isinstance(entry[1], (tuple, list))
+    ):
         return entry[0], entry[1]
     if isinstance(entry, (tuple, list)):
         return None, entry
     return None, None
 
 
-def difference(expected: Any, got: Any, *, what: str, rtol: float, atol: float,
-               names: Sequence | None = None, describe: bool = True) -> str | None:
+def difference(
+    expected: Any,
+    got: Any,
+    *,
+    what: str,
+    rtol: float,
+    atol: float,
+    names: Sequence | None = None,
+    describe: bool = True,
+) -> str | None:
     """None when ``got`` matches ``expected``; otherwise a French sentence saying how it differs.
 
     ``expected`` is a number, a numpy array, or a (nested) tuple of those, compared element-wise.
@@ -346,8 +406,7 @@ def _difference(expected, got, what, names, anchor, path, *, rtol, atol, describ
     if isinstance(expected, tuple):
         item_path: tuple
         if type(got) is not tuple:
-            return (f"{what} doit être un tuple de {len(expected)} éléments, "
-                    f"obtenu {type_name(got)}")
+            return f"{what} doit être un tuple de {len(expected)} éléments, obtenu {type_name(got)}"
         if len(got) != len(expected):
             return f"{what} doit contenir {len(expected)} éléments, obtenu {len(got)}"
         for i, (e, g) in enumerate(zip(expected, got)):
@@ -358,8 +417,11 @@ def _difference(expected, got, what, names, anchor, path, *, rtol, atol, describ
                 item, item_anchor, item_path = f"le {_ordinal(i + 1)} élément {_of(what)}", what, (i,)
             else:
                 item_anchor, item_path = anchor, (*path, i)
-                item = (f"l'élément résultat{_path_text(item_path)}" if anchor == "le résultat"
-                        else f"l'élément {_path_text(item_path)} {_of(anchor)}")
+                item = (
+                    f"l'élément résultat{_path_text(item_path)}"
+                    if anchor == "le résultat"
+                    else f"l'élément {_path_text(item_path)} {_of(anchor)}"
+                )
             problem = _difference(e, g, item, inner, item_anchor, item_path, rtol=rtol, atol=atol, describe=describe)
             if problem:
                 return problem
@@ -386,8 +448,14 @@ def _value_difference(expected, got, what, *, rtol, atol, describe=True) -> str 
     bad_got = ~np.isfinite(arr) & np.isfinite(exp)
     if bad_got.any():
         kind = "NaN" if np.isnan(arr[bad_got]).any() else "inf"
-        where = "" if exp.ndim == 0 else (f" ({int(bad_got.sum())} valeur(s) sur {exp.size}, la première à l'indice "
-                                          f"{_index(np.argwhere(bad_got)[0])})")
+        where = (
+            ""
+            if exp.ndim == 0
+            else (
+                f" ({int(bad_got.sum())} valeur(s) sur {exp.size}, la première à l'indice "
+                f"{_index(np.argwhere(bad_got)[0])})"
+            )
+        )
         return f"{what} contient {kind}{where} alors que la valeur attendue est finie"
     if _single_precision(got):
         rtol, atol = single_precision_tolerance(exp, rtol, atol)
@@ -403,9 +471,20 @@ def _value_difference(expected, got, what, *, rtol, atol, describe=True) -> str 
         return f"{what} : {kind}attendu {_number(float(exp), digits)}, obtenu {_number(float(arr), digits)}"
     first = tuple(int(i) for i in np.argwhere(~close)[0])
     digits = digits_to_tell(exp[first], arr[first])
-    return (f"{what} : {kind}{int((~close).sum())} valeur(s) sur {exp.size} diffèrent ; à l'indice {_index(first)}, "
-            f"attendu {_number(float(exp[first]), digits)}, obtenu {_number(float(arr[first]), digits)} "
-            f"(attendu {fmt(exp, digits=digits)}, obtenu {fmt(arr, digits=digits)})")
+    return (
+        f"{what} : {kind}{int((~close).sum())} valeur(s) sur {exp.size} diffèrent ; à l'indice {_index(first)}, "
+        f"attendu {_number(float(exp[first]), digits)}, obtenu {_number(float(arr[first]), digits)} "
+        f"(attendu {_around(exp, first, digits)}, obtenu {_around(arr, first, digits)})"
+    )
+
+
+def _around(value: np.ndarray, index: tuple, digits: int, width: int = 6) -> str:
+    """The values around ``index`` in reading order (from the start when it is among the first ones),
+    so that the two previews of a message never print the same numbers."""
+    flat = value.ravel()
+    start = max(0, min(int(np.ravel_multi_index(index, value.shape)) - 2, flat.size - width))
+    shown = ", ".join(fmt(v, digits=digits) for v in flat[start : start + width])
+    return f"[{'…, ' if start else ''}{shown}{', …' if start + width < flat.size else ''}] (forme {value.shape})"
 
 
 def _index(position) -> int | tuple:
@@ -449,8 +528,11 @@ def describe_difference(exp: np.ndarray, arr: np.ndarray, *, rtol: float, atol: 
             if factor[1]:
                 return "la valeur obtenue est la valeur attendue " + factor[0].replace("ées", "ée")
         return None
+    # "toutes les valeurs" would be contradicted by the count when some expected values are 0 (unchanged
+    # by a sign or a factor): then it is the non-zero ones.
+    every = "toutes les valeurs" if nonzero.all() else "toutes les valeurs non nulles"
     if nonzero.any() and _near(arr, -exp, rtol, atol):
-        return "toutes les valeurs ont le signe opposé (obtenu = −attendu)"
+        return f"{every} ont le signe opposé (obtenu = −attendu)"
     if nonzero.any() and _near(arr, 0.0, 0.0, atol):
         return "toutes les valeurs obtenues sont nulles"
     if exp.ndim == 2 and exp.shape[0] == exp.shape[1] > 1 and _near(arr, exp.T, rtol, atol):
@@ -458,23 +540,29 @@ def describe_difference(exp: np.ndarray, arr: np.ndarray, *, rtol: float, atol: 
     if nonzero.sum() >= 2:
         k = float((arr * exp).sum() / (exp * exp).sum())
         if np.isfinite(k) and abs(k) > 1e-6 and not np.isclose(k, 1.0, rtol=rtol) and _near(arr, k * exp, rtol, atol):
-            return "toutes les valeurs sont " + _factor(k, rtol)[0]
+            return f"{every} sont " + _factor(k, rtol)[0]
     diff = arr - exp
     if exp.size >= 2:
         c = float(np.median(diff))
         if abs(c) > atol and _near(arr, exp + c, rtol, atol):
-            return f"toutes les valeurs sont décalées d'une même quantité : obtenu − attendu = {c:.6g}".replace("= -", "= −")
+            return f"toutes les valeurs sont décalées d'une même quantité : obtenu − attendu = {c:.6g}".replace(
+                "= -", "= −"
+            )
     if exp.ndim == 2 and exp.shape[0] > 1 and exp.shape[1] > 1:
         if _near(arr, exp + diff[:1], rtol, atol):
             return f"chaque ligne est décalée du même vecteur : obtenu − attendu = {fmt(diff[0])} sur chaque ligne"
         if _near(arr, exp + diff[:, :1], rtol, atol):
-            return ("dans chaque ligne, toutes les valeurs sont décalées d'une même quantité (qui change d'une ligne "
-                    f"à l'autre) : obtenu − attendu = {fmt(diff[:, 0])} selon la ligne")
+            return (
+                "dans chaque ligne, toutes les valeurs sont décalées d'une même quantité (qui change d'une ligne "
+                f"à l'autre) : obtenu − attendu = {fmt(diff[:, 0])} selon la ligne"
+            )
     n = exp.shape[0]
     wrong = ~np.isclose(arr, exp, rtol=rtol, atol=atol, equal_nan=True)
     # A shift is worth saying only when it is the one explanation: no two neighbours alike (a step
     # function's [0, 0, 1, 1] against [0, 1, 1, 1] is one wrong value, not a shift) and more than one wrong.
-    neighbours_differ = n >= 3 and not np.isclose(exp[:-1], exp[1:], rtol=rtol, atol=atol).reshape(n - 1, -1).all(axis=1).any()
+    neighbours_differ = (
+        n >= 3 and not np.isclose(exp[:-1], exp[1:], rtol=rtol, atol=atol).reshape(n - 1, -1).all(axis=1).any()
+    )
     if neighbours_differ and wrong.sum() >= 2:
         rows = "" if exp.ndim == 1 else " (lignes entières)"
         if _near(arr[:-1], exp[1:], rtol, atol):
@@ -593,7 +681,7 @@ def _field_difference(expected, got, names: Sequence | None, *, rtol: float, ato
     return difference(expected, got, what="le résultat", rtol=rtol, atol=atol, names=names)
 
 
-FLOAT32_UNIT_ROUNDOFF = 2.0 ** -24  # u: float32 rounds each operation's result within a relative u (eps / 2)
+FLOAT32_UNIT_ROUNDOFF = 2.0**-24  # u: float32 rounds each operation's result within a relative u (eps / 2)
 # An answer computed in float32 from float64 inputs: the inputs themselves are rounded (a logit of 1000
 # keeps 6e-5 of absolute precision), then a few dozen operations: ~1,700 u. Still far below what a
 # mistake moves (a factor, a term, an index, an ε of 1e-8 is tested with ε ≥ 0.2 where it matters).
@@ -642,8 +730,11 @@ def accuracy_verdict(trajectory: Verdict, accuracy: float, reference_accuracy: f
     """The quality half of a ``train`` check, once its trajectory passed: the student's trained
     model must reach the reference's test accuracy within :data:`ACCURACY_MARGIN`."""
     if not accuracy >= reference_accuracy - ACCURACY_MARGIN:
-        return Verdict(False, f"`train` : {where}, l'exactitude sur le test est {accuracy:.3f}, "
-                              f"celle de la correction {reference_accuracy:.3f}.")
+        return Verdict(
+            False,
+            f"`train` : {where}, l'exactitude sur le test est {accuracy:.3f}, "
+            f"celle de la correction {reference_accuracy:.3f}.",
+        )
     return Verdict(True, trajectory.message + f" Entraînement complet {where} : exactitude {accuracy:.3f} sur le test.")
 
 
@@ -661,9 +752,18 @@ def _recognise(student, cases, answers, mistakes, driver, helpers, *, rtol, atol
                 return None
     for mistake in mistakes:
         try:
-            if all(difference(reference_answer(mistake.compute, case.args, driver, helpers), answers[index], what="",
-                              rtol=rtol, atol=atol, describe=False) is None
-                   for index, case in enumerate(cases, start=1)):
+            if all(
+                difference(
+                    reference_answer(mistake.compute, case.args, driver, helpers),
+                    answers[index],
+                    what="",
+                    rtol=rtol,
+                    atol=atol,
+                    describe=False,
+                )
+                is None
+                for index, case in enumerate(cases, start=1)
+            ):
                 return mistake
         except Exception:  # noqa: BLE001 - a variant that does not apply is not this mistake
             continue

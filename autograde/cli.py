@@ -1,4 +1,5 @@
 """Command line of the teacher side: ``autograde release | init | collect | grade | export | publish | demo``."""
+
 from __future__ import annotations
 
 import argparse
@@ -47,23 +48,47 @@ def _differences(comparison: filecmp.dircmp) -> list[str]:
     return found
 
 
-def grade(repo_root: Path, assignment: str, submissions: Path, course: Path, details: bool = False,
-          cell_timeout: int | None = None, sandbox: bool = True, force: bool = False, jobs: int | None = None) -> int:
+def grade(
+    repo_root: Path,
+    assignment: str,
+    submissions: Path,
+    course: Path,
+    details: bool = False,
+    cell_timeout: int | None = None,
+    sandbox: bool = True,
+    force: bool = False,
+    jobs: int | None = None,
+) -> int:
     """Grade what is new, print the tables; 0 when every student was graded to the end, 1 when
     nbgrader could not grade some (not their fault), 2 when grading could not be done at all."""
     start = time.perf_counter()
     limit = cell_timeout or settings.CELL_TIMEOUT.get()
-    print(f"== {assignment}: {submissions} → {course} ({limit} s per cell"
-          + (", WITHOUT the sandbox: every grade is marked non vérifié" if not sandbox else "") + ")", flush=True)
+    print(
+        f"== {assignment}: {submissions} → {course} ({limit} s per cell"
+        + (", WITHOUT the sandbox: every grade is marked non vérifié" if not sandbox else "")
+        + ")",
+        flush=True,
+    )
     try:
-        run = pipeline.grade(assignment, submissions, course, repo_root, progress=lambda line: print(line, flush=True),
-                             cell_timeout=cell_timeout, jobs=jobs, sandbox=sandbox, force=force)
+        run = pipeline.grade(
+            assignment,
+            submissions,
+            course,
+            repo_root,
+            progress=lambda line: print(line, flush=True),
+            cell_timeout=cell_timeout,
+            jobs=jobs,
+            sandbox=sandbox,
+            force=force,
+        )
     except pipeline.PipelineError as error:
         print(f"autograde grade: {error}", file=sys.stderr)
         return 2
     plan = run.plan
-    print(f"{len(plan.to_grade)} corrigé(s), {len(plan.unchanged)} inchangé(s) depuis leur correction (gardés ; "
-          "--force pour les recorriger)" + (f", {len(plan.refused)} refusé(s)" if plan.refused else ""))
+    print(
+        f"{len(plan.to_grade)} corrigé(s), {len(plan.unchanged)} inchangé(s) depuis leur correction (gardés ; "
+        "--force pour les recorriger)" + (f", {len(plan.refused)} refusé(s)" if plan.refused else "")
+    )
     for student, reason in plan.refused.items():
         print(f"  refusé : {shown(student)} — {reason}")
     if run.rows:
@@ -74,25 +99,34 @@ def grade(repo_root: Path, assignment: str, submissions: Path, course: Path, det
     if details and tables.lost_points(run.rows):
         print("\nPoints perdus :\n" + tables.lost_points(run.rows))
     if run.failed:
-        print(f"\nautograde grade: nbgrader could not grade to the end: {', '.join(run.failed)} — see "
-              f"{run.course.root / 'autograde.log'}", file=sys.stderr)
+        print(
+            f"\nautograde grade: nbgrader could not grade to the end: {', '.join(run.failed)} — see "
+            f"{run.course.root / 'autograde.log'}",
+            file=sys.stderr,
+        )
     page = report.write_report(run.course, assignment, run.rows)
     moodle = lms.write_moodle_csv(run.course)
-    print(f"\nFeedback: {run.course.root / 'feedback'}\nClass report: {page}\nGrades for Moodle: {moodle}   "
-          f"(nbgrader's export: {run.course.root / 'grades.csv'})   ({time.perf_counter() - start:.1f} s)\n", flush=True)
+    print(
+        f"\nFeedback: {run.course.root / 'feedback'}\nClass report: {page}\nGrades for Moodle: {moodle}   "
+        f"(nbgrader's export: {run.course.root / 'grades.csv'})   ({time.perf_counter() - start:.1f} s)\n",
+        flush=True,
+    )
     return 1 if run.failed else 0
 
 
-def collect_submissions(repo_root: Path, assignment: str, archive: Path, course_dir: Path, roster: Path | None,
-                        out: Path | None) -> int:
+def collect_submissions(
+    repo_root: Path, assignment: str, archive: Path, course_dir: Path, roster: Path | None, out: Path | None
+) -> int:
     """Unpack an LMS archive into one folder per student; say what could not be placed."""
     course = Course.open(course_dir, repo_root)
     found = collect(assignment, archive, course, read_roster(roster) if roster else None, out)
     print(f"{len(found.files)} étudiant(s), {sum(map(len, found.files.values()))} notebook(s) → {found.folder}")
-    for title, lines in (("Renommés (l'intake les corrigera sous le bon nom)", found.renamed),
-                         ("Étudiant inconnu (absent de la liste) : non collecté", found.unknown_students),
-                         ("Aucun notebook du TD : non collecté", found.not_notebooks),
-                         ("Problèmes", found.problems)):
+    for title, lines in (
+        ("Renommés (l'intake les corrigera sous le bon nom)", found.renamed),
+        ("Étudiant inconnu (absent de la liste) : non collecté", found.unknown_students),
+        ("Aucun notebook du TD : non collecté", found.not_notebooks),
+        ("Problèmes", found.problems),
+    ):
         if lines:
             print(f"{title} :\n" + "\n".join(f"  {line}" for line in lines))
     course_option = "" if course.is_repository else f" --course {course.root}"
@@ -127,8 +161,9 @@ def demo(repo_root: Path) -> int:
         if (samples / assignment).is_dir():
             codes.append(grade(repo_root, assignment, samples / assignment, scratch / DEMO_SEMESTER, details=True))
     for folder, assignment, timeout in ATTACKS:
-        codes.append(grade(repo_root, assignment, samples / folder, scratch / folder, details=True,
-                           cell_timeout=timeout))
+        codes.append(
+            grade(repo_root, assignment, samples / folder, scratch / folder, details=True, cell_timeout=timeout)
+        )
     return max(codes)
 
 
@@ -141,32 +176,55 @@ def main(argv: list[str] | None = None) -> int:
     rel.add_argument("assignments", nargs="*", help="only these assignments (default: all of source/)")
     ini = commands.add_parser("init", help="make a course directory for a semester (nbgrader's layout)")
     ini.add_argument("path", type=Path)
-    col = commands.add_parser("collect", help="unpack an LMS archive (Moodle's \"Download all submissions\", or "
-                              "nbgrader's downloaded/<assignment>/archive/) into one folder per student")
+    col = commands.add_parser(
+        "collect",
+        help='unpack an LMS archive (Moodle\'s "Download all submissions", or '
+        "nbgrader's downloaded/<assignment>/archive/) into one folder per student",
+    )
     col.add_argument("assignment")
-    col.add_argument("archive", type=Path, nargs="?",
-                     help="the zip, or a folder (default: <course>/downloaded/<assignment>/archive/)")
+    col.add_argument(
+        "archive",
+        type=Path,
+        nargs="?",
+        help="the zip, or a folder (default: <course>/downloaded/<assignment>/archive/)",
+    )
     col.add_argument("--roster", type=Path, help="CSV id,prénom,nom,email (default: students are their LMS numbers)")
     col.add_argument("--course", type=Path, help="course directory (default: the repository itself)")
-    col.add_argument("--out", type=Path, help="where to put the submissions (default: "
-                     "<course>/downloaded/<assignment>/collected/)")
+    col.add_argument(
+        "--out", type=Path, help="where to put the submissions (default: <course>/downloaded/<assignment>/collected/)"
+    )
     gr = commands.add_parser("grade", help="grade the new or changed submissions (<folder>/<student>/*.ipynb)")
     gr.add_argument("assignment")
-    gr.add_argument("submissions", type=Path, nargs="?",
-                    help="default: what `autograde collect` made, <course>/downloaded/<assignment>/collected/")
+    gr.add_argument(
+        "submissions",
+        type=Path,
+        nargs="?",
+        help="default: what `autograde collect` made, <course>/downloaded/<assignment>/collected/",
+    )
     gr.add_argument("--course", type=Path, help="course directory (default: the repository itself)")
     gr.add_argument("--force", action="store_true", help="regrade every submission, changed or not")
     gr.add_argument("--details", action="store_true", help="also list every lost point with its message")
     gr.add_argument("--cell-timeout", type=int, help="seconds per cell (default: $AUTOGRADE_CELL_TIMEOUT or 60)")
     gr.add_argument("--jobs", type=int, help="students graded at once (default: $AUTOGRADE_JOBS or one per core)")
-    gr.add_argument("--no-sandbox", action="store_true",
-                    help="grade without bubblewrap (a laptop trying the course): every grade is marked 'non vérifié'")
-    pub = commands.add_parser("publish", help="build the students' bundle from release/: a folder to push as their "
-                              "public repository, and one zip per TD for the LMS")
-    pub.add_argument("assignments", nargs="*", metavar="ASSIGNMENT",
-                     help="only these TDs (default: every folder of release/)")
-    pub.add_argument("--out", type=Path, help="output folder (default: .grading/etudiants); must be new, empty, "
-                     "or a bundle made earlier by this command")
+    gr.add_argument(
+        "--no-sandbox",
+        action="store_true",
+        help="grade without bubblewrap (a laptop trying the course): every grade is marked 'non vérifié'",
+    )
+    pub = commands.add_parser(
+        "publish",
+        help="build the students' bundle from release/: a folder to push as their "
+        "public repository, and one zip per TD for the LMS",
+    )
+    pub.add_argument(
+        "assignments", nargs="*", metavar="ASSIGNMENT", help="only these TDs (default: every folder of release/)"
+    )
+    pub.add_argument(
+        "--out",
+        type=Path,
+        help="output folder (default: .grading/etudiants); must be new, empty, "
+        "or a bundle made earlier by this command",
+    )
     exp = commands.add_parser("export", help="write the class reports and the Moodle CSV again, from the gradebook")
     exp.add_argument("--course", type=Path, help="course directory (default: the repository itself)")
     commands.add_parser("demo", help="the whole pipeline on the bundled sample submissions, in .grading/")
@@ -179,8 +237,10 @@ def main(argv: list[str] | None = None) -> int:
             return release(repo, args.check, args.assignments)
         if args.command == "init":
             course = Course.init(args.path, repo)
-            print(f"course directory made: {course.root} (gradebook, submitted/, autograded/, feedback/ will be "
-                  "made there by grading)")
+            print(
+                f"course directory made: {course.root} (gradebook, submitted/, autograded/, feedback/ will be "
+                "made there by grading)"
+            )
             return 0
         if args.command == "publish":
             out = publish(repo, (args.out or repo / ".grading" / "etudiants").resolve(), args.assignments or None)
@@ -192,8 +252,17 @@ def main(argv: list[str] | None = None) -> int:
             return collect_submissions(repo, args.assignment, archive, course_dir, args.roster, args.out)
         if args.command == "grade":
             submissions = args.submissions or course_dir / "downloaded" / args.assignment / "collected"
-            return grade(repo, args.assignment, submissions.resolve(), course_dir, args.details, args.cell_timeout,
-                         sandbox=not args.no_sandbox, force=args.force, jobs=args.jobs)
+            return grade(
+                repo,
+                args.assignment,
+                submissions.resolve(),
+                course_dir,
+                args.details,
+                args.cell_timeout,
+                sandbox=not args.no_sandbox,
+                force=args.force,
+                jobs=args.jobs,
+            )
         if args.command == "export":
             return export(course_dir, repo)
         return demo(repo)

@@ -18,6 +18,7 @@ notebook is reported, not collected. The result is a folder ``<student>/<noteboo
 id), where the LMS export reads them. The new collection is written beside the previous one and takes
 its place only when complete: a collect that fails leaves the previous collection as it was.
 """
+
 from __future__ import annotations
 
 import csv
@@ -41,7 +42,9 @@ from .course import Course, CourseError, release_notebooks, shown
 from .intake import is_version_of
 
 MARKER = ".autograde-collect.json"  # in the folder collect made: it may replace that folder, nothing else
-MOODLE = re.compile(r"(?a)^(?P<name>.+?)_(?P<lms_id>\d+)_assign(?:submission|feedback)_(?P<plugin>[a-z]+)_(?P<rest>.*)$")
+MOODLE = re.compile(
+    r"(?a)^(?P<name>.+?)_(?P<lms_id>\d+)_assign(?:submission|feedback)_(?P<plugin>[a-z]+)_(?P<rest>.*)$"
+)
 COPY_SUFFIX = re.compile(r"\s*(\(\d+\)|-\d+|_\d+|\s+copie|\s+copy)$", re.IGNORECASE)  # how browsers and OSes rename
 IGNORED = {"__MACOSX", ".ipynb_checkpoints", ".DS_Store", "Thumbs.db", "desktop.ini"}
 MAX_ZIP_DEPTH = 3  # the LMS archive, a student's zip, and one more
@@ -88,8 +91,13 @@ class Collection:
     problems: list[str] = field(default_factory=list)  # unreadable or too large archives and files, duplicates
 
     def as_dict(self) -> dict:
-        return {"students": self.files, "renamed": self.renamed, "unknown_students": self.unknown_students,
-                "not_notebooks": self.not_notebooks, "problems": self.problems}
+        return {
+            "students": self.files,
+            "renamed": self.renamed,
+            "unknown_students": self.unknown_students,
+            "not_notebooks": self.not_notebooks,
+            "problems": self.problems,
+        }
 
 
 # ---------------------------------------------------------------------------------------- roster
@@ -111,10 +119,14 @@ def read_roster(path: Path) -> list[Identity]:
         raise CollectError(f"{path}: the roster needs an 'id' column (columns: id,prénom,nom,email)")
     people = []
     for number, line in enumerate(reader, start=2):
-        value = {key: (line.get(columns[key]) or "").strip() for key in ("id", "prenom", "nom", "email") if key in columns}
+        value = {
+            key: (line.get(columns[key]) or "").strip() for key in ("id", "prenom", "nom", "email") if key in columns
+        }
         if not student_ids.is_safe(value["id"]):
-            raise CollectError(f"{path}, line {number}: {value['id']!r} cannot be a student id (ASCII letters and "
-                               f"digits first, then letters, digits, . _ @ + -, at most {student_ids.MAX_LENGTH})")
+            raise CollectError(
+                f"{path}, line {number}: {value['id']!r} cannot be a student id (ASCII letters and "
+                f"digits first, then letters, digits, . _ @ + -, at most {student_ids.MAX_LENGTH})"
+            )
         people.append(Identity(value["id"], value.get("prenom", ""), value.get("nom", ""), value.get("email", "")))
     return people
 
@@ -127,8 +139,13 @@ class _Owners:
         self.folders: dict[str, str] = {}  # id made from a folder's name -> that folder's name
         self.by_key: dict[str, Identity] = {}
         for person in roster or []:
-            for key in (person.id, person.email, person.email.split("@")[0] if person.email else "",
-                        f"{person.first_name} {person.last_name}", f"{person.last_name} {person.first_name}"):
+            for key in (
+                person.id,
+                person.email,
+                person.email.split("@")[0] if person.email else "",
+                f"{person.first_name} {person.last_name}",
+                f"{person.last_name} {person.first_name}",
+            ):
                 if _plain(key):
                     self.by_key.setdefault(_plain(key), person)
 
@@ -150,8 +167,10 @@ class _Owners:
             return None
         first = self.folders.setdefault(student, parts[0])
         if first != parts[0]:  # two folders, one id: neither may take the other's place
-            self.problems.append(f"{path}: le dossier « {_shown(parts[0])} » donne l'identifiant « {student} », déjà "
-                                 f"celui de « {_shown(first)} » : non collecté, renommez l'un des deux dossiers")
+            self.problems.append(
+                f"{path}: le dossier « {_shown(parts[0])} » donne l'identifiant « {student} », déjà "
+                f"celui de « {_shown(first)} » : non collecté, renommez l'un des deux dossiers"
+            )
             return None
         return Identity(student)
 
@@ -180,8 +199,10 @@ class _Budget:
     def spend(self, size: int) -> None:
         self.bytes -= size
         if self.bytes < 0:
-            raise CollectError(f"the archive holds more than {self.limits.total_bytes / 2**30:g} GiB uncompressed "
-                               "(Limits.total_bytes): nothing was changed")
+            raise CollectError(
+                f"the archive holds more than {self.limits.total_bytes / 2**30:g} GiB uncompressed "
+                "(Limits.total_bytes): nothing was changed"
+            )
 
 
 class _Refused(Exception):
@@ -210,8 +231,9 @@ def _folder_files(root: Path, budget: _Budget, problems: list[str]) -> Iterator[
     for folder, folders, names in os.walk(root):  # never follows a symbolic link
         for link in sorted(f for f in folders if (Path(folder) / f).is_symlink()):
             problems.append(f"{_shown((Path(folder) / link).relative_to(root).as_posix())}: lien symbolique, ignoré")
-        folders[:] = sorted(f for f in folders if f not in IGNORED and not f.startswith(".")
-                            and not (Path(folder) / f).is_symlink())
+        folders[:] = sorted(
+            f for f in folders if f not in IGNORED and not f.startswith(".") and not (Path(folder) / f).is_symlink()
+        )
         for name in sorted(names):
             path = Path(folder) / name
             relative = path.relative_to(root).as_posix()
@@ -223,8 +245,9 @@ def _folder_files(root: Path, budget: _Budget, problems: list[str]) -> Iterator[
                 continue
             budget.members -= 1
             if budget.members < 0:
-                raise CollectError(f"{root} holds more than {budget.limits.members} files (Limits.members): "
-                                   "nothing was changed")
+                raise CollectError(
+                    f"{root} holds more than {budget.limits.members} files (Limits.members): nothing was changed"
+                )
             lms_archive = "/" not in relative and name.lower().endswith(".zip") and not MOODLE.match(name)
             if info.st_size > budget.limits.file_bytes and not lms_archive:
                 problems.append(_too_large(_shown(relative), budget.limits))
@@ -237,8 +260,9 @@ def _folder_files(root: Path, budget: _Budget, problems: list[str]) -> Iterator[
                         problems.append(f"{_shown(relative)}: {refusal}")
                         continue
                     with opened:  # an LMS archive is opened in place; a student's zip names its student
-                        yield from _zip_members(opened, "" if lms_archive else relative + "/", 1 if lms_archive else 2,
-                                                budget, problems)
+                        yield from _zip_members(
+                            opened, "" if lms_archive else relative + "/", 1 if lms_archive else 2, budget, problems
+                        )
                 continue
             try:  # the file checked above, not a link put in its place since
                 with os.fdopen(os.open(path, os.O_RDONLY | os.O_NOFOLLOW), "rb") as handle:
@@ -268,11 +292,15 @@ def _open_zip(handle: IO[bytes], budget: _Budget) -> zipfile.ZipFile:
     except (AttributeError, OSError, IndexError):
         declared = directory = None
     if declared is not None and declared > budget.members:
-        raise _Refused(f"archive de {declared} fichiers, au-delà de la limite de {budget.limits.members} en tout, ignorée")
+        raise _Refused(
+            f"archive de {declared} fichiers, au-delà de la limite de {budget.limits.members} en tout, ignorée"
+        )
     # The count can lie too; zipfile reads the whole directory whatever it says. An honest entry takes
     # well under 1 KiB (46 bytes and a name).
     if directory is not None and directory > 1024 * budget.members:
-        raise _Refused(f"répertoire d'archive de {directory} octets, trop grand pour {budget.members} fichiers, ignorée")
+        raise _Refused(
+            f"répertoire d'archive de {directory} octets, trop grand pour {budget.members} fichiers, ignorée"
+        )
     try:
         handle.seek(0)
         opened = zipfile.ZipFile(handle)
@@ -280,8 +308,10 @@ def _open_zip(handle: IO[bytes], budget: _Budget) -> zipfile.ZipFile:
         raise _Refused(f"archive illisible ({error})") from None
     if len(opened.infolist()) > budget.members:
         opened.close()
-        raise _Refused(f"archive de {len(opened.infolist())} fichiers, au-delà de la limite de {budget.limits.members} "
-                       "en tout, ignorée")
+        raise _Refused(
+            f"archive de {len(opened.infolist())} fichiers, au-delà de la limite de {budget.limits.members} "
+            "en tout, ignorée"
+        )
     return opened
 
 
@@ -300,15 +330,18 @@ def _member_name(info: zipfile.ZipInfo) -> str:
     return raw.strip("/")
 
 
-def _zip_members(archive: zipfile.ZipFile, prefix: str, depth: int, budget: _Budget,
-                 problems: list[str]) -> Iterator[tuple[str, bytes]]:
+def _zip_members(
+    archive: zipfile.ZipFile, prefix: str, depth: int, budget: _Budget, problems: list[str]
+) -> Iterator[tuple[str, bytes]]:
     limits = budget.limits
     for info in archive.infolist():
         if info.is_dir():
             continue
         budget.members -= 1
         if budget.members < 0:
-            raise CollectError(f"the archive holds more than {limits.members} files (Limits.members): nothing was changed")
+            raise CollectError(
+                f"the archive holds more than {limits.members} files (Limits.members): nothing was changed"
+            )
         try:
             name = _member_name(info)
         except _Refused as refusal:
@@ -337,8 +370,9 @@ def _zip_members(archive: zipfile.ZipFile, prefix: str, depth: int, budget: _Bud
                 yield from _zip_members(opened, f"{prefix}{name}/", depth + 1, budget, problems)
 
 
-def _read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limits, budget: _Budget,
-                 spool: IO[bytes] | None = None) -> bytes:
+def _read_member(
+    archive: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limits, budget: _Budget, spool: IO[bytes] | None = None
+) -> bytes:
     """The member's bytes, read a chunk at a time within the limits (into ``spool`` when one is given)."""
     if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
         # bzip2 and lzma decompress a whole block at once, however large it becomes.
@@ -392,8 +426,13 @@ def _which_notebook(name: str, content: bytes, releases: dict) -> tuple[str | No
 
 def _usable_name(name: str) -> bool:
     """A file name every file system takes: a notebook keeps it, the intake renames it and says so."""
-    return (len(name.encode("utf-8")) <= MAX_NAME_BYTES and name.isprintable() and not name.startswith(".")
-            and not any(c in name for c in '/\\:*?"<>|') and name.strip() == name)
+    return (
+        len(name.encode("utf-8")) <= MAX_NAME_BYTES
+        and name.isprintable()
+        and not name.startswith(".")
+        and not any(c in name for c in '/\\:*?"<>|')
+        and name.strip() == name
+    )
 
 
 # ---------------------------------------------------------------------------------- the collection
@@ -430,8 +469,14 @@ def _swap(staging: Path, out: Path) -> None:
         os.rename(staging, out)  # over an empty folder or none
 
 
-def collect(assignment: str, archive: Path, course: Course, roster: list[Identity] | None = None,
-            out: Path | None = None, limits: Limits | None = None) -> Collection:
+def collect(
+    assignment: str,
+    archive: Path,
+    course: Course,
+    roster: list[Identity] | None = None,
+    out: Path | None = None,
+    limits: Limits | None = None,
+) -> Collection:
     """Unpack ``archive`` into ``out`` (default ``<course>/downloaded/<assignment>/collected/``), one
     folder per student, and record the students' identities in the course's gradebook."""
     from nbgrader.api import Gradebook
@@ -464,10 +509,13 @@ def collect(assignment: str, archive: Path, course: Course, roster: list[Identit
             earlier = kept.get((person.id, notebook))
             if earlier:  # two files for one notebook: the one under the notebook's own name, else the first
                 if earlier[0] == f"{notebook}.ipynb" or name != f"{notebook}.ipynb":
-                    collection.problems.append(f"{person.id}: {_shown(path)} ignoré, {notebook}.ipynb déjà rendu "
-                                               f"({_shown(earlier[0])})")
+                    collection.problems.append(
+                        f"{person.id}: {_shown(path)} ignoré, {notebook}.ipynb déjà rendu ({_shown(earlier[0])})"
+                    )
                     continue
-                collection.problems.append(f"{person.id}: {_shown(earlier[2])} ignoré, {notebook}.ipynb déjà rendu ({name})")
+                collection.problems.append(
+                    f"{person.id}: {_shown(earlier[2])} ignoré, {notebook}.ipynb déjà rendu ({name})"
+                )
                 (staging / person.id / earlier[1]).unlink()
                 collection.files[person.id].remove(earlier[1])
             file_name = _write(staging, person.id, notebook, name, by_cells, content, path, collection)
@@ -478,35 +526,53 @@ def collect(assignment: str, archive: Path, course: Course, roster: list[Identit
             collection.identities[person.id] = person
         collection.files = {student: sorted(files) for student, files in sorted(collection.files.items())}
         collection.renamed.sort()
-        (staging / MARKER).write_text(json.dumps({"archive": str(archive), **collection.as_dict()},
-                                                 ensure_ascii=False, indent=1), encoding="utf-8")
+        (staging / MARKER).write_text(
+            json.dumps({"archive": str(archive), **collection.as_dict()}, ensure_ascii=False, indent=1),
+            encoding="utf-8",
+        )
         _swap(staging, out)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     with Gradebook(course.db_url) as gradebook:
         for person in collection.identities.values():
-            details = {"first_name": person.first_name, "last_name": person.last_name, "email": person.email,
-                       "lms_user_id": person.lms_id}
+            details = {
+                "first_name": person.first_name,
+                "last_name": person.last_name,
+                "email": person.email,
+                "lms_user_id": person.lms_id,
+            }
             gradebook.update_or_create_student(person.id, **{k: v for k, v in details.items() if v})
     return collection
 
 
-def _write(staging: Path, student: str, notebook: str, name: str, by_cells: bool, content: bytes, path: str,
-           collection: Collection) -> str | None:
+def _write(
+    staging: Path,
+    student: str,
+    notebook: str,
+    name: str,
+    by_cells: bool,
+    content: bytes,
+    path: str,
+    collection: Collection,
+) -> str | None:
     """Write one notebook into the collection; the file name written, or None when it cannot be."""
     # A readable notebook keeps the name the student gave it: the intake renames it and says so in the
     # feedback. One recognised by its name alone (unreadable) takes the notebook's name, as does a name
     # no file system would take.
     file_name = name if by_cells else f"{notebook}.ipynb"
     if not _usable_name(file_name):
-        collection.problems.append(f"{student}: {_shown(path)}: nom de fichier inutilisable, collecté sous {notebook}.ipynb")
+        collection.problems.append(
+            f"{student}: {_shown(path)}: nom de fichier inutilisable, collecté sous {notebook}.ipynb"
+        )
         file_name = f"{notebook}.ipynb"
     try:
         (staging / student).mkdir(exist_ok=True)
         (staging / student / file_name).write_bytes(content)
     except OSError as error:
-        collection.problems.append(f"{student}: {_shown(path)}: ne peut pas être écrit ({error.strerror}), non collecté")
+        collection.problems.append(
+            f"{student}: {_shown(path)}: ne peut pas être écrit ({error.strerror}), non collecté"
+        )
         return None
     if file_name != f"{notebook}.ipynb":
         collection.renamed.append(f"{student}: {name} → {notebook}.ipynb")

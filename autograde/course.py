@@ -15,6 +15,7 @@ new and keeps what was graded; nothing the teacher made is ever removed:
 - the intake (autograde/intake.py) runs in nbgrader's pre-convert hook, so that ``nbgrader autograde``
   and the formgrader take submissions in exactly as ``autograde grade`` does.
 """
+
 from __future__ import annotations
 
 import errno
@@ -40,8 +41,9 @@ INTAKE = ".autograde-intake.json"  # in submitted/<student>/<assignment>/: the i
 _BIN = Path(sys.executable).parent
 # Folders that tools, not students, leave in a submissions folder; any other hidden folder is refused
 # with a message (a student's folder under an odd name must not vanish silently).
-SYSTEM_FOLDERS = frozenset({".git", ".ipynb_checkpoints", ".Trash", ".Trashes", ".fseventsd", ".Spotlight-V100",
-                            "__MACOSX"})
+SYSTEM_FOLDERS = frozenset(
+    {".git", ".ipynb_checkpoints", ".Trash", ".Trashes", ".fseventsd", ".Spotlight-V100", "__MACOSX"}
+)
 
 
 class CourseError(RuntimeError):
@@ -92,7 +94,7 @@ def shown(text: str, limit: int | None = None) -> str:
     """A name as a terminal or a table may print it: control characters and the like escaped, and at
     most ``limit`` characters (one line, bounded) when a limit is given."""
     text = text if text.isprintable() else ascii(text)[1:-1]
-    return text if limit is None or len(text) <= limit else text[:limit - 1] + "…"
+    return text if limit is None or len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _open_dir(name: str, dir_fd: int | None, where: str) -> int:
@@ -168,7 +170,7 @@ def read_submission(folder: Path, copy_to: Path | None = None) -> str:
                 if target is not None:
                     view = memoryview(chunk)
                     while view:
-                        view = view[os.write(target, view):]
+                        view = view[os.write(target, view) :]
             digest.update(b"\0")
             if target is not None:
                 os.utime(target, ns=(info.st_atime_ns, info.st_mtime_ns))
@@ -234,8 +236,10 @@ class Course:
         if (root / "nbgrader_config.py").exists():
             return cls(root, Path(repo).resolve())
         if root.exists() and any(root.iterdir()):
-            raise CourseError(f"{root} is not empty and is not a course directory (no nbgrader_config.py): nothing "
-                              "was changed. Give an empty or new folder, or a course made by `autograde init`.")
+            raise CourseError(
+                f"{root} is not empty and is not a course directory (no nbgrader_config.py): nothing "
+                "was changed. Give an empty or new folder, or a course made by `autograde init`."
+            )
         return cls.init(root, repo)
 
     @classmethod
@@ -246,8 +250,9 @@ class Course:
         if root.exists() and any(root.iterdir()):
             raise CourseError(f"{root} is not empty: nothing was changed.")
         root.mkdir(parents=True, exist_ok=True)
-        (root / "nbgrader_config.py").write_text(CONFIG.format(config=str(repo / "nbgrader_config.py")),
-                                                 encoding="utf-8")
+        (root / "nbgrader_config.py").write_text(
+            CONFIG.format(config=str(repo / "nbgrader_config.py")), encoding="utf-8"
+        )
         _write_json(root / MARKER, {"made_by": "autograde init", "repository": str(repo), "scratch": scratch})
         return cls(root, repo)
 
@@ -285,7 +290,7 @@ class Course:
     def _submitted(self, assignment: str) -> dict[str, str | None]:
         submitted = self.root / "submitted"
         found: dict[str, str | None] = {}
-        for student in (sorted(submitted.iterdir()) if submitted.is_dir() and not submitted.is_symlink() else []):
+        for student in sorted(submitted.iterdir()) if submitted.is_dir() and not submitted.is_symlink() else []:
             folder = student / assignment
             if student.name.startswith(".") or not (os.path.lexists(folder) or student.is_symlink()):
                 continue  # a hidden folder (autograde's own staging), or no submission of this assignment
@@ -302,8 +307,12 @@ class Course:
         """The environment of nbgrader and of the kernels it starts: this interpreter's executables
         first (nbgrader calls ``alembic`` and ``jupyter`` by name), the repository's MNIST folder (no
         notebook downloads at grading time), this run's time limit and sandbox setting."""
-        env = dict(os.environ, PATH=f"{_BIN}{os.pathsep}{os.environ.get('PATH', '')}", MPLBACKEND="Agg",
-                   PYTHONWARNINGS="ignore")
+        env = dict(
+            os.environ,
+            PATH=f"{_BIN}{os.pathsep}{os.environ.get('PATH', '')}",
+            MPLBACKEND="Agg",
+            PYTHONWARNINGS="ignore",
+        )
         # Students' small matrix products run far faster on one BLAS thread, and kernels do not fight
         # over the cores.
         for variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
@@ -319,8 +328,9 @@ class Course:
         """Run ``nbgrader ARGS`` in the course directory (for the commands that run no student code:
         generate_assignment, export), once the course's configuration is known to load."""
         load_config(self.root)
-        done = subprocess.run([str(_BIN / "nbgrader"), *args], cwd=self.root, env=self.env(), capture_output=True,
-                              text=True)
+        done = subprocess.run(
+            [str(_BIN / "nbgrader"), *args], cwd=self.root, env=self.env(), capture_output=True, text=True
+        )
         if check and done.returncode != 0:
             raise NbgraderError(f"nbgrader {' '.join(args)} failed ({done.returncode}):\n{done.stderr[-4000:]}")
         return done
@@ -407,8 +417,10 @@ class Course:
             return
         if target.exists() and _read_json(target / SUBMISSION).get("hash") != digest:
             if not (target / SUBMISSION).exists():
-                plan.refused[student] = (f"{target} was not made by autograde (nbgrader collect?): left as it "
-                                         "is, and this submission was not taken.")
+                plan.refused[student] = (
+                    f"{target} was not made by autograde (nbgrader collect?): left as it "
+                    "is, and this submission was not taken."
+                )
                 return
             shutil.rmtree(target)  # our own copy of an earlier submission
         if not target.exists():
@@ -449,8 +461,11 @@ class Intake:
 def _sync(source: Path, target: Path) -> bool:
     """Make ``target`` hold ``source``'s files (adding and updating only); True when anything changed."""
     changed = False
-    for path in sorted(p for p in source.rglob("*") if p.is_file() and ".ipynb_checkpoints" not in p.parts
-                       and "__pycache__" not in p.parts):
+    for path in sorted(
+        p
+        for p in source.rglob("*")
+        if p.is_file() and ".ipynb_checkpoints" not in p.parts and "__pycache__" not in p.parts
+    ):
         copy = target / path.relative_to(source)
         if not copy.exists() or not filecmp.cmp(path, copy, shallow=False):
             copy.parent.mkdir(parents=True, exist_ok=True)
@@ -504,10 +519,17 @@ def _log():
 def _intake_failed(folder: Path, notebooks: list[str], error: BaseException) -> None:
     from .intake import FLAG_PREFIX
 
-    _log().error("autograde intake FAILED for %s: %s: %s; its notebooks are graded as handed in, unrepaired",
-                 folder, type(error).__name__, str(error)[:500], exc_info=error)
-    note = (f"{FLAG_PREFIX} : la réception de la copie a échoué ({type(error).__name__}) ; les notebooks ont été "
-            "corrigés tels quels, sans vérification ni réparation.")
+    _log().error(
+        "autograde intake FAILED for %s: %s: %s; its notebooks are graded as handed in, unrepaired",
+        folder,
+        type(error).__name__,
+        str(error)[:500],
+        exc_info=error,
+    )
+    note = (
+        f"{FLAG_PREFIX} : la réception de la copie a échoué ({type(error).__name__}) ; les notebooks ont été "
+        "corrigés tels quels, sans vérification ni réparation."
+    )
     try:
         names = {Path(p).stem for p in notebooks if Path(p).suffix == ".ipynb"}
         try:

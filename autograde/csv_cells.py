@@ -8,6 +8,7 @@ spreadsheet shows as text; every cell is quoted, so that a comma, a quote or a n
 cell. Numbers the grader writes (``-1.5``, ``18``) are left as they are: a spreadsheet reads them as
 numbers, which they are.
 """
+
 from __future__ import annotations
 
 import csv

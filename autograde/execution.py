@@ -32,6 +32,7 @@ And it bounds what one notebook may cost the grader (:mod:`autograde.settings` h
 - every message from the kernel is checked as raw bytes (size, nesting) before it is decoded: an
   over-limit or unreadable message becomes an error in the cell that was running (0 for it).
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -80,8 +81,9 @@ def _stdout(text: str) -> NotebookNode:
 def readable(message: str) -> str:
     """A verdict wrapped at 100 characters: notebooks, the feedback and the formgrader show outputs in
     a block that does not wrap long lines."""
-    return "\n".join(textwrap.fill(line, width=100, break_long_words=False, break_on_hyphens=False)
-                     for line in message.split("\n"))
+    return "\n".join(
+        textwrap.fill(line, width=100, break_long_words=False, break_on_hyphens=False) for line in message.split("\n")
+    )
 
 
 def verdict_banner(verdicts: list[str], self_check: str) -> str:
@@ -93,8 +95,10 @@ def verdict_banner(verdicts: list[str], self_check: str) -> str:
 
 
 def _has_error(outputs) -> bool:
-    return any(o.get("output_type") == "error" or o.get("output_type") == "stream" and o.get("name") == "stderr"
-               for o in outputs)
+    return any(
+        o.get("output_type") == "error" or o.get("output_type") == "stream" and o.get("name") == "stderr"
+        for o in outputs
+    )
 
 
 # ------------------------------------------------------------------------------ messages, read raw
@@ -111,7 +115,7 @@ def json_nesting(raw: bytes, chunk: int = 1 << 20) -> tuple[int, int]:
     depth = deepest = items = 0
     inside = 0  # 1 inside a string at the chunk's start
     for start in range(0, len(codes), chunk):
-        part = codes[start:start + chunk]
+        part = codes[start : start + chunk]
         quotes = np.cumsum(part == ord('"'), dtype=np.int32)
         outside = ((quotes + inside) & 1) == 0
         opens = ((part == ord("[")) | (part == ord("{"))) & outside
@@ -198,18 +202,30 @@ class BoundedWire:
         header = self._small_json(msg_list[1]) if len(msg_list) > 1 else {}
         parent = self._small_json(msg_list[2]) if len(msg_list) > 2 else {}
         text = messages.message_refused(reason)
-        error = {"ename": messages.MESSAGE_REFUSED, "evalue": text, "traceback": [f"{messages.MESSAGE_REFUSED}: {text}"]}
+        error = {
+            "ename": messages.MESSAGE_REFUSED,
+            "evalue": text,
+            "traceback": [f"{messages.MESSAGE_REFUSED}: {text}"],
+        }
         body: dict
         if header.get("msg_type") == "execute_reply":
-            kind, body = "execute_reply", {"status": "error", "execution_count": None, "user_expressions": {},
-                                           "payload": [], **error}
+            kind, body = (
+                "execute_reply",
+                {"status": "error", "execution_count": None, "user_expressions": {}, "payload": [], **error},
+            )
         else:
             kind, body = "error", error
         msg_id = header.get("msg_id") if isinstance(header.get("msg_id"), str) else uuid.uuid4().hex
         parent_id = parent.get("msg_id")
-        return {"header": {"msg_id": msg_id, "msg_type": kind}, "msg_id": msg_id, "msg_type": kind,
-                "parent_header": {"msg_id": parent_id} if isinstance(parent_id, str) else {},
-                "metadata": {}, "content": body, "buffers": []}
+        return {
+            "header": {"msg_id": msg_id, "msg_type": kind},
+            "msg_id": msg_id,
+            "msg_type": kind,
+            "parent_header": {"msg_id": parent_id} if isinstance(parent_id, str) else {},
+            "metadata": {},
+            "content": body,
+            "buffers": [],
+        }
 
 
 # ----------------------------------------------------------------------------------- outputs kept
@@ -272,10 +288,18 @@ class OutputLimits:
     """The outputs the grader keeps of one notebook, per cell and in all; what was dropped where."""
 
     def __init__(self):
-        self.cell_limit = Tally(settings.MAX_CELL_OUTPUTS.get(), _mib(settings.MAX_CELL_TEXT_MB),
-                                settings.MAX_CELL_IMAGES.get(), _mib(settings.MAX_CELL_IMAGE_MB))
-        self.notebook_limit = Tally(settings.MAX_NOTEBOOK_OUTPUTS.get(), _mib(settings.MAX_NOTEBOOK_TEXT_MB),
-                                    settings.MAX_NOTEBOOK_IMAGES.get(), _mib(settings.MAX_NOTEBOOK_IMAGE_MB))
+        self.cell_limit = Tally(
+            settings.MAX_CELL_OUTPUTS.get(),
+            _mib(settings.MAX_CELL_TEXT_MB),
+            settings.MAX_CELL_IMAGES.get(),
+            _mib(settings.MAX_CELL_IMAGE_MB),
+        )
+        self.notebook_limit = Tally(
+            settings.MAX_NOTEBOOK_OUTPUTS.get(),
+            _mib(settings.MAX_NOTEBOOK_TEXT_MB),
+            settings.MAX_NOTEBOOK_IMAGES.get(),
+            _mib(settings.MAX_NOTEBOOK_IMAGE_MB),
+        )
         self.cells: dict[int, Tally] = {}
         self.total = Tally()
         self.dropped: dict[int, str] = {}  # cell index -> "cell" or "notebook": which limit dropped outputs
@@ -327,7 +351,9 @@ def _spent(start, now) -> tuple[float | None, float]:
 
 
 class GuardedExecute(Execute):
-    kernel_name = Unicode("python3", help="Kernel every submission runs in, whatever its metadata says.").tag(config=True)
+    kernel_name = Unicode("python3", help="Kernel every submission runs in, whatever its metadata says.").tag(
+        config=True
+    )
     sandboxed = Bool(help="Run the kernels in the bubblewrap sandbox (AUTOGRADE_SANDBOX).").tag(config=True)
 
     @default("sandboxed")
@@ -387,14 +413,21 @@ class GuardedExecute(Execute):
     start_new_kernel_client = run_sync(async_start_new_kernel_client)
 
     async def _install_kernel_side(self) -> None:
-        reply = await ensure_async(self.kc.execute_interactive(
-            kernel_side_boot(KERNEL_SIDE), store_history=False, allow_stdin=False, timeout=self.startup_timeout,
-            output_hook=lambda msg: None))
+        reply = await ensure_async(
+            self.kc.execute_interactive(
+                kernel_side_boot(KERNEL_SIDE),
+                store_history=False,
+                allow_stdin=False,
+                timeout=self.startup_timeout,
+                output_hook=lambda msg: None,
+            )
+        )
         if reply["content"]["status"] != "ok":
             raise RuntimeError(f"the grading kernel could not load autograde's kernel side: {reply['content']}")
         self._channel = uuid.uuid4().hex
-        self.kc.shell_channel.send(self.kc.session.msg("comm_open", {"comm_id": self._channel, "target_name": CHANNEL,
-                                                                     "data": {}}))
+        self.kc.shell_channel.send(
+            self.kc.session.msg("comm_open", {"comm_id": self._channel, "target_name": CHANNEL, "data": {}})
+        )
 
     # ------------------------------------------------------------------------------------ time
     def _reading(self) -> tuple[float | None, float]:
@@ -450,8 +483,11 @@ class GuardedExecute(Execute):
                 reason = self._over(start, now, wall_limit)
                 if reason:
                     stopped["reason"] = reason
-                    self.log.warning("Cell %d: the kernel passed the %s time limit — interrupting it", cell_index,
-                                     "cell's" if reason == "cell" else "notebook's")
+                    self.log.warning(
+                        "Cell %d: the kernel passed the %s time limit — interrupting it",
+                        cell_index,
+                        "cell's" if reason == "cell" else "notebook's",
+                    )
                     with contextlib.suppress(Exception):
                         await ensure_async(self.km.interrupt_kernel())
                     interrupted = now
@@ -496,8 +532,11 @@ class GuardedExecute(Execute):
     def _spend_budget(self, cell_index: int) -> None:
         if self._budget_spent_by is None:
             self._budget_spent_by = self._label(cell_index)
-            self.log.warning("Cell %d: the notebook's time budget (%s s of CPU) is spent; nothing more of it runs",
-                             cell_index, self.budget)
+            self.log.warning(
+                "Cell %d: the notebook's time budget (%s s of CPU) is spent; nothing more of it runs",
+                cell_index,
+                self.budget,
+            )
 
     # ------------------------------------------------------------------------------------- outputs
     def process_message(self, msg, cell, cell_index):
@@ -514,8 +553,11 @@ class GuardedExecute(Execute):
 
     def output(self, outs, msg, display_id, cell_index):
         msg_type = msg.get("msg_type")
-        if msg_type == "error" and (msg.get("content") or {}).get("ename") == messages.MESSAGE_REFUSED and any(
-                o.get("ename") == messages.MESSAGE_REFUSED for o in outs if o.get("output_type") == "error"):
+        if (
+            msg_type == "error"
+            and (msg.get("content") or {}).get("ename") == messages.MESSAGE_REFUSED
+            and any(o.get("ename") == messages.MESSAGE_REFUSED for o in outs if o.get("output_type") == "error")
+        ):
             return None  # one refusal says it for the cell
         if self.clear_before_next_output:
             self._outputs.cleared(cell_index)  # the pending clear_output(wait=True) happens with this output
@@ -523,7 +565,7 @@ class GuardedExecute(Execute):
         room = self._outputs.text_room(cell_index)
         if not self._outputs.admit(cell_index, output_cost(msg_type, content), msg_type == "error"):
             kept = content.get("text")[:room] if msg_type == "stream" and isinstance(content.get("text"), str) else ""
-            kept = kept[:kept.rfind("\n") + 1] or kept
+            kept = kept[: kept.rfind("\n") + 1] or kept
             if kept and self._outputs.admit(cell_index, output_cost(msg_type, {**content, "text": kept})):
                 # The beginning of a long print is kept (the note says the rest was dropped).
                 return super().output(outs, {**msg, "content": {**content, "text": kept}}, display_id, cell_index)
@@ -550,8 +592,9 @@ class GuardedExecute(Execute):
                 if index < len(outputs):
                     deltas[cell_index] = deltas.get(cell_index, Tally()) + new - data_cost(outputs[index].get("data"))
         total = sum(deltas.values(), Tally())
-        if any((self._outputs.cells.get(c, Tally()) + d).exceeds(self._outputs.cell_limit) for c, d in deltas.items()) \
-                or (self._outputs.total + total).exceeds(self._outputs.notebook_limit):
+        if any(
+            (self._outputs.cells.get(c, Tally()) + d).exceeds(self._outputs.cell_limit) for c, d in deltas.items()
+        ) or (self._outputs.total + total).exceeds(self._outputs.notebook_limit):
             for cell_index in deltas:
                 self._outputs.dropped.setdefault(cell_index, "cell")
             return
@@ -586,7 +629,8 @@ class GuardedExecute(Execute):
         stopped_at = None
         try:
             result, stopped_at = await self._watched(
-                super().async_execute_cell(cell, cell_index, execution_count, store_history), cell_index)
+                super().async_execute_cell(cell, cell_index, execution_count, store_history), cell_index
+            )
         except (DeadKernelError, CellTimeoutError, _KernelLost) as failure:
             budget = isinstance(failure, _KernelLost) and failure.reason == "budget"
             if budget:
@@ -609,8 +653,13 @@ class GuardedExecute(Execute):
             result.outputs.append(_error(messages.TIME_BUDGET, self._budget_message()))
         elif stopped_at == "cell":
             result.outputs.append(_error(TIME_LIMIT, messages.time_limit(self.timeout)))
-        if self._wire and self._wire.refusals != refusals and not any(
-                o.get("ename") == messages.MESSAGE_REFUSED for o in result.outputs if o.get("output_type") == "error"):
+        if (
+            self._wire
+            and self._wire.refusals != refusals
+            and not any(
+                o.get("ename") == messages.MESSAGE_REFUSED for o in result.outputs if o.get("output_type") == "error"
+            )
+        ):
             result.outputs.append(_error(messages.MESSAGE_REFUSED, messages.message_refused(self._wire.reason)))
         self._note_dropped_outputs(result, cell_index)
         return result
@@ -641,16 +690,23 @@ class GuardedExecute(Execute):
         passed = all(verdict.passed for _, verdict in verdicts)
         self_check = "not run"
         if passed:
-            self_check = await self._run_self_check(cell, cell_index, check_ids, visible_source, execution_count,
-                                                    store_history)
+            self_check = await self._run_self_check(
+                cell, cell_index, check_ids, visible_source, execution_count, store_history
+            )
             cell.outputs.insert(0, _stdout(verdict_banner([verdict.message for _, verdict in verdicts], self_check)))
         else:
             self._completed.add(cell_index)
             failures = "\n".join(verdict.message for _, verdict in verdicts if not verdict.passed)
             cell.outputs.append(_error(interruption or messages.CHECK_FAILED, readable(failures)))
         cell.metadata[RECORD] = cell_record(
-            [check_record(check_id, verdict.passed, verdict.mistake, verdict.message) for check_id, verdict in verdicts],
-            self_check, passed=passed and self_check == "passed", message="" if passed else failures)
+            [
+                check_record(check_id, verdict.passed, verdict.mistake, verdict.message)
+                for check_id, verdict in verdicts
+            ],
+            self_check,
+            passed=passed and self_check == "passed",
+            message="" if passed else failures,
+        )
         return cell
 
     async def _run_self_check(self, cell, cell_index, check_ids, visible_source, execution_count, store_history):
@@ -689,8 +745,12 @@ class GuardedExecute(Execute):
         refusals = self._wire.refusals
         self.kc.shell_channel.send(message)
         try:
-            answer, stopped_at = await self._watched(self._answer(message["header"]["msg_id"]), cell_index,
-                                                     start=self._lap, wall_limit=(self.timeout or 0) * self.wall_factor)
+            answer, stopped_at = await self._watched(
+                self._answer(message["header"]["msg_id"]),
+                cell_index,
+                start=self._lap,
+                wall_limit=(self.timeout or 0) * self.wall_factor,
+            )
         except _KernelLost as lost:
             if lost.reason == "budget":
                 self._spend_budget(cell_index)
@@ -745,9 +805,19 @@ class GuardedExecute(Execute):
             if cell.cell_type != "code" or index in self._fatal_cells or is_test_cell(cell):
                 continue
             try:
-                _, stopped_at = await self._watched(ensure_async(self.kc.execute_interactive(
-                    cell.source, store_history=False, allow_stdin=False, timeout=None, output_hook=lambda msg: None)),
-                    index, wall_limit=(self.timeout or 0) * self.wall_factor)
+                _, stopped_at = await self._watched(
+                    ensure_async(
+                        self.kc.execute_interactive(
+                            cell.source,
+                            store_history=False,
+                            allow_stdin=False,
+                            timeout=None,
+                            output_hook=lambda msg: None,
+                        )
+                    ),
+                    index,
+                    wall_limit=(self.timeout or 0) * self.wall_factor,
+                )
             except _KernelLost as lost:
                 if lost.reason == "budget":
                     self._spend_budget(index)

@@ -5,6 +5,7 @@ that line's columns, one with a newline adds a line, one starting with ``=`` is 
 This plugin writes the same columns and lines, each cell through :mod:`autograde.csv_cells`; it serves
 ``autograde grade`` and a teacher's own ``nbgrader export`` alike.
 """
+
 from __future__ import annotations
 
 from nbgrader.api import Gradebook, MissingEntry
@@ -12,8 +13,19 @@ from nbgrader.plugins import CsvExportPlugin
 
 from .csv_cells import write_table
 
-COLUMNS = ("assignment", "duedate", "timestamp", "student_id", "last_name", "first_name", "email",
-           "raw_score", "late_submission_penalty", "score", "max_score")
+COLUMNS = (
+    "assignment",
+    "duedate",
+    "timestamp",
+    "student_id",
+    "last_name",
+    "first_name",
+    "email",
+    "raw_score",
+    "late_submission_penalty",
+    "score",
+    "max_score",
+)
 
 
 class QuotedCsvExportPlugin(CsvExportPlugin):
@@ -31,16 +43,26 @@ class QuotedCsvExportPlugin(CsvExportPlugin):
             for student in gradebook.students:
                 if students and student.id not in students:
                     continue
-                line = {"assignment": assignment.name, "duedate": assignment.duedate, "student_id": student.id,
-                        "last_name": student.last_name, "first_name": student.first_name,
-                        "email": student.email, "max_score": assignment.max_score}
+                line = {
+                    "assignment": assignment.name,
+                    "duedate": assignment.duedate,
+                    "student_id": student.id,
+                    "last_name": student.last_name,
+                    "first_name": student.first_name,
+                    "email": student.email,
+                    "max_score": assignment.max_score,
+                }
                 try:
                     submission = gradebook.find_submission(assignment.name, student.id)
                 except MissingEntry:  # not handed in: 0, as nbgrader's own plugin says
                     line.update(timestamp="", raw_score=0.0, late_submission_penalty=0.0, score=0.0)
                 else:
                     penalty = submission.late_submission_penalty
-                    line.update(timestamp=submission.timestamp, raw_score=submission.score,
-                                late_submission_penalty=penalty, score=max(0.0, submission.score - penalty))
+                    line.update(
+                        timestamp=submission.timestamp,
+                        raw_score=submission.score,
+                        late_submission_penalty=penalty,
+                        score=max(0.0, submission.score - penalty),
+                    )
                 lines.append({key: "" if value is None else str(value) for key, value in line.items()})
         write_table(destination, COLUMNS, lines)

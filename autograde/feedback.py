@@ -8,6 +8,7 @@ visible self-check and the one-line verdict the student needs.
 It also makes what a student wrote inert wherever nbgrader renders a notebook to HTML (the feedback
 pages and the teacher's formgrader): see "inert student HTML" below and nbgrader_config.py.
 """
+
 from __future__ import annotations
 
 import base64
@@ -74,21 +75,25 @@ MATHJAX_CONFIG = (
     "window.MathJax = {TeX: {equationNumbers: {autoNumber: 'AMS', useLabelIds: true}}, "
     "tex2jax: {inlineMath: [['$', '$'], ['\\\\(', '\\\\)']], displayMath: [['$$', '$$'], ['\\\\[', '\\\\]']], "
     "processEscapes: true, processEnvironments: true}, displayAlign: 'center', messageStyle: 'none', "
-    "CommonHTML: {linebreaks: {automatic: true}}};")
+    "CommonHTML: {linebreaks: {automatic: true}}};"
+)
 
 # What a page we write may load: images embedded as data: URIs and its own inline styles; no script,
 # form, frame or <base>. The feedback pages add MathJax (its scripts and fonts, from the pinned folder)
 # and the one inline script that configures it, allowed by its hash.
-PAGE_POLICY = ("default-src 'none'; img-src data:; style-src 'unsafe-inline'; font-src data:; "
-               "base-uri 'none'; form-action 'none'")
+PAGE_POLICY = (
+    "default-src 'none'; img-src data:; style-src 'unsafe-inline'; font-src data:; base-uri 'none'; form-action 'none'"
+)
 
 
 def _script_hash(script: str) -> str:
     return "'sha256-" + base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode() + "'"
 
 
-FEEDBACK_POLICY = (PAGE_POLICY.replace("font-src data:", f"font-src data: {MATHJAX_FOLDER}")
-                   + f"; script-src {MATHJAX_FOLDER} {_script_hash(MATHJAX_CONFIG)}")
+FEEDBACK_POLICY = (
+    PAGE_POLICY.replace("font-src data:", f"font-src data: {MATHJAX_FOLDER}")
+    + f"; script-src {MATHJAX_FOLDER} {_script_hash(MATHJAX_CONFIG)}"
+)
 
 
 def policy_meta(policy: str = PAGE_POLICY) -> str:
@@ -100,9 +105,13 @@ def policy_meta(policy: str = PAGE_POLICY) -> str:
 # Classes: only those nbconvert's markdown and code highlighting produce, so that a student cannot
 # borrow the page's own layout classes (a Bootstrap "navbar-fixed-top" over the scores).
 _TOKEN_CLASSES = frozenset(STANDARD_TYPES.values()) - {""}
-_CLASSES = {"span": lambda c: c in _TOKEN_CLASSES, "a": lambda c: c == "anchor-link",
-            "div": lambda c: c == "highlight" or re.fullmatch(r"hl-[a-z0-9_+-]{1,40}", c) is not None,
-            "pre": lambda c: False, "code": lambda c: re.fullmatch(r"language-[a-z0-9_+-]{1,40}", c) is not None}
+_CLASSES = {
+    "span": lambda c: c in _TOKEN_CLASSES,
+    "a": lambda c: c == "anchor-link",
+    "div": lambda c: c == "highlight" or re.fullmatch(r"hl-[a-z0-9_+-]{1,40}", c) is not None,
+    "pre": lambda c: False,
+    "code": lambda c: re.fullmatch(r"language-[a-z0-9_+-]{1,40}", c) is not None,
+}
 _ATTRIBUTES = {tag: set(allowed) for tag, allowed in nh3.ALLOWED_ATTRIBUTES.items()}
 for _tag in _CLASSES:
     _ATTRIBUTES.setdefault(_tag, set()).add("class")
@@ -125,8 +134,12 @@ def clean_html(fragment) -> str:
     """``fragment`` with nothing left that runs, loads a script, restyles the page or submits a form."""
     if isinstance(fragment, bytes):
         fragment = fragment.decode("utf-8", "replace")
-    return nh3.clean(str(fragment), attributes=_ATTRIBUTES, attribute_filter=_attribute,
-                     url_schemes={"http", "https", "mailto", "data"})
+    return nh3.clean(
+        str(fragment),
+        attributes=_ATTRIBUTES,
+        attribute_filter=_attribute,
+        url_schemes={"http", "https", "mailto", "data"},
+    )
 
 
 class SafeMarkdown(LoggingConfigurable):
@@ -144,8 +157,9 @@ class SafeMarkdown(LoggingConfigurable):
 # Outputs that render without a script (nbconvert's templates escape text/plain and text/latex, put
 # images in <img>, and text/html or text/markdown through ``clean_html``). The rest (JavaScript, widget
 # views, mermaid, PDF, unknown types) is dropped, whatever template or version renders the page.
-INERT_OUTPUTS = frozenset({"text/plain", "text/html", "text/markdown", "text/latex", "image/png", "image/jpeg",
-                           "image/gif"})
+INERT_OUTPUTS = frozenset(
+    {"text/plain", "text/html", "text/markdown", "text/latex", "image/png", "image/jpeg", "image/gif"}
+)
 # Strings of nbgrader's resources that its formgrade template writes into the page unescaped.
 ESCAPED_RESOURCES = ("student", "first_name", "last_name", "notebook_id", "assignment_id", "notebook_path")
 
@@ -182,8 +196,12 @@ def with_policy(page: str, policy: str) -> str:
     if head is None:
         head = soup.new_tag("head")
         (soup.html or soup).insert(0, head)
-    mathjax = [script for script in soup.find_all("script")
-               if "mathjax" in (script.get("src") or "").lower() + (script.get("type") or "").lower()]  # type: ignore[union-attr]  # single-valued: str
+    # src and type are single-valued attributes: bs4 gives them as str.
+    mathjax = [
+        script
+        for script in soup.find_all("script")
+        if "mathjax" in str(script.get("src") or "").lower() + str(script.get("type") or "").lower()
+    ]
     for script in mathjax:
         script.decompose()
     if mathjax:

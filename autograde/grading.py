@@ -10,6 +10,7 @@ The workers die with the grader: each watches its stdin pipe, which only the gra
 every process it started when that pipe ends (the grader exited, or was killed, SIGKILL included); on
 SIGTERM or SIGINT the grader also ends their process groups.
 """
+
 from __future__ import annotations
 
 import json
@@ -60,8 +61,9 @@ class _Stop(BaseException):
 class Workers:
     """``count`` worker processes doing ``task`` for ``students`` in the course, one student at a time each."""
 
-    def __init__(self, course: Course, task: str, assignment: str, students: list[str], count: int,
-                 env: dict[str, str]):
+    def __init__(
+        self, course: Course, task: str, assignment: str, students: list[str], count: int, env: dict[str, str]
+    ):
         unsafe = [s for s in students if not student_ids.is_safe(s)]
         if unsafe:  # Course.take and Course.students never let one through
             raise NbgraderError(f"not safe student ids: {[shown(s) for s in unsafe]}")
@@ -88,10 +90,25 @@ class Workers:
         try:
             with open(self.course.root / "autograde.log", "ab") as log:
                 process = subprocess.Popen(
-                    [sys.executable, "-m", "autograde.worker", "--events-fd", str(write), "--parent",
-                     str(os.getpid()), "--name", f"{self.task} {number}"],
-                    cwd=self.course.root, env=env, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=log,
-                    pass_fds=(write,), start_new_session=True)
+                    [
+                        sys.executable,
+                        "-m",
+                        "autograde.worker",
+                        "--events-fd",
+                        str(write),
+                        "--parent",
+                        str(os.getpid()),
+                        "--name",
+                        f"{self.task} {number}",
+                    ],
+                    cwd=self.course.root,
+                    env=env,
+                    stdin=subprocess.PIPE,
+                    stdout=subprocess.DEVNULL,
+                    stderr=log,
+                    pass_fds=(write,),
+                    start_new_session=True,
+                )
         finally:
             os.close(write)
         self.processes.append(process)
@@ -107,8 +124,11 @@ class Workers:
         except (OSError, ValueError):  # the worker is gone: its exit status says why
             pass
 
-    def run(self, on_notebook: Callable[[str, str], None] | None = None,
-            on_student: Callable[[str, bool], None] | None = None) -> list[int]:
+    def run(
+        self,
+        on_notebook: Callable[[str, str], None] | None = None,
+        on_student: Callable[[str, bool], None] | None = None,
+    ) -> list[int]:
         """Hand the students out until every worker is done; the workers' exit statuses.
         ``on_notebook(student, notebook)`` when a notebook starts, ``on_student(student, ok)`` when a
         student is done."""
@@ -175,9 +195,18 @@ class Workers:
         return None
 
 
-def _run(course: Course, task: str, assignment: str, students: list[str], jobs: int, env: dict[str, str],
-         on_notebook=None, on_student=None) -> tuple[list[int], dict[str, bool]]:
+def _run(
+    course: Course,
+    task: str,
+    assignment: str,
+    students: list[str],
+    jobs: int,
+    env: dict[str, str],
+    on_notebook=None,
+    on_student=None,
+) -> tuple[list[int], dict[str, bool]]:
     """Run the workers; on SIGTERM or SIGINT (KeyboardInterrupt) they are stopped before the grader ends."""
+
     def on_term(*_):
         raise _Stop()
 
@@ -198,8 +227,10 @@ def _run(course: Course, task: str, assignment: str, students: list[str], jobs: 
     if error is not None:
         raise NbgraderError(error or f"nbgrader could not load {course.root / 'nbgrader_config.py'}")
     if not workers.asked:
-        raise NbgraderError(f"the {task} workers ended before they took a student (exit statuses {codes}): see "
-                            f"{course.root / 'autograde.log'}")
+        raise NbgraderError(
+            f"the {task} workers ended before they took a student (exit statuses {codes}): see "
+            f"{course.root / 'autograde.log'}"
+        )
     crashed = [code for code in codes if code not in (0, worker.EXIT_FAILED)]
     if crashed:
         with open(course.root / "autograde.log", "a", encoding="utf-8") as log:
@@ -207,8 +238,15 @@ def _run(course: Course, task: str, assignment: str, students: list[str], jobs: 
     return codes, workers.results
 
 
-def autograde(course: Course, assignment: str, students: list[str], progress: Progress | None = None,
-              cell_timeout: int | None = None, jobs: int | None = None, sandbox: bool = True) -> int:
+def autograde(
+    course: Course,
+    assignment: str,
+    students: list[str],
+    progress: Progress | None = None,
+    cell_timeout: int | None = None,
+    jobs: int | None = None,
+    sandbox: bool = True,
+) -> int:
     """Autograde ``students`` (again, if they were graded before).
 
     ``progress`` receives a line each time a notebook starts (students done out of total, the current
@@ -224,14 +262,26 @@ def autograde(course: Course, assignment: str, students: list[str], progress: Pr
 
     def on_notebook(student: str, notebook: str) -> None:
         if progress:
-            progress(f"[{len(finished)}/{len(students)} étudiants corrigés] en cours : {student} · "
-                     f"{shown(notebook)} · {_clock(time.monotonic() - start)} écoulées")
+            progress(
+                f"[{len(finished)}/{len(students)} étudiants corrigés] en cours : {student} · "
+                f"{shown(notebook)} · {_clock(time.monotonic() - start)} écoulées"
+            )
 
-    codes, _ = _run(course, "autograde", assignment, students, jobs, course.env(cell_timeout, sandbox),
-                    on_notebook, lambda student, ok: finished.add(student))
+    codes, _ = _run(
+        course,
+        "autograde",
+        assignment,
+        students,
+        jobs,
+        course.env(cell_timeout, sandbox),
+        on_notebook,
+        lambda student, ok: finished.add(student),
+    )
     if progress:
-        progress(f"[{len(students)}/{len(students)} étudiants corrigés] en {_clock(time.monotonic() - start)}"
-                 + (f" ({jobs} en parallèle)" if jobs > 1 else ""))
+        progress(
+            f"[{len(students)}/{len(students)} étudiants corrigés] en {_clock(time.monotonic() - start)}"
+            + (f" ({jobs} en parallèle)" if jobs > 1 else "")
+        )
     return max(codes, key=abs)
 
 

@@ -13,12 +13,12 @@ student's kernel: it reads the check ids with :func:`hidden_region` and reaches 
 own process (:mod:`autograde.judge`), asking the kernel only for the student's answers. Both paths go
 through :func:`judge`, so a student gets the same verdict in JupyterLab and in the grader.
 """
+
 from __future__ import annotations
 
 import ast
 import difflib
 import re
-import sys
 from typing import Any, Callable, Sequence
 
 from . import messages
@@ -26,9 +26,21 @@ from .checking import GradingStopped, LocalStudent, Mistake, Student, StudentRai
 from .kernel_side import defined_names
 from .registry import graded, notebook_packages
 
-__all__ = ["HIDDEN_REGION", "HiddenRegionError", "HiddenTestFailure", "catalogue", "check_module", "hidden_region",
-           "hidden_test", "isolated_helpers", "judge", "missing", "notebook_packages", "renamed_hint", "run_check",
-           "student_name"]
+__all__ = [
+    "HIDDEN_REGION",
+    "HiddenRegionError",
+    "HiddenTestFailure",
+    "catalogue",
+    "hidden_region",
+    "hidden_test",
+    "isolated_helpers",
+    "judge",
+    "missing",
+    "notebook_packages",
+    "renamed_hint",
+    "run_check",
+    "student_name",
+]
 
 HIDDEN_REGION = re.compile(r"### BEGIN HIDDEN TESTS\n(.*?)### END HIDDEN TESTS\n?", re.DOTALL)
 
@@ -39,14 +51,6 @@ class HiddenTestFailure(AssertionError):
 
 class HiddenRegionError(ValueError):
     """A source notebook's hidden region is not the one line this grader knows how to run."""
-
-
-def check_module(check_id: str):
-    """``"td1.notebook.name"`` → (the module that defines its check, ``"name"``); ``"….Name/aspect"`` →
-    (…, ``"Name_aspect"``). For tests that compare a TD's checks modules with its graded cells; the
-    grader finds a check by :func:`autograde.registry.graded`."""
-    function = graded(check_id)
-    return sys.modules[function.check.__module__], function.key.replace("/", "_")
 
 
 def catalogue(check_id: str) -> Sequence[Mistake]:
@@ -80,23 +84,28 @@ def run_check(check_id: str, student: Any, seed: int | None = None) -> Verdict:
     except (TypeError, ValueError, IndexError, KeyError, AttributeError, ArithmeticError) as error:
         # An answer the check could not use after its comparisons (a training that returned
         # something else the second time): the student's answer, not the grader, is at fault.
-        return Verdict(False, f"`{student.name}` a renvoyé une réponse inutilisable ({type(error).__name__} : "
-                              f"{str(error)[:200]}).")
+        return Verdict(
+            False, f"`{student.name}` a renvoyé une réponse inutilisable ({type(error).__name__} : {str(error)[:200]})."
+        )
 
 
 def renamed_hint(function_name: str, defined: list[str]) -> str:
-    """" Est-ce `gradient_lineaire` ?" when the notebook defines a function with a close name."""
+    """ " Est-ce `gradient_lineaire` ?" when the notebook defines a function with a close name."""
     # A longer name holding the expected one (gradient_lineaire), or a typo (gradiant); not a mere
     # neighbour (predict is not a renamed gradient).
-    close = [name for name in defined if function_name.lower() in name.lower()][:1] or \
-        difflib.get_close_matches(function_name, defined, n=1, cutoff=0.8)
+    close = [name for name in defined if function_name.lower() in name.lower()][:1] or difflib.get_close_matches(
+        function_name, defined, n=1, cutoff=0.8
+    )
     return f" Le notebook définit `{close[0]}` : est-ce elle, renommée ?" if close else ""
 
 
 def missing(function_name: str, defined: list[str]) -> Verdict:
-    return Verdict(False, f"La fonction `{function_name}` est introuvable : elle a été renommée, supprimée, ou la "
-                          "cellule qui la définit a échoué. Gardez le nom de l'énoncé et relancez le notebook de haut "
-                          "en bas." + renamed_hint(function_name, defined))
+    return Verdict(
+        False,
+        f"La fonction `{function_name}` est introuvable : elle a été renommée, supprimée, ou la "
+        "cellule qui la définit a échoué. Gardez le nom de l'énoncé et relancez le notebook de haut "
+        "en bas." + renamed_hint(function_name, defined),
+    )
 
 
 Find = Callable[[str], "tuple[Student | None, list[str]]"]
@@ -109,8 +118,12 @@ def judge(check_ids: list[str], find: Find) -> list[tuple[str, Verdict]]:
     verdicts = []
     for check_id in check_ids:
         student, defined = find(student_name(check_id))
-        verdicts.append((check_id, run_check(check_id, student) if student is not None
-                         else missing(student_name(check_id), defined)))
+        verdicts.append(
+            (
+                check_id,
+                run_check(check_id, student) if student is not None else missing(student_name(check_id), defined),
+            )
+        )
     return verdicts
 
 
@@ -131,7 +144,7 @@ def hidden_region(source: str) -> tuple[list[str], str] | None:
     check_ids = [ids] if isinstance(ids, str) else list(ids)
     if not check_ids or not all(isinstance(i, str) for i in check_ids):
         raise HiddenRegionError(f"unexpected hidden region:\n{found.group(1)}")
-    return check_ids, source[:found.start()] + source[found.end():]
+    return check_ids, source[: found.start()] + source[found.end() :]
 
 
 def hidden_test(check_ids: str | list[str], namespace: dict) -> None:
@@ -143,6 +156,7 @@ def hidden_test(check_ids: str | list[str], namespace: dict) -> None:
     checks, all run and every failure is reported. When every check passed, a function judged with
     reference helpers keeps them until the end of the cell, for the visible self-check too.
     """
+
     def find(name):
         return (LocalStudent.of(namespace[name], name) if name in namespace else None), defined_names(namespace)
 

@@ -22,6 +22,7 @@ the release notebook; every decision is written down in French for the student a
   import system, IPython's traceback display, or assigning into numpy) is flagged for the teacher, as
   information: hidden checks are judged in the grader's process, so such code cannot forge a pass.
 """
+
 from __future__ import annotations
 
 import copy
@@ -46,7 +47,9 @@ FLAGS = ("grade", "solution", "locked", "task")
 
 TAMPERING = re.compile(
     r"\bautograde\b|sys\.modules|__import__|importlib|meta_path|builtins|showtraceback|set_custom_exc"
-    r"|\bsetattr\s*\(\s*(np|numpy)\b|^\s*(np|numpy)(\.\w+)+\s*=(?!=)", re.MULTILINE)
+    r"|\bsetattr\s*\(\s*(np|numpy)\b|^\s*(np|numpy)(\.\w+)+\s*=(?!=)",
+    re.MULTILINE,
+)
 
 
 def tampering(nb: nbformat.NotebookNode) -> list[str]:
@@ -87,17 +90,21 @@ def read_submission(path: Path) -> tuple[nbformat.NotebookNode | None, str]:
     limit = settings.MAX_NOTEBOOK_MB.get()
     size = path.stat().st_size
     if size > limit * 2**20:
-        return None, (f"Le fichier {path.name} fait {size / 2**20:.1f} Mio, plus que la limite de {limit} Mio d'un "
-                      "notebook : il n'a pas été corrigé. Effacez les sorties volumineuses (Édition → Effacer les "
-                      "sorties) et rendez-le à nouveau.")
+        return None, (
+            f"Le fichier {path.name} fait {size / 2**20:.1f} Mio, plus que la limite de {limit} Mio d'un "
+            "notebook : il n'a pas été corrigé. Effacez les sorties volumineuses (Édition → Effacer les "
+            "sorties) et rendez-le à nouveau."
+        )
     raw = path.read_bytes()
     if not raw.strip():
         return None, f"Le fichier {path.name} est vide : il n'a pas pu être corrigé."
     try:
         content = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        return None, (f"Le fichier {path.name} n'est pas un notebook lisible (JSON invalide : {error}). "
-                      "Il a sans doute été abîmé en dehors de Jupyter ; rendez le fichier .ipynb enregistré par JupyterLab.")
+        return None, (
+            f"Le fichier {path.name} n'est pas un notebook lisible (JSON invalide : {error}). "
+            "Il a sans doute été abîmé en dehors de Jupyter ; rendez le fichier .ipynb enregistré par JupyterLab."
+        )
     except RecursionError:
         return None, _too_deep(path)
     except Exception as error:  # noqa: BLE001 - MemoryError and the like: this notebook only is set aside
@@ -112,13 +119,18 @@ def read_submission(path: Path) -> tuple[nbformat.NotebookNode | None, str]:
         nbformat.validator.normalize(nb)
         nbformat.validate(nb)
     except Exception as error:  # noqa: BLE001 - any malformation: the notebook is set aside, explained
-        return None, f"Le fichier {path.name} n'est pas un notebook valide ({type(error).__name__} : {str(error)[:200]})."
+        return (
+            None,
+            f"Le fichier {path.name} n'est pas un notebook valide ({type(error).__name__} : {str(error)[:200]}).",
+        )
     return nb, ""
 
 
 def _too_deep(path: Path) -> str:
-    return (f"Le fichier {path.name} n'est pas un notebook lisible (JSON imbriqué sur plus de {MAX_JSON_DEPTH} "
-            "niveaux) : il n'a pas été corrigé. Rendez le fichier .ipynb enregistré par JupyterLab.")
+    return (
+        f"Le fichier {path.name} n'est pas un notebook lisible (JSON imbriqué sur plus de {MAX_JSON_DEPTH} "
+        "niveaux) : il n'a pas été corrigé. Rendez le fichier .ipynb enregistré par JupyterLab."
+    )
 
 
 def _yes_no(value) -> str:
@@ -129,8 +141,11 @@ def _differences(cell, release_cell) -> list[str]:
     """What of the cell's nbgrader metadata and type, as nbgrader grades them, differs from the release."""
     mine, theirs = _nbgrader(cell) or {}, _nbgrader(release_cell)
     assert theirs is not None  # a release cell with a grade id
-    found = [f"{key} : {_yes_no(mine.get(key))} au lieu de {_yes_no(theirs.get(key))}"
-             for key in FLAGS if bool(mine.get(key)) != bool(theirs.get(key))]
+    found = [
+        f"{key} : {_yes_no(mine.get(key))} au lieu de {_yes_no(theirs.get(key))}"
+        for key in FLAGS
+        if bool(mine.get(key)) != bool(theirs.get(key))
+    ]
     if theirs.get("grade") and mine.get("points") != theirs.get("points"):
         try:
             same = float(mine.get("points")) == float(theirs.get("points"))  # type: ignore[arg-type]  # None: TypeError below
@@ -149,8 +164,10 @@ def _conform(cell, release_cell, notes: list[str]) -> nbformat.NotebookNode:
     grade_id = _grade_id(release_cell)
     changed = _differences(cell, release_cell)
     if changed:
-        notes.append(f"{FLAG_PREFIX} : les propriétés nbgrader de la cellule « {grade_id} » avaient été modifiées "
-                     f"({' ; '.join(changed)}) : celles de l'énoncé ont été remises.")
+        notes.append(
+            f"{FLAG_PREFIX} : les propriétés nbgrader de la cellule « {grade_id} » avaient été modifiées "
+            f"({' ; '.join(changed)}) : celles de l'énoncé ont été remises."
+        )
     elif (_nbgrader(cell) or {}) != release_cell.metadata["nbgrader"]:
         # Bookkeeping only (checksum, schema version…), yet an unknown schema version stops nbgrader's run.
         notes.append(f"Les métadonnées nbgrader de la cellule « {grade_id} » ont été remises comme dans l'énoncé.")
@@ -200,7 +217,9 @@ def repair(nb: nbformat.NotebookNode, release: nbformat.NotebookNode) -> list[st
     for grade_id in missing:
         groups[grade_id] = [nbformat.from_dict(copy.deepcopy(by_id[grade_id]))]
     if missing:
-        notes.append("Cellule(s) supprimée(s) remise(s) depuis l'énoncé : " + ", ".join(f"« {g} »" for g in missing) + ".")
+        notes.append(
+            "Cellule(s) supprimée(s) remise(s) depuis l'énoncé : " + ", ".join(f"« {g} »" for g in missing) + "."
+        )
     if seen != [g for g in release_ids if g in seen]:
         notes.append("L'ordre des cellules de l'énoncé a été rétabli avant la correction.")
     nb.cells = head + [cell for grade_id in release_ids for cell in groups[grade_id]]
@@ -215,8 +234,10 @@ def _forget_foreign(cell, notes: list[str]) -> None:
     del cell.metadata["nbgrader"]
     if meta.get("grade_id") or any(meta.get(key) for key in FLAGS) or "" in meta:
         name = f"« {str(meta.get('grade_id'))[:60]} »" if meta.get("grade_id") else "sans identifiant"
-        notes.append(f"{FLAG_PREFIX} : une cellule {name} portait des propriétés nbgrader que l'énoncé n'a pas : "
-                     "elles ont été retirées et cette cellule n'est pas notée.")
+        notes.append(
+            f"{FLAG_PREFIX} : une cellule {name} portait des propriétés nbgrader que l'énoncé n'a pas : "
+            "elles ont été retirées et cette cellule n'est pas notée."
+        )
 
 
 def _graded_ids(nb) -> set[str]:
@@ -257,7 +278,9 @@ def take_in(folder: Path, releases: dict[str, nbformat.NotebookNode]) -> dict[st
                 if not target.exists() and name not in notes and is_version_of(nb, release):
                     path.rename(target)
                     readable[target] = readable.pop(path)
-                    notes.setdefault(name, []).append(f"Le notebook rendu sous le nom « {path.name} » a été corrigé comme {name}.ipynb.")
+                    notes.setdefault(name, []).append(
+                        f"Le notebook rendu sous le nom « {path.name} » a été corrigé comme {name}.ipynb."
+                    )
                     break
         except Exception:  # noqa: BLE001 - not recognised: it stays an extra file, which nbgrader skips
             continue
@@ -275,16 +298,22 @@ def take_in(folder: Path, releases: dict[str, nbformat.NotebookNode]) -> dict[st
             _set_aside(path, _failed(path, error), releases, notes)
             continue
         if suspect:
-            found.insert(0, FLAG_PREFIX + " : ce code touche au mécanisme de correction et pourrait fausser les tests : "
-                         + " ; ".join(f"`{line[:80]}`" for line in suspect[:5]))
+            found.insert(
+                0,
+                FLAG_PREFIX
+                + " : ce code touche au mécanisme de correction et pourrait fausser les tests : "
+                + " ; ".join(f"`{line[:80]}`" for line in suspect[:5]),
+            )
         if found:
             notes.setdefault(path.stem, []).extend(found)
     return notes
 
 
 def _failed(path: Path, error: BaseException) -> str:
-    return (f"Le fichier {path.name} n'a pas pu être préparé pour la correction ({type(error).__name__} : "
-            f"{str(error)[:200]}) : il n'a pas été corrigé.")
+    return (
+        f"Le fichier {path.name} n'a pas pu être préparé pour la correction ({type(error).__name__} : "
+        f"{str(error)[:200]}) : il n'a pas été corrigé."
+    )
 
 
 def _set_aside(path: Path, problem: str, releases: dict, notes: dict[str, list[str]]) -> None:

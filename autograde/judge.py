@@ -6,6 +6,7 @@ data (:class:`KernelStudent`). The reference, the expected values, the catalogue
 messages stay in this process; into the kernel go only the cases' inputs and, for a function judged
 alone (``train`` with the reference ``gradient``), the source of those helpers for that check.
 """
+
 from __future__ import annotations
 
 import builtins
@@ -23,6 +24,7 @@ from .kernel_side import Code, Opaque, WireError, encode, loads
 from .registry import graded
 
 Ask = Callable[[dict], dict]  # one request to the kernel -> its decoded answer (raises GradingStopped)
+
 
 @functools.lru_cache(maxsize=None)
 def _global_names(code: types.CodeType) -> frozenset[str]:
@@ -71,8 +73,12 @@ class KernelStudent(Student):
     ask: Ask | None = None
 
     def watched(self, *args, watch: bool = True):
-        request = {"name": self.name, "driver": self.driver, "args": encode(args, strict=True),
-                   "helpers": helper_bundle(self.helpers)}
+        request = {
+            "name": self.name,
+            "driver": self.driver,
+            "args": encode(args, strict=True),
+            "helpers": helper_bundle(self.helpers),
+        }
         if watch:  # the kernel side also sends back the array inputs the call changed, as it left them
             request["watch"] = True
         assert self.ask is not None  # find_in_kernel gives every KernelStudent its ask
@@ -86,6 +92,7 @@ class KernelStudent(Student):
 
 def find_in_kernel(ask: Ask):
     """The ``find`` of :func:`~autograde.hidden_tests.judge`: the student's object by name, in the kernel."""
+
     def find(name: str):
         answer = ask({"lookup": name})
         defined = [str(n) for n in answer.get("defined", []) if isinstance(n, str)][:200]
@@ -93,6 +100,7 @@ def find_in_kernel(ask: Ask):
             return None, defined
         kind = answer["kind"] if answer.get("kind") in ("function", "class") else "other"
         return KernelStudent(name, kind, str(answer.get("type", ""))[:80], ask=ask), defined
+
     return find
 
 
@@ -109,8 +117,12 @@ def isolation_requests(check_ids: list[str]) -> list[tuple[dict, dict]]:
         function = graded(check_id)
         if function.helpers:
             name = function.name
-            requests.append(({"name": name, "isolate": True, "helpers": helper_bundle(function.helpers)},
-                             {"name": name, "restore": True}))
+            requests.append(
+                (
+                    {"name": name, "isolate": True, "helpers": helper_bundle(function.helpers)},
+                    {"name": name, "restore": True},
+                )
+            )
     return requests
 
 
@@ -127,15 +139,25 @@ def read_answer(text: str | None) -> dict:
 def kernel_side_boot(source: str) -> str:
     """Code that installs the kernel side as the module ``_autograde_kernel`` (the kernel cannot import
     ``autograde``: the sandbox does not show it)."""
-    return ("def _autograde_boot(source):\n"
-            "    import sys, types\n"
-            "    module = types.ModuleType('_autograde_kernel')\n"
-            "    exec(compile(source, '<autograde kernel side>', 'exec'), module.__dict__)\n"
-            "    sys.modules['_autograde_kernel'] = module\n"
-            "    module.open_channel()\n"
-            f"_autograde_boot({source!r})\n"
-            "del _autograde_boot\n")
+    return (
+        "def _autograde_boot(source):\n"
+        "    import sys, types\n"
+        "    module = types.ModuleType('_autograde_kernel')\n"
+        "    exec(compile(source, '<autograde kernel side>', 'exec'), module.__dict__)\n"
+        "    sys.modules['_autograde_kernel'] = module\n"
+        "    module.open_channel()\n"
+        f"_autograde_boot({source!r})\n"
+        "del _autograde_boot\n"
+    )
 
 
-__all__ = ["Ask", "GradingStopped", "KernelStudent", "helper_bundle", "isolation_requests", "judge_cell",
-           "kernel_side_boot", "read_answer"]
+__all__ = [
+    "Ask",
+    "GradingStopped",
+    "KernelStudent",
+    "helper_bundle",
+    "isolation_requests",
+    "judge_cell",
+    "kernel_side_boot",
+    "read_answer",
+]

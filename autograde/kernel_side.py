@@ -13,6 +13,7 @@ Into the kernel also go random generators (their state) and :class:`Code` (a fun
 source by the check, with its bound values). Out of the kernel, anything else becomes an
 :class:`Opaque` that only knows its type's name: never a pickle, never an object.
 """
+
 from __future__ import annotations
 
 import base64
@@ -92,8 +93,12 @@ def encode(value, depth: int = 0, *, strict: bool = False):
     if value is None or type(value) in (bool, int, float, str):
         return value
     if type(value) is np.ndarray and value.dtype.kind in ARRAY_KINDS:
-        return {"t": "array", "dtype": value.dtype.str, "shape": list(value.shape),
-                "data": _bytes(np.ascontiguousarray(value).tobytes())}
+        return {
+            "t": "array",
+            "dtype": value.dtype.str,
+            "shape": list(value.shape),
+            "data": _bytes(np.ascontiguousarray(value).tobytes()),
+        }
     if isinstance(value, (np.bool_, np.integer, np.floating)) and value.dtype.kind in ARRAY_KINDS:
         return {"t": "scalar", "dtype": value.dtype.str, "data": _bytes(value.tobytes())}
     if type(value) in (tuple, list):
@@ -103,8 +108,12 @@ def encode(value, depth: int = 0, *, strict: bool = False):
     if type(value) is np.random.Generator and type(value.bit_generator) is np.random.PCG64:
         return {"t": "rng", "state": value.bit_generator.state}
     if isinstance(value, Code):
-        return {"t": "code", "source": value.source, "name": value.__name__,
-                "bindings": encode(value.bindings, depth + 1, strict=True)}
+        return {
+            "t": "code",
+            "source": value.source,
+            "name": value.__name__,
+            "bindings": encode(value.bindings, depth + 1, strict=True),
+        }
     if strict:
         raise WireError(f"{type(value).__name__} is not plain data: a check's input must be data or Code")
     return {"t": "object", "type": type(value).__name__[:80]}
@@ -175,8 +184,9 @@ def rebind(function: types.FunctionType, names: dict) -> types.FunctionType:
     its module are untouched)."""
     global_names = dict(function.__globals__)
     global_names.update(names)
-    clone = types.FunctionType(function.__code__, global_names, function.__name__, function.__defaults__,
-                               function.__closure__)
+    clone = types.FunctionType(
+        function.__code__, global_names, function.__name__, function.__defaults__, function.__closure__
+    )
     clone.__kwdefaults__ = function.__kwdefaults__
     clone.__qualname__ = function.__qualname__
     return clone
@@ -195,6 +205,24 @@ def with_helpers(target, helpers: dict | None):
     return target
 
 
+# A static or class method, or a property, may build nodes too (a student's `Value._node(...)` helper).
+_METHOD_KINDS = (types.FunctionType, staticmethod, classmethod, property)
+
+
+def _rebind_method(method, names: dict):
+    """``method`` (a function, static or class method, or property) with the global ``names`` rebound."""
+    if isinstance(method, (staticmethod, classmethod)):
+        inner = method.__func__
+        return type(method)(rebind(inner, names) if isinstance(inner, types.FunctionType) else inner)
+    if isinstance(method, property):
+
+        def again(f):
+            return rebind(f, names) if isinstance(f, types.FunctionType) else f
+
+        return property(again(method.fget), again(method.fset), again(method.fdel), method.__doc__)
+    return rebind(method, names)
+
+
 def hybrid_class(cls: type, methods: dict):
     """A subclass of ``cls`` with the given ``methods`` in place of its own, in which the names of the
     class and of its own bases (``Value``) mean the subclass, and the list of every instance it
@@ -204,21 +232,25 @@ def hybrid_class(cls: type, methods: dict):
     made after its operands), so walking it backwards sends gradients from the output to the leaves
     without the student's ``backward``."""
     hybrid = type(cls.__name__, (cls,), {})
-    bases = [klass for klass in cls.__mro__  # its own classes, not object, float…
-             if not (klass.__module__ == "builtins" and getattr(builtins, klass.__name__, None) is klass)]
+    bases = [
+        klass
+        for klass in cls.__mro__  # its own classes, not object, float…
+        if not (klass.__module__ == "builtins" and getattr(builtins, klass.__name__, None) is klass)
+    ]
     names = {klass.__name__: hybrid for klass in bases}
     own = {}
     for klass in reversed(bases):  # the most derived definition wins
-        own.update({name: attr for name, attr in vars(klass).items() if isinstance(attr, types.FunctionType)})
+        own.update({name: attr for name, attr in vars(klass).items() if isinstance(attr, _METHOD_KINDS)})
     for name, method in {**own, **methods}.items():
-        if isinstance(method, types.FunctionType):
-            setattr(hybrid, name, rebind(method, names))
+        if isinstance(method, _METHOD_KINDS):
+            setattr(hybrid, name, _rebind_method(method, names))
     created = []
     initialise = hybrid.__init__  # type: ignore[misc]  # the class's own __init__, replaced just below
 
     def __init__(self, *args, **kwargs):
         initialise(self, *args, **kwargs)
         created.append(self)
+
     hybrid.__init__ = __init__  # type: ignore[misc]  # a class made here: no subclass to be unsound with
     return hybrid, created
 
@@ -246,8 +278,9 @@ def call(target, helpers, *args):
 
 def batches(target, helpers, *args):
     """The batches of one epoch, however they come (a list, a generator; a batch as a tuple or a list)."""
-    return tuple(tuple(batch) if isinstance(batch, (tuple, list)) else batch
-                 for batch in with_helpers(target, helpers)(*args))
+    return tuple(
+        tuple(batch) if isinstance(batch, (tuple, list)) else batch for batch in with_helpers(target, helpers)(*args)
+    )
 
 
 def inputs_after(target, helpers, *args):
@@ -257,11 +290,22 @@ def inputs_after(target, helpers, *args):
 
 
 BINARY = {
-    "a + b": lambda a, b: a + b, "a + k": lambda a, k: a + k, "k + a": lambda a, k: k + a,
-    "a - b": lambda a, b: a - b, "a - k": lambda a, k: a - k, "k - a": lambda a, k: k - a,
-    "a * b": lambda a, b: a * b, "a * k": lambda a, k: a * k, "k * a": lambda a, k: k * a,
-    "a / b": lambda a, b: a / b, "a / k": lambda a, k: a / k, "k / a": lambda a, k: k / a,
-    "a ** n": lambda a, n: a ** n, "a * a": lambda a, _: a * a, "a + a": lambda a, _: a + a, "- a": lambda a, _: -a,
+    "a + b": lambda a, b: a + b,
+    "a + k": lambda a, k: a + k,
+    "k + a": lambda a, k: k + a,
+    "a - b": lambda a, b: a - b,
+    "a - k": lambda a, k: a - k,
+    "k - a": lambda a, k: k - a,
+    "a * b": lambda a, b: a * b,
+    "a * k": lambda a, k: a * k,
+    "k * a": lambda a, k: k * a,
+    "a / b": lambda a, b: a / b,
+    "a / k": lambda a, k: a / k,
+    "k / a": lambda a, k: k / a,
+    "a ** n": lambda a, n: a**n,
+    "a * a": lambda a, _: a * a,
+    "a + a": lambda a, _: a + a,
+    "- a": lambda a, _: -a,
 }
 TWO_NODES = ("a + b", "a - b", "a * b", "a / b")
 
@@ -301,15 +345,17 @@ def value_unary(cls, helpers, function, x, grad_a, out_grad):
 def _children(out, operands):
     """out._prev as the operands' indices (-1 for a node made on the way, a constant): the graph a
     backward would walk, which sending gradients in creation order does not look at."""
-    return np.array([next((k for k, node in enumerate(operands) if child is node), -1)
-                     for child in tuple(out._prev)[:8]], dtype=np.int64)
+    return np.array(
+        [next((k for k, node in enumerate(operands) if child is node), -1) for child in tuple(out._prev)[:8]],
+        dtype=np.int64,
+    )
 
 
 def _apply(op, u, v):
     if op in ("+", "-", "*", "/"):
         return BINARY[f"a {op} b"](u, v)
     if op == "**2":
-        return u ** 2
+        return u**2
     return getattr(u, op)()
 
 
@@ -324,8 +370,9 @@ def value_backward(cls, helpers, program, leaves):
     return np.array([nodes[k].grad for k in range(len(leaves))], dtype=float)
 
 
-DRIVERS = {driver.__name__: driver for driver in (call, batches, inputs_after, value_binary, value_unary,
-                                                  value_backward)}
+DRIVERS = {
+    driver.__name__: driver for driver in (call, batches, inputs_after, value_binary, value_unary, value_backward)
+}
 # The drivers that hand the case's inputs to the student's code as they are, so that an array the code
 # changed in place is one the caller gave. The value_* drivers build their own nodes from numbers: no
 # array of the caller ever reaches the student's class.
@@ -398,8 +445,13 @@ def _kind(value) -> str:
 def defined_names(namespace: dict) -> list[str]:
     """The functions and classes the notebook itself defined (for "was it renamed?")."""
     module = namespace.get("__name__", "__main__")
-    return sorted(name for name, value in list(namespace.items()) if not name.startswith("_")
-                  and isinstance(value, (types.FunctionType, type)) and getattr(value, "__module__", None) == module)
+    return sorted(
+        name
+        for name, value in list(namespace.items())
+        if not name.startswith("_")
+        and isinstance(value, (types.FunctionType, type))
+        and getattr(value, "__module__", None) == module
+    )
 
 
 _isolated: dict[str, object] = {}
@@ -432,10 +484,17 @@ def _answer(request: dict, namespace: dict):
         name = request["lookup"]
         found = name in namespace
         value = namespace.get(name)
-        return {"found": found, "kind": _kind(value) if found else "", "type": type(value).__name__ if found else "",
-                "defined": defined_names(namespace)}
-    helpers = helper_namespace(request["helpers"]["functions"], decode(request["helpers"]["values"], inputs=True)) \
-        if request.get("helpers") else None
+        return {
+            "found": found,
+            "kind": _kind(value) if found else "",
+            "type": type(value).__name__ if found else "",
+            "defined": defined_names(namespace),
+        }
+    helpers = (
+        helper_namespace(request["helpers"]["functions"], decode(request["helpers"]["values"], inputs=True))
+        if request.get("helpers")
+        else None
+    )
     name = request["name"]
     if request.get("isolate"):
         _isolated[name] = namespace[name]

@@ -7,6 +7,7 @@ waits for (manual points not graded yet, a grade computed without the sandbox). 
 hand an assignment in has empty cells for it: Moodle then leaves their grade as it is. Every cell is
 quoted and none is a spreadsheet formula (:mod:`autograde.csv_cells`).
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -31,8 +32,10 @@ def grade_lines(course: Course) -> tuple[list[str], list[dict[str, str]]]:
     assignments = course.graded_assignments()
     with Gradebook(course.db_url) as gradebook:
         people = sorted((s.id, s.first_name or "", s.last_name or "", s.email or "") for s in gradebook.students)
-    header, lines = list(IDENTIFIERS), {pid: {"id": pid, "prénom": first, "nom": last, "email": email}
-                                         for pid, first, last, email in people}
+    header, lines = (
+        list(IDENTIFIERS),
+        {pid: {"id": pid, "prénom": first, "nom": last, "email": email} for pid, first, last, email in people},
+    )
     for assignment in assignments:
         students = student_summaries(read_results(course, assignment))
         out_of = max_points(students)

@@ -3,6 +3,7 @@
 The checks word their own verdicts (autograde/checking.py, the catalogues of mistakes); these are the
 grader's words for what happened around them: time, memory, a crash, a notebook not handed in.
 """
+
 from __future__ import annotations
 
 # Error names the grader writes in a graded cell's outputs (nbgrader scores a cell with an error 0).
@@ -16,13 +17,17 @@ GRADER_ERRORS = (CHECK_FAILED, KERNEL_DIED, KERNEL_STUCK, NOT_RUN, TIME_BUDGET, 
 
 
 def kernel_died() -> str:
-    return ("Le noyau Python s'est arrêté pendant cette cellule (arrêt brutal comme os._exit, plantage, ou mémoire "
-            "épuisée). Il a été redémarré pour la suite de la correction.")
+    return (
+        "Le noyau Python s'est arrêté pendant cette cellule (arrêt brutal comme os._exit, plantage, ou mémoire "
+        "épuisée). Il a été redémarré pour la suite de la correction."
+    )
 
 
 def kernel_stuck(timeout: int) -> str:
-    return (f"Cette cellule a dépassé la limite de temps ({timeout} s) et ne s'est pas arrêtée à l'interruption : "
-            "le noyau a été redémarré pour la suite de la correction.")
+    return (
+        f"Cette cellule a dépassé la limite de temps ({timeout} s) et ne s'est pas arrêtée à l'interruption : "
+        "le noyau a été redémarré pour la suite de la correction."
+    )
 
 
 def time_limit(timeout: int | None) -> str:
@@ -31,19 +36,25 @@ def time_limit(timeout: int | None) -> str:
 
 
 def time_budget_spent(cell: str, budget: int) -> str:
-    return (f"Le temps de calcul de ce notebook ({budget} s en tout, redémarrages du noyau compris) a été épuisé "
-            f"pendant la cellule « {cell} » : les cellules suivantes n'ont pas été exécutées, 0 point.")
+    return (
+        f"Le temps de calcul de ce notebook ({budget} s en tout, redémarrages du noyau compris) a été épuisé "
+        f"pendant la cellule « {cell} » : les cellules suivantes n'ont pas été exécutées, 0 point."
+    )
 
 
 def message_refused(reason: str) -> str:
-    return (f"Cette cellule a envoyé au correcteur un message refusé ({reason}) : 0 point pour cette cellule, "
-            "la correction continue.")
+    return (
+        f"Cette cellule a envoyé au correcteur un message refusé ({reason}) : 0 point pour cette cellule, "
+        "la correction continue."
+    )
 
 
 def outputs_dropped(scope: str) -> str:
     where = "de cette cellule" if scope == "cell" else "de ce notebook"
-    return (f"[Sorties supprimées : la limite des sorties {where} (nombre, texte ou images) est atteinte ; "
-            "les sorties suivantes ne sont pas conservées. La correction continue.]\n")
+    return (
+        f"[Sorties supprimées : la limite des sorties {where} (nombre, texte ou images) est atteinte ; "
+        "les sorties suivantes ne sont pas conservées. La correction continue.]\n"
+    )
 
 
 def not_run() -> str:
@@ -59,10 +70,12 @@ def self_check_failed(ename: str, evalue: str) -> str:
 
 
 # A graded cell scores only when its hidden checks passed AND its visible self-check raised nothing.
-HIDDEN_PASSED_VISIBLE_FAILED = ("Tests cachés réussis, mais le test visible de cette cellule a échoué : 0 point tant "
-                                "qu'il échoue. Votre fonction donne les bons résultats sur les cas cachés ; c'est "
-                                "l'assertion visible de la cellule qui n'est pas vérifiée : lisez son message "
-                                "(ci-après) et corrigez ce qu'il signale.")
+HIDDEN_PASSED_VISIBLE_FAILED = (
+    "Tests cachés réussis, mais le test visible de cette cellule a échoué : 0 point tant "
+    "qu'il échoue. Votre fonction donne les bons résultats sur les cas cachés ; c'est "
+    "l'assertion visible de la cellule qui n'est pas vérifiée : lisez son message "
+    "(ci-après) et corrigez ce qu'il signale."
+)
 
 
 def hidden_passed_visible_failed(verdicts: list[str]) -> str:
@@ -91,7 +104,9 @@ def cell_missing() -> str:
 
 
 def also_interrupted(cells: list[str]) -> str:
-    return " (Dans ce notebook, la limite de temps a interrompu la cellule " + ", ".join(f"« {c} »" for c in cells) + ".)"
+    return (
+        " (Dans ce notebook, la limite de temps a interrompu la cellule " + ", ".join(f"« {c} »" for c in cells) + ".)"
+    )
 
 
 def answer_not_written() -> str:

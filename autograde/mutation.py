@@ -14,6 +14,7 @@ function the check would give full marks to.
 The exit status is 1 when a mutant survived, an ``EQUIVALENT`` entry names no surviving mutant (a
 stale or wrong entry), or the reference itself fails its check.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -207,8 +208,10 @@ def _rate(killed: int, mutants: int, equivalent: int) -> str:
 def format_report(reports: list[TargetReport]) -> str:
     lines = [f"{'function':<44} {'mutants':>7} {'killed':>7} {'equiv.':>7} {'survived':>8} {'kill rate':>9}"]
     for report in reports:
-        lines.append(f"{report.target.key:<44} {report.mutants:>7} {report.killed:>7} {len(report.equivalent):>7} "
-                     f"{len(report.survived):>8} {_rate(report.killed, report.mutants, len(report.equivalent)):>9}")
+        lines.append(
+            f"{report.target.key:<44} {report.mutants:>7} {report.killed:>7} {len(report.equivalent):>7} "
+            f"{len(report.survived):>8} {_rate(report.killed, report.mutants, len(report.equivalent)):>9}"
+        )
     by_td: dict[str, list[int]] = {}
     for report in reports:
         sums = by_td.setdefault(report.target.package.split(".")[0], [0, 0, 0, 0])
@@ -217,7 +220,9 @@ def format_report(reports: list[TargetReport]) -> str:
     lines.append("")
     lines.append(f"{'TD':<44} {'mutants':>7} {'killed':>7} {'equiv.':>7} {'survived':>8} {'kill rate':>9}")
     for td, (total, killed, equivalent, survived) in sorted(by_td.items()):
-        lines.append(f"{td:<44} {total:>7} {killed:>7} {equivalent:>7} {survived:>8} {_rate(killed, total, equivalent):>9}")
+        lines.append(
+            f"{td:<44} {total:>7} {killed:>7} {equivalent:>7} {survived:>8} {_rate(killed, total, equivalent):>9}"
+        )
     for report in reports:
         if report.reference_failed:
             lines += ["", f"{report.target.key}: THE REFERENCE FAILS ITS CHECK: {report.reference_failed}"]
@@ -238,7 +243,9 @@ def main(argv: list[str] | None = None) -> int:
     reports = run(selected, args.jobs)
     print(format_report(reports))
     total = sum(r.mutants for r in reports)
-    print(f"\n{total} mutants of {len(reports)} graded functions in {time.monotonic() - start:.0f} s ({args.jobs} jobs)")
+    print(
+        f"\n{total} mutants of {len(reports)} graded functions in {time.monotonic() - start:.0f} s ({args.jobs} jobs)"
+    )
     return 0 if all(r.ok for r in reports) else 1
 
 

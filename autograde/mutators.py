@@ -1,9 +1,10 @@
 """Mutants of a reference solution: the plausible wrong functions a check must reject.
 
 :func:`mutants` takes the source of one function or class and returns every variant that differs from
-it by one small change, each with a readable id (``"L4: wait = 0 → (supprimé)"``, the line counted from
-the ``def``, so that an id survives edits elsewhere in the file). The changes are the mistakes students
-make, not only the operator swaps of general-purpose tools:
+it by one small change, each with a readable id: what changes into what, and in a class the method
+(``"wait = 0 → (supprimé)"``, ``"backward: reversed(topo) → topo"``; `` #2`` for the second such change).
+No line number: an id survives a reformatting or an edit elsewhere. The changes are the mistakes
+students make, not only the operator swaps of general-purpose tools:
 
 ===================  ===========================================================================
 operator             change
@@ -35,6 +36,7 @@ taking milliseconds, and the mistakes that matter (axes, aliasing, a forgotten r
 instead of an argument) are not in their operator sets. The standard library's :mod:`ast` parses,
 rewrites and unparses the code; nothing else is needed.
 """
+
 from __future__ import annotations
 
 import ast
@@ -47,7 +49,7 @@ __all__ = ["Mutant", "OPERATORS", "mutants"]
 
 @dataclass(frozen=True)
 class Mutant:
-    id: str  # "L4: wait = 0 → (supprimé)"
+    id: str  # "wait = 0 → (supprimé)", "backward: reversed(topo) → topo"
     operator: str
     source: str  # the whole mutated definition
 
@@ -62,19 +64,46 @@ class _Change:
     stop: int | None
     new: list
     operator: str
-    line: int
+    where: str  # "backward: " for a change in a method of a class, else ""
     before: str
     after: str
 
 
-_BINARY = {ast.Add: [ast.Sub], ast.Sub: [ast.Add], ast.Mult: [ast.Div], ast.Div: [ast.Mult],
-           ast.FloorDiv: [ast.Div], ast.Pow: [ast.Mult], ast.MatMult: [ast.Mult]}
-_COMPARE = {ast.Lt: [ast.LtE, ast.Gt], ast.LtE: [ast.Lt, ast.GtE], ast.Gt: [ast.GtE, ast.Lt],
-            ast.GtE: [ast.Gt, ast.LtE], ast.Eq: [ast.NotEq], ast.NotEq: [ast.Eq], ast.Is: [ast.IsNot],
-            ast.IsNot: [ast.Is], ast.In: [ast.NotIn], ast.NotIn: [ast.In]}
-_FUNCTIONS = {"sum": "mean", "mean": "sum", "max": "min", "min": "max", "argmax": "argmin", "argmin": "argmax",
-              "maximum": "minimum", "minimum": "maximum", "zeros": "ones", "ones": "zeros",
-              "zeros_like": "ones_like", "ones_like": "zeros_like"}
+_BINARY = {
+    ast.Add: [ast.Sub],
+    ast.Sub: [ast.Add],
+    ast.Mult: [ast.Div],
+    ast.Div: [ast.Mult],
+    ast.FloorDiv: [ast.Div],
+    ast.Pow: [ast.Mult],
+    ast.MatMult: [ast.Mult],
+}
+_COMPARE = {
+    ast.Lt: [ast.LtE, ast.Gt],
+    ast.LtE: [ast.Lt, ast.GtE],
+    ast.Gt: [ast.GtE, ast.Lt],
+    ast.GtE: [ast.Gt, ast.LtE],
+    ast.Eq: [ast.NotEq],
+    ast.NotEq: [ast.Eq],
+    ast.Is: [ast.IsNot],
+    ast.IsNot: [ast.Is],
+    ast.In: [ast.NotIn],
+    ast.NotIn: [ast.In],
+}
+_FUNCTIONS = {
+    "sum": "mean",
+    "mean": "sum",
+    "max": "min",
+    "min": "max",
+    "argmax": "argmin",
+    "argmin": "argmax",
+    "maximum": "minimum",
+    "minimum": "maximum",
+    "zeros": "ones",
+    "ones": "zeros",
+    "zeros_like": "ones_like",
+    "ones_like": "zeros_like",
+}
 _COPIES = {"copy", "array"}  # np.copy(x), np.array(x), x.copy()
 _GUARD = 1e-6  # below this, a number is a round-off guard (an ε in a log): only its absence matters
 _SYMMETRIC = {"maximum", "minimum", "add", "multiply", "hypot", "logical_and", "logical_or"}  # f(a, b) = f(b, a)
@@ -98,9 +127,34 @@ def _names(node, context) -> set[str]:
 
 _MODULES = {"np", "numpy", "math"}
 # Array methods that return a new value and leave the array as it was.
-_READING_METHODS = {"sum", "mean", "max", "min", "argmax", "argmin", "copy", "reshape", "astype", "dot", "transpose",
-                    "ravel", "flatten", "std", "var", "clip", "cumsum", "round", "item", "tolist", "nonzero", "any",
-                    "all", "squeeze", "exp", "log"}
+_READING_METHODS = {
+    "sum",
+    "mean",
+    "max",
+    "min",
+    "argmax",
+    "argmin",
+    "copy",
+    "reshape",
+    "astype",
+    "dot",
+    "transpose",
+    "ravel",
+    "flatten",
+    "std",
+    "var",
+    "clip",
+    "cumsum",
+    "round",
+    "item",
+    "tolist",
+    "nonzero",
+    "any",
+    "all",
+    "squeeze",
+    "exp",
+    "log",
+}
 
 
 def _path(node) -> str | None:
@@ -176,11 +230,18 @@ class _Finder:
         self.definition = definition
         self.changes: list[_Change] = []
         function = definition if isinstance(definition, (ast.FunctionDef, ast.AsyncFunctionDef)) else None
-        self.parameters = {a.arg for a in (function.args.posonlyargs + function.args.args + function.args.kwonlyargs)
-                           } - {"self", "cls"} if function else set()
+        self.parameters = (
+            {a.arg for a in (function.args.posonlyargs + function.args.args + function.args.kwonlyargs)}
+            - {"self", "cls"}
+            if function
+            else set()
+        )
         self.assigned_twice = self._assigned_twice(definition)
-        self.local_functions = {n.name for n in ast.walk(definition)
-                                if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n is not definition}
+        self.local_functions = {
+            n.name
+            for n in ast.walk(definition)
+            if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n is not definition
+        }
 
     @staticmethod
     def _assigned_twice(definition) -> set[str]:
@@ -195,9 +256,13 @@ class _Finder:
     def add(self, path, field, start, stop, old, new, operator):
         old_nodes = old if isinstance(old, list) else [old]
         new_nodes = new if isinstance(new, list) else [new]
-        line = getattr(old_nodes[0], "lineno", self.definition.lineno) - self.definition.lineno + 1
-        self.changes.append(_Change(path, field, start, stop, new_nodes, operator, line, _text(old_nodes),
-                                    _text(new_nodes)))
+        where = ""
+        if isinstance(self.definition, ast.ClassDef) and path and path[0][0] == "body":
+            method = self.definition.body[path[0][1]]
+            where = f"{method.name}: " if isinstance(method, (ast.FunctionDef, ast.AsyncFunctionDef)) else ""
+        self.changes.append(
+            _Change(path, field, start, stop, new_nodes, operator, where, _text(old_nodes), _text(new_nodes))
+        )
 
     def walk(self, node, path=(), top_level=False):
         for field, value in ast.iter_fields(node):
@@ -222,10 +287,13 @@ class _Finder:
                 self.add(path, field, index, index + 1, statement, [], "dropped statement")
             if offset + 1 < len(real):
                 following = real[offset + 1]
-                if not isinstance(statement, ast.Return) and not isinstance(following, ast.Return) \
-                        and not isinstance(statement, (ast.FunctionDef, ast.ClassDef)) \
-                        and not isinstance(following, (ast.FunctionDef, ast.ClassDef)) \
-                        and _dependent(statement, following, self.local_functions):
+                if (
+                    not isinstance(statement, ast.Return)
+                    and not isinstance(following, ast.Return)
+                    and not isinstance(statement, (ast.FunctionDef, ast.ClassDef))
+                    and not isinstance(following, (ast.FunctionDef, ast.ClassDef))
+                    and _dependent(statement, following, self.local_functions)
+                ):
                     self.add(path, field, index, index + 2, [statement, following], [following, statement], "order")
             if top_level and self.parameters:
                 self.in_place(path, field, index, statement)
@@ -243,11 +311,15 @@ class _Finder:
         value = statement.value if isinstance(statement, (ast.Assign, ast.Return)) else None
         if value is None or isinstance(value, (ast.Tuple, ast.Name, ast.Constant)):
             return
-        if isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) \
-                and value.func.attr in _COPIES | {"asarray", "astype"}:
+        if (
+            isinstance(value, ast.Call)
+            and isinstance(value.func, ast.Attribute)
+            and value.func.attr in _COPIES | {"asarray", "astype"}
+        ):
             return  # a copy of the parameter written into it changes nothing; the copy operator covers it
-        if isinstance(statement, ast.Assign) and not (len(statement.targets) == 1
-                                                       and isinstance(statement.targets[0], ast.Name)):
+        if isinstance(statement, ast.Assign) and not (
+            len(statement.targets) == 1 and isinstance(statement.targets[0], ast.Name)
+        ):
             return
         for parameter in sorted(_names(value, ast.Load) & self.parameters):
             write = ast.parse(f"{parameter}[...] = 0").body[0]
@@ -258,8 +330,9 @@ class _Finder:
 
     # -------------------------------------------------------------------------------- expressions
     def expression(self, parent, path, field, index, node):
-        add = lambda new, operator: self.add(path, field, index, None if index is None else index + 1,  # noqa: E731
-                                             node, new, operator)
+        def add(new, operator):
+            self.add(path, field, index, None if index is None else index + 1, node, new, operator)
+
         if isinstance(node, ast.BinOp):
             for op in _BINARY.get(type(node.op), []):
                 add(ast.BinOp(node.left, op(), node.right), "arithmetic")
@@ -284,7 +357,7 @@ class _Finder:
         elif isinstance(node, ast.Return) and isinstance(node.value, ast.Tuple):
             elements = node.value.elts
             for i in range(len(elements) - 1):
-                swapped = elements[:i] + [elements[i + 1], elements[i]] + elements[i + 2:]
+                swapped = elements[:i] + [elements[i + 1], elements[i]] + elements[i + 2 :]
                 add(ast.Return(ast.Tuple(swapped, ast.Load())), "order")
 
     @staticmethod
@@ -303,8 +376,13 @@ class _Finder:
     @staticmethod
     def call(node, add):
         function = node.func
-        name = function.attr if isinstance(function, ast.Attribute) else function.id if isinstance(function, ast.Name) \
+        name = (
+            function.attr
+            if isinstance(function, ast.Attribute)
+            else function.id
+            if isinstance(function, ast.Name)
             else None
+        )
         if name in _FUNCTIONS:
             swapped = copy.copy(function)
             if isinstance(swapped, ast.Attribute):
@@ -314,27 +392,35 @@ class _Finder:
             add(ast.Call(swapped, node.args, node.keywords), "function")
         for i, keyword in enumerate(node.keywords):
             if keyword.arg is not None:
-                add(ast.Call(function, node.args, node.keywords[:i] + node.keywords[i + 1:]), "argument")
+                add(ast.Call(function, node.args, node.keywords[:i] + node.keywords[i + 1 :]), "argument")
         positional = node.args
         if len(positional) >= 2 and not isinstance(positional[-1], ast.Starred):
             add(ast.Call(function, positional[:-1], node.keywords), "argument")  # the callee's default instead
         for i in range(len(positional) - 1 if name not in _SYMMETRIC else 0):
-            if not any(isinstance(a, ast.Starred) for a in positional[i:i + 2]):
-                swapped_args = positional[:i] + [positional[i + 1], positional[i]] + positional[i + 2:]
+            if not any(isinstance(a, ast.Starred) for a in positional[i : i + 2]):
+                swapped_args = positional[:i] + [positional[i + 1], positional[i]] + positional[i + 2 :]
                 add(ast.Call(function, swapped_args, node.keywords), "argument")
         if name == "range":
             for i, argument in enumerate(positional):
                 if not isinstance(argument, ast.Constant):
                     for op in (ast.Add, ast.Sub):
                         bound = ast.BinOp(argument, op(), ast.Constant(1))
-                        add(ast.Call(function, positional[:i] + [bound] + positional[i + 1:], node.keywords), "argument")
+                        add(
+                            ast.Call(function, positional[:i] + [bound] + positional[i + 1 :], node.keywords),
+                            "argument",
+                        )
         if name == "reversed" and len(positional) == 1:
             add(positional[0], "order")
         if name in _COPIES:
             if isinstance(function, ast.Attribute) and name == "copy" and not positional:
                 add(function.value, "copy")  # x.copy() → x
-            elif isinstance(function, ast.Attribute) and len(positional) == 1 and not node.keywords \
-                    and isinstance(function.value, ast.Name) and function.value.id in ("np", "numpy"):
+            elif (
+                isinstance(function, ast.Attribute)
+                and len(positional) == 1
+                and not node.keywords
+                and isinstance(function.value, ast.Name)
+                and function.value.id in ("np", "numpy")
+            ):
                 add(positional[0], "copy")  # np.copy(x), np.array(x) → x
 
 
@@ -348,7 +434,7 @@ def _apply(definition, change: _Change):
         setattr(parent, change.field, new[0])
     else:
         items = getattr(parent, change.field)
-        items[change.start:change.stop] = new
+        items[change.start : change.stop] = new
         if not items:  # a body may not be empty
             items.append(ast.Pass())
     return ast.fix_missing_locations(mutated)
@@ -381,11 +467,23 @@ def mutants(source: str) -> list[Mutant]:
         if mutated in seen_sources:
             continue
         seen_sources.add(mutated)
-        base = f"L{change.line}: {change.before} → {change.after}"
+        base = f"{change.where}{change.before} → {change.after}"
         seen_ids[base] = seen_ids.get(base, 0) + 1
         found.append(Mutant(base if seen_ids[base] == 1 else f"{base} #{seen_ids[base]}", change.operator, mutated))
     return found
 
 
-OPERATORS = ("arithmetic", "dropped term", "sign", "comparison", "constant", "function", "argument", "transpose",
-             "copy", "order", "dropped statement", "in place")  # the module's table, in its order
+OPERATORS = (
+    "arithmetic",
+    "dropped term",
+    "sign",
+    "comparison",
+    "constant",
+    "function",
+    "argument",
+    "transpose",
+    "copy",
+    "order",
+    "dropped statement",
+    "in place",
+)  # the module's table, in its order

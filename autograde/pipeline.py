@@ -5,6 +5,7 @@ followed) → nbgrader's autograde of those students, one at a time in each work
 the intake runs in nbgrader's pre-convert hook) → their feedback → ``nbgrader export`` → the results
 read back from the gradebook and the graded notebooks.
 """
+
 from __future__ import annotations
 
 import csv
@@ -70,15 +71,25 @@ def _not_graded_to_the_end(course: Course, assignment: str, students: list[str])
     """The students nbgrader did not finish, except those whose notebooks were all refused at intake
     (their zeros are their own)."""
     notes = course.intake_notes(assignment)
-    refused_everything = {student for student in students
-                          if not list(course.folder("submitted", student, assignment).glob("*.ipynb"))
-                          and notes.get(student)}
+    refused_everything = {
+        student
+        for student in students
+        if not list(course.folder("submitted", student, assignment).glob("*.ipynb")) and notes.get(student)
+    }
     return [s for s in students if not course.graded(s, assignment) and s not in refused_everything]
 
 
-def grade(assignment: str, submissions_dir: Path, course_dir: Path = REPO_ROOT, repo_root: Path = REPO_ROOT,
-          progress: Progress | None = None, cell_timeout: int | None = None, jobs: int | None = None,
-          sandbox: bool = True, force: bool = False) -> Run:
+def grade(
+    assignment: str,
+    submissions_dir: Path,
+    course_dir: Path = REPO_ROOT,
+    repo_root: Path = REPO_ROOT,
+    progress: Progress | None = None,
+    cell_timeout: int | None = None,
+    jobs: int | None = None,
+    sandbox: bool = True,
+    force: bool = False,
+) -> Run:
     """Grade the new and changed submissions of ``submissions_dir/<student>/`` in the course directory.
 
     ``cell_timeout`` overrides ``AUTOGRADE_CELL_TIMEOUT`` for this run, ``jobs`` ``AUTOGRADE_JOBS``;

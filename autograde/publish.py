@@ -23,6 +23,7 @@ lists the files written; a ``.git`` inside the bundle folder is kept, so the bun
 repository). The bundle is built in a temporary folder and checked before ``out`` is touched: no solution or hidden
 test marker, and no mention of the grading package anywhere.
 """
+
 from __future__ import annotations
 
 import ast
@@ -48,8 +49,15 @@ FORBIDDEN = ("### BEGIN SOLUTION", "### END SOLUTION", "BEGIN HIDDEN TESTS", "EN
 # The students' environment: what the notebooks import, JupyterLab, nbgrader for the « Validate » button.
 # Same pins as the course's environment.yml (a test keeps them in step).
 PYTHON = "3.11"
-STUDENT_PACKAGES = ("numpy>=1.24", "scipy>=1.10", "scikit-learn>=1.3", "matplotlib>=3.7",
-                    "jupyterlab>=4", "nbgrader>=0.9.5,<0.10", "ipykernel>=6.29,<7.5")
+STUDENT_PACKAGES = (
+    "numpy>=1.24",
+    "scipy>=1.10",
+    "scikit-learn>=1.3",
+    "matplotlib>=3.7",
+    "jupyterlab>=4",
+    "nbgrader>=0.9.5,<0.10",
+    "ipykernel>=6.29,<7.5",
+)
 
 
 class PublishError(Exception):
@@ -81,11 +89,13 @@ def publish(repo_root: Path, out: Path, assignments: list[str] | None = None) ->
 
 # --- what to publish, and where ----------------------------------------------------------------------------------
 
+
 def _assignments(release: Path, wanted: list[str] | None) -> list[str]:
     if not release.is_dir():
         raise PublishError(f"{release} does not exist: generate the student notebooks first (`autograde release`).")
-    available = sorted(p.name for p in release.iterdir()
-                       if p.is_dir() and not _skipped(p.name) and any(p.glob("*.ipynb")))
+    available = sorted(
+        p.name for p in release.iterdir() if p.is_dir() and not _skipped(p.name) and any(p.glob("*.ipynb"))
+    )
     if wanted is None:
         if not available:
             raise PublishError(f"{release} holds no assignment folder with notebooks: nothing to publish.")
@@ -95,8 +105,9 @@ def _assignments(release: Path, wanted: list[str] | None) -> list[str]:
         raise PublishError("no assignment given: nothing to publish.")
     unknown = [name for name in wanted if name not in available]
     if unknown:
-        raise PublishError(f"unknown assignment(s) {', '.join(unknown)}: {release} holds "
-                           f"{', '.join(available) or 'none'}.")
+        raise PublishError(
+            f"unknown assignment(s) {', '.join(unknown)}: {release} holds {', '.join(available) or 'none'}."
+        )
     return sorted(wanted)
 
 
@@ -118,8 +129,10 @@ def _previous_files(out: Path) -> list[str]:
         return []
     marker = out / MARKER
     if not marker.is_file():
-        raise PublishError(f"{out} is not empty and was not made by `autograde publish` (no {MARKER}): "
-                           "refusing to write into it. Give an empty or new folder as output.")
+        raise PublishError(
+            f"{out} is not empty and was not made by `autograde publish` (no {MARKER}): "
+            "refusing to write into it. Give an empty or new folder as output."
+        )
     try:
         recorded = json.loads(marker.read_text(encoding="utf-8"))
         files, bundle = recorded["files"], recorded.get("bundle", BUNDLE)
@@ -131,12 +144,17 @@ def _previous_files(out: Path) -> list[str]:
         if Path(name).is_absolute() or ".." in Path(name).parts or name == MARKER:
             raise PublishError(f"{marker} lists {name!r}, which is not a file of the bundle: refusing to touch {out}.")
     kept = Path(bundle) / ".git"  # the bundle folder may be a clone of the public repository
-    foreign = [rel for rel in _files_under(out)
-               if rel != MARKER and rel not in set(files) and not Path(rel).is_relative_to(kept)]
+    foreign = [
+        rel
+        for rel in _files_under(out)
+        if rel != MARKER and rel not in set(files) and not Path(rel).is_relative_to(kept)
+    ]
     if foreign:
         listed = ", ".join(sorted(foreign)[:5]) + (f" and {len(foreign) - 5} more" if len(foreign) > 5 else "")
-        raise PublishError(f"{out} holds files that `autograde publish` did not write ({listed}): "
-                           "refusing to replace the bundle. Move them away or choose another output folder.")
+        raise PublishError(
+            f"{out} holds files that `autograde publish` did not write ({listed}): "
+            "refusing to replace the bundle. Move them away or choose another output folder."
+        )
     return files
 
 
@@ -156,6 +174,7 @@ def _skipped(name: str) -> bool:
 
 
 # --- building --------------------------------------------------------------------------------------------------
+
 
 def _copy_assignment(source: Path, target: Path, mnist_data: Path) -> None:
     target.mkdir(parents=True)
@@ -181,7 +200,8 @@ def _copy_mnist(data: Path, target: Path, assignment: str) -> None:
     for path in digits:
         shutil.copyfile(path, target / path.name)
     rows = "\n".join(f"| `{p.name}` | `{hashlib.sha256(p.read_bytes()).hexdigest()}` |" for p in digits)
-    (target / "README.md").write_text(f"""\
+    (target / "README.md").write_text(
+        f"""\
 # Chiffres MNIST
 
 Le jeu de test de MNIST (Yann LeCun, Corinna Cortes, Christopher J. C. Burges), au format IDX d'origine
@@ -191,7 +211,9 @@ notebook est ouvert depuis le dossier du TD : ne le déplacez pas et ne le renom
 | fichier | sha256 |
 | --- | --- |
 {rows}
-""", encoding="utf-8")
+""",
+        encoding="utf-8",
+    )
 
 
 def without_teacher_notes(text: str, path: Path | str = "module") -> str:
@@ -203,8 +225,12 @@ def without_teacher_notes(text: str, path: Path | str = "module") -> str:
     if TEACHER_WORD not in text.lower():
         return text
     tree = ast.parse(text)
-    if not (tree.body and isinstance(tree.body[0], ast.Expr) and isinstance(tree.body[0].value, ast.Constant)
-            and isinstance(tree.body[0].value.value, str)):
+    if not (
+        tree.body
+        and isinstance(tree.body[0], ast.Expr)
+        and isinstance(tree.body[0].value, ast.Constant)
+        and isinstance(tree.body[0].value.value, str)
+    ):
         return text
     segment = ast.get_source_segment(text, tree.body[0])
     match = re.fullmatch(r'(?s)([rRuU]?)("""|\'\'\')(.*)\2', segment or "")
@@ -244,8 +270,11 @@ def _title(notebook: Path) -> str:
 
 def _points(notebook: Path) -> float:
     cells = nbformat.read(str(notebook), as_version=4).cells
-    return sum(float(c.metadata.get("nbgrader", {}).get("points") or 0)
-               for c in cells if c.metadata.get("nbgrader", {}).get("grade"))
+    return sum(
+        float(c.metadata.get("nbgrader", {}).get("points") or 0)
+        for c in cells
+        if c.metadata.get("nbgrader", {}).get("grade")
+    )
 
 
 def _cell(text: str) -> str:
@@ -270,7 +299,10 @@ def readme(bundle: Path, assignments: list[str]) -> str:
     with_mnist = [a for a in assignments if (bundle / a / MNIST_LOADER).is_file()]
     example = assignments[0]
     example_notebooks = ", ".join(f"`{p.name}`" for p in sorted((bundle / example).glob("*.ipynb")))
-    mnist = "" if not with_mnist else f"""
+    mnist = (
+        ""
+        if not with_mnist
+        else f"""
 ## Les chiffres MNIST
 
 {", ".join(f"`{a}`" for a in with_mnist)} utilise{"nt" if len(with_mnist) > 1 else ""} les chiffres manuscrits
@@ -280,6 +312,7 @@ jeu de test de MNIST sont fournis dans le dossier `data/mnist/` de chacun de ces
 déplacez pas ce dossier ; si vous lancez le code ailleurs, donnez son chemin : `load_mnist("chemin/vers/data/mnist")`
 ou la variable d'environnement `MNIST_DIR`.
 """
+    )
     return f"""\
 # Introduction au deep learning — les TD
 
@@ -359,17 +392,21 @@ def _check_text(relative: str, data: bytes, shown: str) -> None:
         return  # binary: the IDX digits
     for marker in FORBIDDEN:
         if marker in text:
-            raise PublishError(f"{shown} holds {marker!r}: it is not a student version (regenerate release/ "
-                               "with `autograde release`); refusing to publish it.")
+            raise PublishError(
+                f"{shown} holds {marker!r}: it is not a student version (regenerate release/ "
+                "with `autograde release`); refusing to publish it."
+            )
     if TEACHER_WORD in text.lower():
-        raise PublishError(f"{shown} mentions {TEACHER_WORD!r}; students must not see the grading package: "
-                           "refusing to publish it.")
+        raise PublishError(
+            f"{shown} mentions {TEACHER_WORD!r}; students must not see the grading package: refusing to publish it."
+        )
     if relative.endswith(".ipynb"):
         try:
             cells = nbformat.reads(text, as_version=4).cells
         except Exception as error:  # noqa: BLE001 - whatever nbformat raises on a damaged file
-            raise PublishError(f"{shown} is not a readable notebook ({type(error).__name__}): "
-                               "refusing to publish it.") from None
+            raise PublishError(
+                f"{shown} is not a readable notebook ({type(error).__name__}): refusing to publish it."
+            ) from None
         for cell in cells:
             if any(marker in cell.source for marker in FORBIDDEN):
                 raise PublishError(f"{shown} has a cell with a solution or hidden tests; refusing to publish it.")
@@ -392,6 +429,7 @@ def _check_zips(zips: Path) -> None:
 
 
 # --- installing --------------------------------------------------------------------------------------------------
+
 
 def _write_marker(out: Path, files: list[str], assignments: list[str]) -> None:
     record = {"made_by": "autograde publish", "bundle": BUNDLE, "assignments": assignments, "files": sorted(files)}

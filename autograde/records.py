@@ -9,6 +9,7 @@ A submitted file may carry records of its own: the grader removes them before it
 record read back is this run's; readers still take a missing key as absent (a cell the grader never
 reached has no record).
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping

@@ -71,7 +71,7 @@ class Notebook:
 
     package: str  # "td6.mlp_numpy"
     notebook: str  # "td6_mlp_mnist/01_mlp_numpy": source/ and release/ hold it as <notebook>.ipynb
-    hidden_formulas: tuple[str, ...]  # what the release must not state (tests/test_release_hides_derivations.py)
+    hidden_formulas: tuple[str, ...]  # what the release must not state (tests/unit/test_release_hides_derivations.py)
     graded: tuple[GradedFunction, ...]
 
     def __post_init__(self):

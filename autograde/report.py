@@ -5,6 +5,7 @@ intake's notes; it never searches a message for a fact a row carries. The page l
 ``<course>/reports/<assignment>.html`` and links each student to their feedback pages, which nbgrader
 writes in ``<course>/feedback/<student>/<assignment>/``.
 """
+
 from __future__ import annotations
 
 import base64
@@ -35,6 +36,7 @@ def _figure_png(figure) -> str:
 
 def _totals_figure(totals: list[float], max_points: float) -> str:
     import matplotlib
+
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
@@ -50,6 +52,7 @@ def _totals_figure(totals: list[float], max_points: float) -> str:
 
 def _success_figure(cells: list[tuple[str, float]]) -> str:
     import matplotlib
+
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
@@ -100,16 +103,20 @@ def render(course: Course, assignment: str, rows: list[CellResult]) -> str:
     escape = html.escape
 
     # The policy first: no script at all, images embedded, nothing loaded from elsewhere.
-    parts = [f"<!doctype html><html lang='fr'><head>{policy_meta()}<meta charset='utf-8'>"
-             f"<title>{escape(assignment)} — "
-             f"rapport de classe</title><style>{STYLE}</style></head><body>",
-             f"<h1>{escape(assignment)} — rapport de classe</h1>"]
+    parts = [
+        f"<!doctype html><html lang='fr'><head>{policy_meta()}<meta charset='utf-8'>"
+        f"<title>{escape(assignment)} — "
+        f"rapport de classe</title><style>{STYLE}</style></head><body>",
+        f"<h1>{escape(assignment)} — rapport de classe</h1>",
+    ]
     if not rows:
         parts.append("<p>Aucune copie corrigée.</p></body></html>")
         return "".join(parts)
     mean = sum(s.score for s in students) / len(students)
-    parts.append(f"<p>{len(students)} étudiant(s), moyenne {mean:.2f}/{out_of:g} "
-                 f"({mean / out_of * 20 if out_of else 0:.1f}/20).</p>")
+    parts.append(
+        f"<p>{len(students)} étudiant(s), moyenne {mean:.2f}/{out_of:g} "
+        f"({mean / out_of * 20 if out_of else 0:.1f}/20).</p>"
+    )
     if not all(s.verified for s in students):
         parts.append(f"<p class='warn'>Correction faite sans bac à sable : notes {messages.UNVERIFIED}.</p>")
 
@@ -121,21 +128,31 @@ def render(course: Course, assignment: str, rows: list[CellResult]) -> str:
             pending_cells.append(cell.label)
         else:
             success.append((cell.label, cell.full_marks / cell.count))
-    parts.append("<div class='figures'>" + _totals_figure([s.score for s in students], out_of)
-                 + (_success_figure(success) if success else "") + "</div>")
+    parts.append(
+        "<div class='figures'>"
+        + _totals_figure([s.score for s in students], out_of)
+        + (_success_figure(success) if success else "")
+        + "</div>"
+    )
     if pending_cells:
-        parts.append(f"<p>Pas encore dans la réussite par cellule ({messages.MANUAL_PENDING}) : "
-                     f"{escape(', '.join(pending_cells))}.</p>")
+        parts.append(
+            f"<p>Pas encore dans la réussite par cellule ({messages.MANUAL_PENDING}) : "
+            f"{escape(', '.join(pending_cells))}.</p>"
+        )
 
     parts.append("<h2>Erreurs reconnues, par cellule</h2>")
     lines = []
     for cell in cells:
         common = cell.mistakes.most_common(TOP_MISTAKES)
         if common:
-            lines.append([escape(cell.label),
-                          "<br>".join(f"<code>{escape(name)}</code> ({count})" for name, count in common)])
-    parts.append(_table(["cellule", "erreur (nombre d'étudiants)"], lines) if lines
-                 else "<p>Aucune erreur du catalogue reconnue.</p>")
+            lines.append(
+                [escape(cell.label), "<br>".join(f"<code>{escape(name)}</code> ({count})" for name, count in common)]
+            )
+    parts.append(
+        _table(["cellule", "erreur (nombre d'étudiants)"], lines)
+        if lines
+        else "<p>Aucune erreur du catalogue reconnue.</p>"
+    )
 
     parts.append("<h2>Copies signalées ou réparées à la réception</h2>")
     lines = []
@@ -154,8 +171,15 @@ def render(course: Course, assignment: str, rows: list[CellResult]) -> str:
     parts.append("<h2>Étudiants</h2>")
     lines = []
     for summary in sorted(students, key=lambda s: (-s.score, s.student)):
-        lines.append([escape(summary.student), *(summary.points(n) for n in notebooks), summary.points(),
-                      escape(" ; ".join(summary.notes)), _feedback_links(course, summary.student, assignment, notebooks)])
+        lines.append(
+            [
+                escape(summary.student),
+                *(summary.points(n) for n in notebooks),
+                summary.points(),
+                escape(" ; ".join(summary.notes)),
+                _feedback_links(course, summary.student, assignment, notebooks),
+            ]
+        )
     parts.append(_table(["étudiant", *map(escape, notebooks), "total", "état", "retour"], lines))
     parts.append("</body></html>")
     return "".join(parts)

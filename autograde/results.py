@@ -5,6 +5,7 @@ Read back from nbgrader's gradebook (the scores, manual grades included) and fro
 notebooks (the grader's verdicts, kept as data in each graded cell's metadata). Every table, export,
 report and test reads these rows; none of them searches a message for a fact a row carries.
 """
+
 from __future__ import annotations
 
 import json
@@ -51,8 +52,9 @@ class StudentSummary:
     @property
     def notes(self) -> list[str]:
         """What the grade still waits for, in French: manual points not graded yet, a run without the sandbox."""
-        return ([f"{self.pending:g} pt {messages.MANUAL_PENDING}"] if self.pending else []) \
-            + ([] if self.verified else [messages.UNVERIFIED])
+        return ([f"{self.pending:g} pt {messages.MANUAL_PENDING}"] if self.pending else []) + (
+            [] if self.verified else [messages.UNVERIFIED]
+        )
 
 
 @dataclass(frozen=True)
@@ -79,12 +81,23 @@ def student_summaries(rows: list[CellResult]) -> list[StudentSummary]:
     summaries = []
     for student in dict.fromkeys(r.student for r in rows):
         mine = [r for r in rows if r.student == student]
-        notebooks = {notebook: (sum(r.score for r in mine if r.notebook == notebook),
-                                sum(r.max_score for r in mine if r.notebook == notebook))
-                     for notebook in dict.fromkeys(r.notebook for r in mine)}
-        summaries.append(StudentSummary(student, sum(r.score for r in mine), sum(r.max_score for r in mine), notebooks,
-                                        sum(r.max_score for r in mine if r.needs_manual_grade),
-                                        all(r.verified for r in mine)))
+        notebooks = {
+            notebook: (
+                sum(r.score for r in mine if r.notebook == notebook),
+                sum(r.max_score for r in mine if r.notebook == notebook),
+            )
+            for notebook in dict.fromkeys(r.notebook for r in mine)
+        }
+        summaries.append(
+            StudentSummary(
+                student,
+                sum(r.score for r in mine),
+                sum(r.max_score for r in mine),
+                notebooks,
+                sum(r.max_score for r in mine if r.needs_manual_grade),
+                all(r.verified for r in mine),
+            )
+        )
     return summaries
 
 
@@ -98,10 +111,18 @@ def cell_summaries(rows: list[CellResult]) -> list[CellSummary]:
     summaries = []
     for notebook, grade_id in dict.fromkeys((r.notebook, r.grade_id) for r in rows):
         mine = [r for r in rows if (r.notebook, r.grade_id) == (notebook, grade_id)]
-        summaries.append(CellSummary(notebook, grade_id, len(mine), sum(r.score for r in mine) / len(mine),
-                                     mine[0].max_score, sum(r.score == r.max_score for r in mine),
-                                     any(r.needs_manual_grade for r in mine),
-                                     Counter(name for r in mine for name in r.mistakes)))
+        summaries.append(
+            CellSummary(
+                notebook,
+                grade_id,
+                len(mine),
+                sum(r.score for r in mine) / len(mine),
+                mine[0].max_score,
+                sum(r.score == r.max_score for r in mine),
+                any(r.needs_manual_grade for r in mine),
+                Counter(name for r in mine for name in r.mistakes),
+            )
+        )
     return summaries
 
 
@@ -215,7 +236,18 @@ def read_results(course: Course, assignment: str, cell_timeout: int | None = Non
                             others = [name for name in interrupted if name != grade_cell.name]
                             if others:
                                 message += messages.also_interrupted(others)
-                    rows.append(CellResult(student, notebook.name, grade_cell.name, float(score or 0.0),
-                                           float(grade_cell.max_score), message, mistakes, verified=sandboxed,
-                                           manual=manual, needs_manual_grade=pending))
+                    rows.append(
+                        CellResult(
+                            student,
+                            notebook.name,
+                            grade_cell.name,
+                            float(score or 0.0),
+                            float(grade_cell.max_score),
+                            message,
+                            mistakes,
+                            verified=sandboxed,
+                            manual=manual,
+                            needs_manual_grade=pending,
+                        )
+                    )
     return rows

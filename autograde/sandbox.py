@@ -50,6 +50,7 @@ gone, and the replayed cells write it again.
 Without bubblewrap, :class:`LimitedKernelManager` keeps the per-process memory and file-size limits
 only; grades computed so are marked "non vérifié".
 """
+
 from __future__ import annotations
 
 import errno
@@ -70,12 +71,16 @@ from jupyter_client.manager import AsyncKernelManager
 
 from . import settings
 
-INSTALL_HINT = ("Install bubblewrap (Debian/Ubuntu: sudo apt-get install bubblewrap; Fedora: sudo dnf install "
-                "bubblewrap), or grade without the sandbox with `autograde grade --no-sandbox` "
-                "(AUTOGRADE_SANDBOX=off): every grade of such a run is marked \"non vérifié\".")
-SECCOMP_HINT = ("libseccomp is missing: the sandbox's system-call filter cannot be built. Install it (Debian/Ubuntu: "
-                "sudo apt-get install libseccomp2; Fedora: sudo dnf install libseccomp) and the Python package "
-                "pyseccomp (pip install pyseccomp).")
+INSTALL_HINT = (
+    "Install bubblewrap (Debian/Ubuntu: sudo apt-get install bubblewrap; Fedora: sudo dnf install "
+    "bubblewrap), or grade without the sandbox with `autograde grade --no-sandbox` "
+    '(AUTOGRADE_SANDBOX=off): every grade of such a run is marked "non vérifié".'
+)
+SECCOMP_HINT = (
+    "libseccomp is missing: the sandbox's system-call filter cannot be built. Install it (Debian/Ubuntu: "
+    "sudo apt-get install libseccomp2; Fedora: sudo dnf install libseccomp) and the Python package "
+    "pyseccomp (pip install pyseccomp)."
+)
 
 SANDBOX_UID = 65534  # see the module docstring
 STAGING = "/run/autograde"  # inside the sandbox: the student's files, read-only, that the launcher copies
@@ -95,15 +100,19 @@ def _launcher(memory_mb: int, file_mb: int, processes: int | None, staging: str 
     lines = ["import os, resource, sys"]
     if staging:
         # A file that does not fit (the folder's size) costs the student that file, not the kernel.
-        lines += ["import shutil",
-                  f"for src, dst in (({staging + '/work'!r}, '.'), ({staging + '/tmp'!r}, '/tmp')):\n"
-                  "    try:\n"
-                  "        shutil.copytree(src, dst, symlinks=True, dirs_exist_ok=True)\n"
-                  "    except (OSError, shutil.Error) as error:\n"
-                  "        print('autograde: copy of', src, 'incomplete:', str(error)[:2000], file=sys.stderr)"]
-    lines += [f"resource.setrlimit(resource.RLIMIT_AS, ({memory_mb << 20}, {memory_mb << 20}))",
-              f"resource.setrlimit(resource.RLIMIT_FSIZE, ({file_mb << 20}, {file_mb << 20}))",
-              "resource.setrlimit(resource.RLIMIT_CORE, (0, 0))"]
+        lines += [
+            "import shutil",
+            f"for src, dst in (({staging + '/work'!r}, '.'), ({staging + '/tmp'!r}, '/tmp')):\n"
+            "    try:\n"
+            "        shutil.copytree(src, dst, symlinks=True, dirs_exist_ok=True)\n"
+            "    except (OSError, shutil.Error) as error:\n"
+            "        print('autograde: copy of', src, 'incomplete:', str(error)[:2000], file=sys.stderr)",
+        ]
+    lines += [
+        f"resource.setrlimit(resource.RLIMIT_AS, ({memory_mb << 20}, {memory_mb << 20}))",
+        f"resource.setrlimit(resource.RLIMIT_FSIZE, ({file_mb << 20}, {file_mb << 20}))",
+        "resource.setrlimit(resource.RLIMIT_CORE, (0, 0))",
+    ]
     if processes:
         lines.append(f"resource.setrlimit(resource.RLIMIT_NPROC, ({processes}, {processes}))")
     lines.append("os.execv(sys.executable, [sys.executable, *sys.argv[1:]])")
@@ -266,16 +275,63 @@ class LimitedKernelManager(AsyncKernelManager):
 # Flatpak's list (flatpak-run.c, setup_seccomp), plus the namespace flags of clone, process_vm_*, bpf,
 # kexec, modules, swap, reboot, open_by_handle_at, userfaultfd and io_uring.
 _REFUSED = {
-    errno.EPERM: ("syslog", "uselib", "acct", "modify_ldt", "quotactl", "quotactl_fd", "add_key", "keyctl",
-                  "request_key", "move_pages", "mbind", "get_mempolicy", "set_mempolicy", "migrate_pages",
-                  "unshare", "setns", "mount", "umount", "umount2", "pivot_root", "chroot", "ptrace",
-                  "process_vm_readv", "process_vm_writev", "bpf", "perf_event_open", "kexec_load",
-                  "kexec_file_load", "init_module", "finit_module", "delete_module", "swapon", "swapoff", "reboot",
-                  "open_by_handle_at", "name_to_handle_at", "userfaultfd", "fanotify_init", "lookup_dcookie",
-                  "iopl", "ioperm"),
+    errno.EPERM: (
+        "syslog",
+        "uselib",
+        "acct",
+        "modify_ldt",
+        "quotactl",
+        "quotactl_fd",
+        "add_key",
+        "keyctl",
+        "request_key",
+        "move_pages",
+        "mbind",
+        "get_mempolicy",
+        "set_mempolicy",
+        "migrate_pages",
+        "unshare",
+        "setns",
+        "mount",
+        "umount",
+        "umount2",
+        "pivot_root",
+        "chroot",
+        "ptrace",
+        "process_vm_readv",
+        "process_vm_writev",
+        "bpf",
+        "perf_event_open",
+        "kexec_load",
+        "kexec_file_load",
+        "init_module",
+        "finit_module",
+        "delete_module",
+        "swapon",
+        "swapoff",
+        "reboot",
+        "open_by_handle_at",
+        "name_to_handle_at",
+        "userfaultfd",
+        "fanotify_init",
+        "lookup_dcookie",
+        "iopl",
+        "ioperm",
+    ),
     # The C library falls back to what is allowed when these answer "not implemented".
-    errno.ENOSYS: ("clone3", "open_tree", "move_mount", "fsopen", "fsconfig", "fsmount", "fspick",
-                   "mount_setattr", "io_uring_setup", "io_uring_enter", "io_uring_register"),
+    errno.ENOSYS: (
+        "clone3",
+        "open_tree",
+        "move_mount",
+        "fsopen",
+        "fsconfig",
+        "fsmount",
+        "fspick",
+        "mount_setattr",
+        "io_uring_setup",
+        "io_uring_enter",
+        "io_uring_register",
+    ),
 }
 _NAMESPACE_FLAGS = (0x00020000, 0x02000000, 0x04000000, 0x08000000, 0x10000000, 0x20000000, 0x40000000)
 _TIOCSTI, _TIOCLINUX = 0x5412, 0x541C
@@ -400,9 +456,14 @@ def _environment(tmp: str) -> list[str]:
     # the feedback and the formgrader.
     keep = {"OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "PYTHONWARNINGS", "LANG"}
     env = {name: os.environ[name] for name in keep if name in os.environ}
-    env.update(PATH=f"{os.path.dirname(sys.executable)}:/usr/local/bin:/usr/bin:/bin", HOME=f"{tmp}/home",
-               MPLCONFIGDIR=f"{tmp}/matplotlib", IPYTHONDIR=f"{tmp}/ipython", XDG_CACHE_HOME=f"{tmp}/cache",
-               PYTHONDONTWRITEBYTECODE="1")
+    env.update(
+        PATH=f"{os.path.dirname(sys.executable)}:/usr/local/bin:/usr/bin:/bin",
+        HOME=f"{tmp}/home",
+        MPLCONFIGDIR=f"{tmp}/matplotlib",
+        IPYTHONDIR=f"{tmp}/ipython",
+        XDG_CACHE_HOME=f"{tmp}/cache",
+        PYTHONDONTWRITEBYTECODE="1",
+    )
     mnist = settings.MNIST_DIR.get()
     if os.path.isdir(mnist):
         env["MNIST_DIR"] = os.path.realpath(mnist)
@@ -412,8 +473,9 @@ def _environment(tmp: str) -> list[str]:
     return args
 
 
-def bwrap_command(kernel_cmd: list[str], *, work: Path, comm: Path, staging: Path, seccomp: int,
-                  processes: int | None = None) -> list[str]:
+def bwrap_command(
+    kernel_cmd: list[str], *, work: Path, comm: Path, staging: Path, seccomp: int, processes: int | None = None
+) -> list[str]:
     """The kernel's command, run in a sandbox that sees only what the module docstring lists.
 
     ``work``: the kernel's folder inside (a fresh tmpfs); ``comm``: the grader's folder of the kernel's
@@ -428,16 +490,51 @@ def bwrap_command(kernel_cmd: list[str], *, work: Path, comm: Path, staging: Pat
     data = ["--ro-bind", mnist, mnist] if os.path.isdir(mnist) else []
     # The private /tmp first: what is mounted after it stays visible, a virtualenv under /tmp included
     # (a clone in /tmp, as CI may make it).
-    return [path, "--unshare-all", "--unshare-user", *no_userns, "--uid", str(SANDBOX_UID), "--gid", str(SANDBOX_UID),
-            "--cap-drop", "ALL", "--die-with-parent", "--new-session", "--hostname", "sandbox",
-            *size, "--tmpfs", "/tmp", *_read_only_system(staging / "empty"),
-            "--proc", "/proc", "--dev", "/dev", *size, "--tmpfs", "/dev/shm", *data,
-            "--ro-bind", str(staging), STAGING, *size, "--tmpfs", str(work), "--bind", str(comm), str(comm),
-            "--chdir", str(work),
-            "--remount-ro", "/",  # the sandbox's own root, where the mount points were made
-            "--seccomp", str(seccomp),
-            *_environment("/tmp"),
-            *_limited(kernel_cmd, processes, STAGING)]
+    return [
+        path,
+        "--unshare-all",
+        "--unshare-user",
+        *no_userns,
+        "--uid",
+        str(SANDBOX_UID),
+        "--gid",
+        str(SANDBOX_UID),
+        "--cap-drop",
+        "ALL",
+        "--die-with-parent",
+        "--new-session",
+        "--hostname",
+        "sandbox",
+        *size,
+        "--tmpfs",
+        "/tmp",
+        *_read_only_system(staging / "empty"),
+        "--proc",
+        "/proc",
+        "--dev",
+        "/dev",
+        *size,
+        "--tmpfs",
+        "/dev/shm",
+        *data,
+        "--ro-bind",
+        str(staging),
+        STAGING,
+        *size,
+        "--tmpfs",
+        str(work),
+        "--bind",
+        str(comm),
+        str(comm),
+        "--chdir",
+        str(work),
+        "--remount-ro",
+        "/",  # the sandbox's own root, where the mount points were made
+        "--seccomp",
+        str(seccomp),
+        *_environment("/tmp"),
+        *_limited(kernel_cmd, processes, STAGING),
+    ]
 
 
 # -------------------------------------------------------------------------------------------- cgroups
@@ -495,7 +592,11 @@ def cgroup_parents(own: str, mountinfo: str, root: bool) -> dict[str, tuple[int,
             continue
         for controller in controllers.split(","):
             name = "cpu" if controller == "cpuacct" else controller
-            if name in ("memory", "pids", "cpu") and controller in v1_mounts and (name != "cpu" or controller == "cpuacct"):
+            if (
+                name in ("memory", "pids", "cpu")
+                and controller in v1_mounts
+                and (name != "cpu" or controller == "cpuacct")
+            ):
                 parent = Path(v1_mounts[controller]) / relative.lstrip("/")
                 if (parent / "cgroup.procs").exists() and os.access(parent, os.W_OK):
                     found[name] = (1, parent)
@@ -558,11 +659,14 @@ class Cgroup:
     @staticmethod
     def _limit(controller: str, version: int, folder: Path) -> bool:
         memory = settings.MEMORY_MB.get() << 20
-        writes = {("memory", 1): [("memory.limit_in_bytes", memory), ("memory.memsw.limit_in_bytes", memory)],
-                  ("memory", 2): [("memory.max", memory), ("memory.swap.max", 0)],
-                  ("pids", 1): [("pids.max", settings.MAX_PROCESSES.get())],
-                  ("pids", 2): [("pids.max", settings.MAX_PROCESSES.get())],
-                  ("cpu", 1): [], ("cpu", 2): []}[controller, version]
+        writes = {
+            ("memory", 1): [("memory.limit_in_bytes", memory), ("memory.memsw.limit_in_bytes", memory)],
+            ("memory", 2): [("memory.max", memory), ("memory.swap.max", 0)],
+            ("pids", 1): [("pids.max", settings.MAX_PROCESSES.get())],
+            ("pids", 2): [("pids.max", settings.MAX_PROCESSES.get())],
+            ("cpu", 1): [],
+            ("cpu", 2): [],
+        }[controller, version]
         for index, (file, value) in enumerate(writes):
             try:
                 (folder / file).write_text(str(value))
@@ -640,8 +744,10 @@ def join_cgroups(command: list[str], procs_files: list[Path]) -> list[str]:
     if not procs_files:
         return command
     # (sh exports PWD: bubblewrap's environment is to stay empty.)
-    script = ('n=$1; shift; while [ "$n" -gt 0 ]; do echo $$ > "$1" || exit 125; shift; n=$((n-1)); done; '
-              'unset PWD; exec "$@"')
+    script = (
+        'n=$1; shift; while [ "$n" -gt 0 ]; do echo $$ > "$1" || exit 125; shift; n=$((n-1)); done; '
+        'unset PWD; exec "$@"'
+    )
     return ["/bin/sh", "-c", script, "sh", str(len(procs_files)), *map(str, procs_files), *command]
 
 
@@ -664,7 +770,9 @@ def _copy_own_files(source: Path, target: Path) -> None:
     without symbolic links (never followed: one could name another student's work)."""
     for top, dirs, names in os.walk(source, followlinks=False):
         relative = Path(top).relative_to(source)
-        dirs[:] = [name for name in dirs if name != ".ipynb_checkpoints" and not os.path.islink(os.path.join(top, name))]
+        dirs[:] = [
+            name for name in dirs if name != ".ipynb_checkpoints" and not os.path.islink(os.path.join(top, name))
+        ]
         (target / relative).mkdir(parents=True, exist_ok=True)
         for name in names:
             path = os.path.join(top, name)
@@ -703,8 +811,9 @@ class Sandbox(_Kernels):
 
     def command(self, kernel_cmd: list[str], seccomp: int) -> list[str]:
         processes = None if "pids" in self.cgroup.folders or _is_root() else settings.MAX_PROCESSES.get()
-        command = bwrap_command(kernel_cmd, work=self.work, comm=self.comm, staging=self.staging, seccomp=seccomp,
-                                processes=processes)
+        command = bwrap_command(
+            kernel_cmd, work=self.work, comm=self.comm, staging=self.staging, seccomp=seccomp, processes=processes
+        )
         return join_cgroups(command, self.cgroup.procs_files)
 
     def prepare_restart(self) -> None:
@@ -755,8 +864,10 @@ class Sandbox(_Kernels):
                     os.kill(largest, signal.SIGKILL)
                 except OSError:
                     continue
-                self._log(f"memory limit ({limit >> 20} MiB for the kernel's processes together) reached: "
-                          f"process {largest} ({sizes[largest] >> 20} MiB) killed")
+                self._log(
+                    f"memory limit ({limit >> 20} MiB for the kernel's processes together) reached: "
+                    f"process {largest} ({sizes[largest] >> 20} MiB) killed"
+                )
 
     def _comm_is_small(self) -> bool:
         """Only sockets and the connection file belong there."""
@@ -784,9 +895,14 @@ class Sandbox(_Kernels):
         """Start a command (a small script, in tests and in :func:`check_sandbox`) as a kernel of this sandbox."""
         fd = seccomp_fd()
         try:
-            process = subprocess.Popen(self.command(argv, fd), env=BWRAP_ENV, pass_fds=(fd,), cwd=self.root,
-                                       stdin=subprocess.DEVNULL, **{"stdout": subprocess.PIPE, "stderr": subprocess.PIPE,
-                                                                    "text": True, **kw})
+            process = subprocess.Popen(
+                self.command(argv, fd),
+                env=BWRAP_ENV,
+                pass_fds=(fd,),
+                cwd=self.root,
+                stdin=subprocess.DEVNULL,
+                **{"stdout": subprocess.PIPE, "stderr": subprocess.PIPE, "text": True, **kw},
+            )
         finally:
             os.close(fd)
         self.started(process.pid)
@@ -827,8 +943,9 @@ def limits_mode() -> str:
 def check_sandbox() -> str:
     """Raise :class:`SandboxUnavailable` unless a sandbox can be made here; say how its limits are held."""
     if bwrap() is None:
-        raise SandboxUnavailable("bubblewrap (bwrap) is not installed: the students' code cannot be sandboxed. "
-                                 + INSTALL_HINT)
+        raise SandboxUnavailable(
+            "bubblewrap (bwrap) is not installed: the students' code cannot be sandboxed. " + INSTALL_HINT
+        )
     seccomp_filter()
     trial_box = Sandbox()
     try:
@@ -836,8 +953,9 @@ def check_sandbox() -> str:
     finally:
         trial_box.close()
     if trial.returncode != 0:
-        raise SandboxUnavailable(f"bubblewrap cannot make a sandbox on this machine: {trial.stderr.strip()[-500:]} "
-                                 + INSTALL_HINT)
+        raise SandboxUnavailable(
+            f"bubblewrap cannot make a sandbox on this machine: {trial.stderr.strip()[-500:]} " + INSTALL_HINT
+        )
     return limits_mode()
 
 
@@ -863,8 +981,14 @@ class SandboxedKernelManager(AsyncKernelManager):
         kernel_cmd, kw = await super()._async_pre_start_kernel(**kw)
         self._seccomp = seccomp_fd()
         self._log = self._sandbox.open_log()
-        kw.update(cwd=str(self._sandbox.root), env=dict(BWRAP_ENV), pass_fds=(self._seccomp,), stdout=self._log,
-                  stderr=self._log, independent=True)  # independent: no JPY_PARENT_PID in bubblewrap's environment
+        kw.update(
+            cwd=str(self._sandbox.root),
+            env=dict(BWRAP_ENV),
+            pass_fds=(self._seccomp,),
+            stdout=self._log,
+            stderr=self._log,
+            independent=True,
+        )  # independent: no JPY_PARENT_PID in bubblewrap's environment
         return self._sandbox.command(kernel_cmd, self._seccomp), kw
 
     async def _async_launch_kernel(self, kernel_cmd, **kw):

@@ -1,6 +1,7 @@
 """Every setting of grading, with its one default. Each is read from an environment variable, so that
 `autograde grade`, `nbgrader autograde` run by hand (through nbgrader_config.py) and the kernels all
 see the same value. The "Limits at grading time" table of docs/teachers.md documents them."""
+
 from __future__ import annotations
 
 import os
@@ -20,7 +21,11 @@ class Setting:
         raw = os.environ.get(self.variable)
         if raw is None or raw == "":
             return self.default
-        return type(self.default)(raw) if not isinstance(self.default, bool) else raw.lower() not in ("0", "off", "no", "false")
+        return (
+            type(self.default)(raw)
+            if not isinstance(self.default, bool)
+            else raw.lower() not in ("0", "off", "no", "false")
+        )
 
 
 CELL_TIMEOUT = Setting("AUTOGRADE_CELL_TIMEOUT", 60, "seconds a cell may run before it is interrupted (0 point)")
@@ -32,22 +37,59 @@ JOBS = Setting("AUTOGRADE_JOBS", min(4, os.cpu_count() or 1), "students graded a
 SEED = Setting("AUTOGRADE_SEED", 20261121, "course seed from which every hidden check draws its cases")
 SANDBOX = Setting("AUTOGRADE_SANDBOX", True, "run every student's kernel in the bubblewrap sandbox")
 MNIST_DIR = Setting("MNIST_DIR", str(REPO_ROOT / "data" / "mnist"), "folder of the MNIST IDX files the notebooks read")
-MAX_NOTEBOOK_MB = Setting("AUTOGRADE_MAX_NOTEBOOK_MB", 20, "largest notebook file the intake and collect accept, in MiB")
+MAX_NOTEBOOK_MB = Setting(
+    "AUTOGRADE_MAX_NOTEBOOK_MB", 20, "largest notebook file the intake and collect accept, in MiB"
+)
 
-WALL_FACTOR = Setting("AUTOGRADE_WALL_FACTOR", 3, "a kernel that sleeps or blocks is stopped after this many times its CPU time limit, in wall-clock time")
-NOTEBOOK_CPU_BUDGET = Setting("AUTOGRADE_NOTEBOOK_CPU_BUDGET", 600, "CPU seconds a notebook's kernel may spend in all, restarts and replays included (then every remaining graded cell 0)")
-MAX_MESSAGE_MB = Setting("AUTOGRADE_MAX_MESSAGE_MB", 32, "largest message the grader decodes from a kernel, in MiB (over it: that cell 0)")
+WALL_FACTOR = Setting(
+    "AUTOGRADE_WALL_FACTOR",
+    3,
+    "a kernel that sleeps or blocks is stopped after this many times its CPU time limit, in wall-clock time",
+)
+NOTEBOOK_CPU_BUDGET = Setting(
+    "AUTOGRADE_NOTEBOOK_CPU_BUDGET",
+    600,
+    "CPU seconds a notebook's kernel may spend in all, restarts and replays included (then every remaining graded cell 0)",
+)
+MAX_MESSAGE_MB = Setting(
+    "AUTOGRADE_MAX_MESSAGE_MB", 32, "largest message the grader decodes from a kernel, in MiB (over it: that cell 0)"
+)
 MAX_CELL_OUTPUTS = Setting("AUTOGRADE_MAX_CELL_OUTPUTS", 500, "outputs (prints, displays) kept per cell")
 MAX_NOTEBOOK_OUTPUTS = Setting("AUTOGRADE_MAX_NOTEBOOK_OUTPUTS", 5000, "outputs kept per notebook")
 MAX_CELL_TEXT_MB = Setting("AUTOGRADE_MAX_CELL_TEXT_MB", 2, "text and data (images aside) kept per cell, in MiB")
-MAX_NOTEBOOK_TEXT_MB = Setting("AUTOGRADE_MAX_NOTEBOOK_TEXT_MB", 10, "text and data (images aside) kept per notebook, in MiB")
+MAX_NOTEBOOK_TEXT_MB = Setting(
+    "AUTOGRADE_MAX_NOTEBOOK_TEXT_MB", 10, "text and data (images aside) kept per notebook, in MiB"
+)
 MAX_CELL_IMAGES = Setting("AUTOGRADE_MAX_CELL_IMAGES", 20, "images kept per cell")
 MAX_NOTEBOOK_IMAGES = Setting("AUTOGRADE_MAX_NOTEBOOK_IMAGES", 100, "images kept per notebook")
 MAX_CELL_IMAGE_MB = Setting("AUTOGRADE_MAX_CELL_IMAGE_MB", 5, "bytes of images kept per cell, in MiB")
 MAX_NOTEBOOK_IMAGE_MB = Setting("AUTOGRADE_MAX_NOTEBOOK_IMAGE_MB", 20, "bytes of images kept per notebook, in MiB")
 
-DISK_MB = Setting("AUTOGRADE_DISK_MB", 512, "size of each writable folder of a student's kernel (its folder, /tmp, /dev/shm), in MiB")
+DISK_MB = Setting(
+    "AUTOGRADE_DISK_MB", 512, "size of each writable folder of a student's kernel (its folder, /tmp, /dev/shm), in MiB"
+)
 
-ALL = (CELL_TIMEOUT, MEMORY_MB, MAX_PROCESSES, MAX_FILE_MB, MAX_OUTPUT_LINES, JOBS, SEED, SANDBOX, MNIST_DIR, MAX_NOTEBOOK_MB,
-       WALL_FACTOR, NOTEBOOK_CPU_BUDGET, MAX_MESSAGE_MB, MAX_CELL_OUTPUTS, MAX_NOTEBOOK_OUTPUTS, MAX_CELL_TEXT_MB,
-       MAX_NOTEBOOK_TEXT_MB, MAX_CELL_IMAGES, MAX_NOTEBOOK_IMAGES, MAX_CELL_IMAGE_MB, MAX_NOTEBOOK_IMAGE_MB, DISK_MB)
+ALL = (
+    CELL_TIMEOUT,
+    MEMORY_MB,
+    MAX_PROCESSES,
+    MAX_FILE_MB,
+    MAX_OUTPUT_LINES,
+    JOBS,
+    SEED,
+    SANDBOX,
+    MNIST_DIR,
+    MAX_NOTEBOOK_MB,
+    WALL_FACTOR,
+    NOTEBOOK_CPU_BUDGET,
+    MAX_MESSAGE_MB,
+    MAX_CELL_OUTPUTS,
+    MAX_NOTEBOOK_OUTPUTS,
+    MAX_CELL_TEXT_MB,
+    MAX_NOTEBOOK_TEXT_MB,
+    MAX_CELL_IMAGES,
+    MAX_NOTEBOOK_IMAGES,
+    MAX_CELL_IMAGE_MB,
+    MAX_NOTEBOOK_IMAGE_MB,
+    DISK_MB,
+)

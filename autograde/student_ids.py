@@ -7,6 +7,7 @@ newline (logs, CSV), no slash or leading dot (paths), no glob character (nbgrade
 leading ``= + - @`` (spreadsheet formulas) and no markup. Anything else is refused, with a reason in
 French, or mapped to a safe form where a program (collect) chooses the id.
 """
+
 from __future__ import annotations
 
 import re
@@ -25,9 +26,11 @@ def problem(student_id: str) -> str | None:
     if is_safe(student_id):
         return None
     shown = ascii(student_id)[1:-1][:80]
-    return (f"le nom de dossier « {shown} » ne peut pas servir d'identifiant d'étudiant : il faut des lettres "
-            f"ASCII, des chiffres et « _ . @ + - » seulement, commencer par une lettre ou un chiffre, "
-            f"{MAX_LENGTH} caractères au plus. Renommez le dossier (ou passez par `autograde collect`).")
+    return (
+        f"le nom de dossier « {shown} » ne peut pas servir d'identifiant d'étudiant : il faut des lettres "
+        f"ASCII, des chiffres et « _ . @ + - » seulement, commencer par une lettre ou un chiffre, "
+        f"{MAX_LENGTH} caractères au plus. Renommez le dossier (ou passez par `autograde collect`)."
+    )
 
 
 def safe_form(name: str) -> str | None:

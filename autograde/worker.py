@@ -16,6 +16,7 @@ Channels, so that nothing a kernel writes reaches the grader's control:
 - stdout and stderr are /dev/null once the worker runs (the kernels inherit them); nbgrader's log goes
   to ``autograde.log`` of the course, at most :data:`LOG_BYTES_PER_STUDENT` bytes per student.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -163,8 +164,10 @@ class CappedLog(logging.Handler):
             if self.used + len(line) > self.cap:
                 if not self.cut:
                     self.cut = True
-                    self._file.write(f"{self.prefix}{self.student}: [autograde] log cut here: "
-                                     f"{self.cap} bytes at most per student\n".encode())
+                    self._file.write(
+                        f"{self.prefix}{self.student}: [autograde] log cut here: "
+                        f"{self.cap} bytes at most per student\n".encode()
+                    )
                 return
             self.used += len(line)
             self._file.write(line)

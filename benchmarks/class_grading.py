@@ -7,6 +7,7 @@ notebooks, 21 points), the common case. For each value of ``--jobs`` it runs the
 ``autograde`` step in a fresh scratch course and prints the wall time, the time per student and
 the total score (which must be 21 per student).
 """
+
 import argparse
 import shutil
 import tempfile
@@ -45,8 +46,11 @@ def main():
     print(f"{args.students} full {ASSIGNMENT} submissions (3 notebooks each)")
     for jobs in args.jobs:
         elapsed, score = grade_class(args.students, jobs)
-        print(f"jobs {jobs}: {elapsed:6.1f} s in all, {elapsed / args.students:5.2f} s per student, "
-              f"total score {score:g}/{21 * args.students}", flush=True)
+        print(
+            f"jobs {jobs}: {elapsed:6.1f} s in all, {elapsed / args.students:5.2f} s per student, "
+            f"total score {score:g}/{21 * args.students}",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

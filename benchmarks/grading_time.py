@@ -15,9 +15,10 @@ the time per submission is the run's time divided by the copies, so that what a 
 (importing scikit-learn for the checks, say) is shared as it is in a class. The score must be the
 same in every mode.
 """
+
 import argparse
-import shutil
 import os
+import shutil
 import statistics
 import tempfile
 import time
@@ -79,16 +80,21 @@ def main():
     parser.add_argument("--assignments", nargs="+", default=["td1_neurone_regression", "td6_mlp_mnist"])
     args = parser.parse_args()
     os.environ.setdefault(settings.MNIST_DIR.variable, settings.MNIST_DIR.get())
-    print(f"one full submission ({SAMPLE}): seconds per submission in a run of {args.copies}, "
-          f"median of {args.runs} runs, one nbgrader process")
+    print(
+        f"one full submission ({SAMPLE}): seconds per submission in a run of {args.copies}, "
+        f"median of {args.runs} runs, one nbgrader process"
+    )
     print(f"{'assignment':24} {'mode':10} {'seconds':>8} {'per notebook':>13} {'vs in-kernel':>13} {'score':>6}")
     for assignment in args.assignments:
         base = None
         for mode in MODES:
             seconds, score, notebooks = time_mode(assignment, mode, args.runs, args.copies)
             base = base or seconds
-            print(f"{assignment:24} {mode:10} {seconds:8.2f} {seconds / notebooks:13.2f} "
-                  f"{100 * (seconds / base - 1):+12.1f}% {score:6g}", flush=True)
+            print(
+                f"{assignment:24} {mode:10} {seconds:8.2f} {seconds / notebooks:13.2f} "
+                f"{100 * (seconds / base - 1):+12.1f}% {score:6g}",
+                flush=True,
+            )
 
 
 if __name__ == "__main__":

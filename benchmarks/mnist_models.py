@@ -14,6 +14,7 @@ repository), ``train_test_split(images, labels, test_size=0.2, random_state=42)`
 The numpy references run on ``--threads`` BLAS threads (default 1: their mini-batch products are
 small, and several threads mostly wait for each other); scikit-learn runs with the same limit.
 """
+
 import argparse
 import os
 import time
@@ -48,8 +49,17 @@ def mlp(X_train, y_train, X_test):
     from autograde.td6.mlp_numpy import solution as ref
 
     params0 = ref.init_params(X_train.shape[1], ref.HIDDEN, ref.NUM_CLASSES, ref.INIT_SEED)
-    params, _ = ref.train(X_train, ref.one_hot(y_train, ref.NUM_CLASSES), params0, ref.ETA, ref.EPOCHS,
-                          ref.BATCH_SIZE, ref.LAM, ref.P_DROP, ref.SEED)
+    params, _ = ref.train(
+        X_train,
+        ref.one_hot(y_train, ref.NUM_CLASSES),
+        params0,
+        ref.ETA,
+        ref.EPOCHS,
+        ref.BATCH_SIZE,
+        ref.LAM,
+        ref.P_DROP,
+        ref.SEED,
+    )
     return ref.predict(X_test, params)
 
 

@@ -1,4 +1,5 @@
 """Shared fixtures: the repository, notebook helpers, and a class graded once per test session."""
+
 from __future__ import annotations
 
 import os
@@ -28,10 +29,18 @@ MNIST_DIR = REPO / "data" / "mnist"
 os.environ.setdefault("MNIST_DIR", str(MNIST_DIR))
 
 
+TESTS = Path(__file__).resolve().parent
+
+
 def pytest_collection_modifyitems(items):
-    """Every test that grades a class through nbgrader is slow (`make test-fast` leaves them out)."""
+    """The layers (folders of tests/): every test of tests/notebooks/ executes notebooks in a real kernel
+    (marked `notebook` and `slow`), every test of tests/grading/ and every test that grades a class
+    through nbgrader is `slow`: `make test-fast` leaves them out."""
     for item in items:
-        if "graded_class" in getattr(item, "fixturenames", ()):
+        layer = Path(item.fspath).resolve().relative_to(TESTS).parts[0]
+        if layer == "notebooks":
+            item.add_marker(pytest.mark.notebook)
+        if layer in ("notebooks", "grading") or "graded_class" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.slow)
 
 
@@ -51,9 +60,12 @@ def execute(nb: nbformat.NotebookNode, cwd: Path, env: dict | None = None) -> li
     """Run every cell of ``nb`` headless (outputs kept in ``nb``); return the (ename, evalue) of each error."""
     from nbclient import NotebookClient
 
-    NotebookClient(nb, timeout=600, kernel_name="python3", allow_errors=True,
-                   resources={"metadata": {"path": str(cwd)}}).execute(**({"env": env} if env else {}))
-    return [(o.ename, o.evalue) for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"]
+    NotebookClient(
+        nb, timeout=600, kernel_name="python3", allow_errors=True, resources={"metadata": {"path": str(cwd)}}
+    ).execute(**({"env": env} if env else {}))
+    return [
+        (o.ename, o.evalue) for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"
+    ]
 
 
 def notebook_id(path: Path) -> str:
@@ -132,7 +144,9 @@ def graded_class(tmp_path_factory):
 
     done: dict[str, GradedClass] = {}
 
-    def grade(assignment: str, samples: str | None = None, cell_timeout: int | None = None, jobs: int = 1) -> GradedClass:
+    def grade(
+        assignment: str, samples: str | None = None, cell_timeout: int | None = None, jobs: int = 1
+    ) -> GradedClass:
         """``samples``: the folder of tests/submissions/ (default: the assignment's); ``cell_timeout``:
         a short per-cell limit keeps the endless-loop samples cheap, where every correct cell is fast;
         ``jobs``: one by default, pytest already runs two workers on two cores."""
@@ -140,8 +154,15 @@ def graded_class(tmp_path_factory):
         if samples not in done:
             course = tmp_path_factory.mktemp(f"course-{samples}") / "course"
             progress: list[str] = []
-            run = pipeline.grade(assignment, SUBMISSIONS / samples, course, REPO, progress=progress.append,
-                                 cell_timeout=cell_timeout, jobs=jobs)
+            run = pipeline.grade(
+                assignment,
+                SUBMISSIONS / samples,
+                course,
+                REPO,
+                progress=progress.append,
+                cell_timeout=cell_timeout,
+                jobs=jobs,
+            )
             done[samples] = GradedClass(run.course.root, run.rows, progress, run)
         return done[samples]
 

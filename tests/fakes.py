@@ -21,6 +21,7 @@ times faster than the clock, until the grader's watchdog interrupts it (or resta
 
 What the fake leaves out: processes, real time, the sandbox.
 """
+
 from __future__ import annotations
 
 import ast
@@ -74,24 +75,39 @@ def spin(stuck: bool = False) -> None:
 # ---------------------------------------------------------------------------------------- notebooks
 def hidden_region(check_ids: str | list[str]) -> str:
     """The one-line hidden region of a graded cell, as the source notebooks write it."""
-    return ("### BEGIN HIDDEN TESTS\nfrom autograde import hidden_test\n"
-            f"hidden_test({check_ids!r}, globals())\n### END HIDDEN TESTS\n")
+    return (
+        "### BEGIN HIDDEN TESTS\nfrom autograde import hidden_test\n"
+        f"hidden_test({check_ids!r}, globals())\n### END HIDDEN TESTS\n"
+    )
 
 
 def code_cell(source: str, grade_id: str | None = None, solution: bool = False):
     """A code cell; with ``grade_id``, an nbgrader cell (a student's answer when ``solution``)."""
     cell = new_code_cell(source)
     if grade_id is not None:
-        cell.metadata["nbgrader"] = {"grade": False, "grade_id": grade_id, "locked": not solution,
-                                     "schema_version": 3, "solution": solution, "task": False}
+        cell.metadata["nbgrader"] = {
+            "grade": False,
+            "grade_id": grade_id,
+            "locked": not solution,
+            "schema_version": 3,
+            "solution": solution,
+            "task": False,
+        }
     return cell
 
 
 def graded_cell(check_ids: str | list[str], visible: str = "", grade_id: str = "test", points: int = 1):
     """A graded test cell of a source notebook: its hidden region, then its visible self-check."""
     cell = new_code_cell(f"# Cellule notée ({points} points).\n{hidden_region(check_ids)}{visible}")
-    cell.metadata["nbgrader"] = {"grade": True, "grade_id": grade_id, "locked": True, "points": points,
-                                 "schema_version": 3, "solution": False, "task": False}
+    cell.metadata["nbgrader"] = {
+        "grade": True,
+        "grade_id": grade_id,
+        "locked": True,
+        "points": points,
+        "schema_version": 3,
+        "solution": False,
+        "task": False,
+    }
     return cell
 
 
@@ -111,11 +127,13 @@ def kernel_ask(namespace: dict, log: list | None = None):
     """The ``ask`` of :func:`autograde.judge.judge_cell`: each request crosses as JSON text, is answered
     by the kernel side on ``namespace``, and the answer comes back as text, decoded by the grader's
     :func:`~autograde.judge.read_answer`. ``log`` collects the requests."""
+
     def ask(request: dict) -> dict:
         if log is not None:
             log.append(request)
         answer = kernel_side._answer(json.loads(json.dumps(request)), namespace)
         return read_answer(kernel_side.dumps(answer))
+
     return ask
 
 
@@ -200,13 +218,20 @@ class FakeKernel:
                 return None
             except (Exception, KeyboardInterrupt) as exception:  # noqa: BLE001 - the student's error is an output
                 value = None
-                error = {"ename": type(exception).__name__, "evalue": str(exception),
-                         "traceback": traceback.format_exception_only(type(exception), exception)}
+                error = {
+                    "ename": type(exception).__name__,
+                    "evalue": str(exception),
+                    "traceback": traceback.format_exception_only(type(exception), exception),
+                }
         if error is not None:
             self._send(self.iopub, "error", error, parent)
         elif value is not None:
-            self._send(self.iopub, "execute_result", {"data": {"text/plain": repr(value)}, "metadata": {},
-                                                      "execution_count": count}, parent)
+            self._send(
+                self.iopub,
+                "execute_result",
+                {"data": {"text/plain": repr(value)}, "metadata": {}, "execution_count": count},
+                parent,
+            )
         self._status("idle", parent)
         content = {"status": "error", **error} if error else {"status": "ok", "user_expressions": {}, "payload": []}
         reply = self.session.msg("execute_reply", {**content, "execution_count": count}, parent=parent)
@@ -253,8 +278,9 @@ class FakeKernel:
             error = {"ename": "KeyboardInterrupt", "evalue": "", "traceback": ["KeyboardInterrupt: "]}
             self._send(self.iopub, "error", error, parent)
             self._status("idle", parent)
-            self.shell.append(self.session.msg("execute_reply", {"status": "error", **error, "execution_count": count},
-                                               parent=parent))
+            self.shell.append(
+                self.session.msg("execute_reply", {"status": "error", **error, "execution_count": count}, parent=parent)
+            )
         else:  # the comm handler raised KeyboardInterrupt: no answer
             self._status("idle", parent)
 
@@ -267,10 +293,24 @@ class FakeKernel:
     def kernel_info(self, parent: dict) -> None:
         self._status("busy", parent)
         self._status("idle", parent)
-        self.shell.append(self.session.msg("kernel_info_reply", {
-            "status": "ok", "protocol_version": "5.3", "implementation": "fake", "banner": "",
-            "language_info": {"name": "python", "version": "3", "mimetype": "text/x-python",
-                              "file_extension": ".py"}}, parent=parent))
+        self.shell.append(
+            self.session.msg(
+                "kernel_info_reply",
+                {
+                    "status": "ok",
+                    "protocol_version": "5.3",
+                    "implementation": "fake",
+                    "banner": "",
+                    "language_info": {
+                        "name": "python",
+                        "version": "3",
+                        "mimetype": "text/x-python",
+                        "file_extension": ".py",
+                    },
+                },
+                parent=parent,
+            )
+        )
 
 
 class _Channel:
@@ -328,8 +368,15 @@ class FakeKernelClient:
         self.kernel.kernel_info(msg)
         return msg["header"]["msg_id"]
 
-    def execute(self, code: str, silent: bool = False, store_history: bool = True, user_expressions=None,
-                allow_stdin=None, stop_on_error: bool = True) -> str:
+    def execute(
+        self,
+        code: str,
+        silent: bool = False,
+        store_history: bool = True,
+        user_expressions=None,
+        allow_stdin=None,
+        stop_on_error: bool = True,
+    ) -> str:
         msg = self.session.msg("execute_request", {"code": code, "silent": silent, "store_history": store_history})
         if not self.kernel.dead and not self.kernel.busy:
             self.kernel.execute(msg, code)
@@ -413,8 +460,15 @@ def written_answer(grade_id: str, points: int = 1, answer: str | None = None):
     from nbgrader.utils import compute_checksum
 
     cell = new_markdown_cell("VOTRE RÉPONSE ICI")
-    cell.metadata["nbgrader"] = {"grade": True, "grade_id": grade_id, "locked": False, "points": points,
-                                 "schema_version": 3, "solution": True, "task": False}
+    cell.metadata["nbgrader"] = {
+        "grade": True,
+        "grade_id": grade_id,
+        "locked": False,
+        "points": points,
+        "schema_version": 3,
+        "solution": True,
+        "task": False,
+    }
     cell.metadata["nbgrader"]["checksum"] = compute_checksum(cell)
     if answer is not None:
         cell.source = answer
@@ -429,8 +483,15 @@ def fast_gradebook(monkeypatch) -> None:
     monkeypatch.setattr(nbgrader.api, "get_alembic_version", lambda: "fast-layer")
 
 
-def autograded_course(root, release, submissions: dict, *, assignment: str = "td1", notebook_name: str = "nb",
-                      sandboxed: tuple[str, ...] = ()):
+def autograded_course(
+    root,
+    release,
+    submissions: dict,
+    *,
+    assignment: str = "td1",
+    notebook_name: str = "nb",
+    sandboxed: tuple[str, ...] = (),
+):
     """A course directory as `autograde grade` leaves it, made in-process: the gradebook filled by
     nbgrader's own SaveCells (from ``release``) and SaveAutoGrades (from each notebook graded by
     GuardedExecute on the fake kernel), the autograded notebooks written where results.py reads them.

@@ -1,10 +1,11 @@
 """The tests every TD's sample submissions pass, written once.
 
-A ``tests/test_grading_tdN.py`` file declares a subclass of :class:`GradingSuite` with the
+A ``tests/grading/test_grading_tdN.py`` file declares a subclass of :class:`GradingSuite` with the
 assignment's tables (``FULL``, ``EXPECTED``, ``GRADED_IN`` …) and adds the tests proper to that TD;
 the tests below run once per subclass, on that assignment graded once by the real nbgrader pipeline
 (the ``graded`` fixture). Tables of scores are ``{notebook: {grade_id: points}}``.
 """
+
 from __future__ import annotations
 
 import csv
@@ -14,9 +15,7 @@ import importlib.util
 import re
 
 import pytest
-
 from conftest import SUBMISSIONS, read
-
 
 # What must never reach a student: the hidden tests' code, the grading package, its tracebacks.
 HIDDEN = re.compile(r"hidden_test|BEGIN HIDDEN TESTS|END HIDDEN TESTS|autograde|checking\.py|check_against_reference")
@@ -100,8 +99,12 @@ class GradingSuite:
         found = []
         for check_id, (notebook, grade_id) in cls.GRADED_IN.items():
             key = check_id.rsplit(".", 1)[1]
-            found += [pytest.param(f"erreurs_{k}", notebook, grade_id, cls.SHOWN_AS.get(key, f"`{key}`"), mistake,
-                                   id=mistake.name) for k, mistake in enumerate(mistakes_of(check_id), start=1)]
+            found += [
+                pytest.param(
+                    f"erreurs_{k}", notebook, grade_id, cls.SHOWN_AS.get(key, f"`{key}`"), mistake, id=mistake.name
+                )
+                for k, mistake in enumerate(mistakes_of(check_id), start=1)
+            ]
         return found
 
     @pytest.fixture(scope="class")
@@ -115,21 +118,22 @@ class GradingSuite:
         assert sorted(p.name for p in (SUBMISSIONS / self.ASSIGNMENT).iterdir() if p.is_dir()) == sorted(self.EXPECTED)
 
     def test_every_graded_function_has_its_catalogue_of_mistakes_and_its_cell(self):
-        from autograde.hidden_tests import check_module
+        from autograde.registry import notebook
 
-        graded = {check_module(check) for check in self.GRADED_IN}
-        defined = {(module, name[len("check_"):]) for module, _ in graded for name in dir(module)
-                   if name.startswith("check_") and name != "check_against_reference"}
-        assert graded == defined, "every check of the TD's modules is graded in a cell, and only those"
-        assert set(self.GRADED_IN.values()) == {(notebook, grade_id) for notebook, cells in self.FULL.items()
-                                                for grade_id in cells}
+        packages = {check.rsplit(".", 1)[0] for check in self.GRADED_IN}
+        declared = {entry.check_id for package in packages for entry in notebook(package).graded}
+        assert set(self.GRADED_IN) == declared, "every check of the TD's notebooks is graded in a cell, and only those"
+        assert set(self.GRADED_IN.values()) == {
+            (notebook, grade_id) for notebook, cells in self.FULL.items() for grade_id in cells
+        }
         for check in self.GRADED_IN:
             assert len(mistakes_of(check)) >= 3, check
 
     def test_there_is_one_mistake_student_per_rank_of_the_largest_catalogue(self):
         largest = max(len(mistakes_of(check)) for check in self.GRADED_IN)
-        assert sorted(s for s in self.EXPECTED if s.startswith("erreurs_")) == \
-            sorted(f"erreurs_{k}" for k in range(1, largest + 1))
+        assert sorted(s for s in self.EXPECTED if s.startswith("erreurs_")) == sorted(
+            f"erreurs_{k}" for k in range(1, largest + 1)
+        )
 
     def test_sample_submissions_are_what_the_builder_makes(self, tmp_path):
         build = load_module(SUBMISSIONS / "build.py", "build_samples")
@@ -150,8 +154,9 @@ class GradingSuite:
             if row.student == student:
                 assert (row.score < row.max_score) == bool(row.message), row
 
-    def test_each_catalogued_mistake_is_named_to_the_sample_student_making_it(self, graded, student, notebook,
-                                                                              grade_id, name, mistake):
+    def test_each_catalogued_mistake_is_named_to_the_sample_student_making_it(
+        self, graded, student, notebook, grade_id, name, mistake
+    ):
         row = graded.row(student, notebook, grade_id)
         assert row.score == 0, row
         assert f"{name} — erreur reconnue : {mistake.explanation}" in row.message.splitlines(), row.message
@@ -173,15 +178,23 @@ class GradingSuite:
             for grade_id in cells:
                 for student in self.WRITERS:
                     written = graded.row(student, notebook, grade_id)
-                    assert (written.score, written.needs_manual_grade, written.message) == \
-                        (0, True, "à corriger à la main"), written
+                    assert (written.score, written.needs_manual_grade, written.message) == (
+                        0,
+                        True,
+                        "à corriger à la main",
+                    ), written
                 stub = graded.row("bob_intact", notebook, grade_id)
-                assert (stub.score, stub.needs_manual_grade, stub.message) == \
-                    (0, False, "Réponse écrite non rédigée : 0 point."), stub
+                assert (stub.score, stub.needs_manual_grade, stub.message) == (
+                    0,
+                    False,
+                    "Réponse écrite non rédigée : 0 point.",
+                ), stub
         lines = {line.split()[0]: line for line in grade_table(graded.rows).splitlines()[2:]}
         for student in self.WRITERS:
             automatic = points(self.EXPECTED[student])
-            assert lines[student].endswith(f"{automatic:g}/{self.TOTAL} ({points(self.MANUAL):g} pt à corriger à la main)")
+            assert lines[student].endswith(
+                f"{automatic:g}/{self.TOTAL} ({points(self.MANUAL):g} pt à corriger à la main)"
+            )
         assert lines["bob_intact"].endswith(f"0/{self.TOTAL}")
 
     def test_exported_grades(self, graded):

@@ -16,6 +16,7 @@ Sources essayées, dans l'ordre ; la fonction affiche celle qui a servi :
 Ce fichier est identique dans les dossiers des TD 3 et 6 (la copie de référence est
 ``autograde/mnist.py`` côté enseignant).
 """
+
 from __future__ import annotations
 
 import gzip
@@ -107,11 +108,15 @@ def load_mnist(path=None, *, online: bool = True) -> tuple[np.ndarray, np.ndarra
     if online:
         try:
             images, labels = _from_openml()
-            print(f"MNIST : {len(images)} images de fetch_openml('mnist_784') (OpenML, en cache après le premier appel)")
+            print(
+                f"MNIST : {len(images)} images de fetch_openml('mnist_784') (OpenML, en cache après le premier appel)"
+            )
             return images, labels
         except Exception as error:  # noqa: BLE001 - pas de réseau, proxy, OpenML indisponible : on se replie
             print(f"MNIST : téléchargement impossible depuis OpenML ({type(error).__name__}: {error}).")
     images, labels = _from_digits()
-    print(f"MNIST introuvable : repli sur sklearn.datasets.load_digits ({len(images)} chiffres de 8×8 pixels). "
-          "Indiquez le dossier des fichiers IDX avec load_mnist('chemin') ou la variable MNIST_DIR.")
+    print(
+        f"MNIST introuvable : repli sur sklearn.datasets.load_digits ({len(images)} chiffres de 8×8 pixels). "
+        "Indiquez le dossier des fichiers IDX avec load_mnist('chemin') ou la variable MNIST_DIR."
+    )
     return images, labels

@@ -6,6 +6,7 @@ screenshot, in ``$BROWSER_SCREENSHOTS/<module>/`` when set, else in pytest's tem
 failing step says which step it was and where its screenshot is.
 
 Without Chromium the tests are skipped and say why; deselect them with ``-m "not browser"``."""
+
 from __future__ import annotations
 
 import json
@@ -24,13 +25,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-
 from conftest import MNIST_DIR
 
 CHROMIUM_ARGS = [
     "--disable-gpu",
     # Without these Chromium keeps calling Google's services (refused here, slow anywhere).
-    "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
     "--disable-sync",
 ]
 # Chromium's own sandbox cannot start as root (a container, CI as root).
@@ -68,9 +71,11 @@ def browser():
         # Without a system Chromium, Playwright's own (`playwright install chromium`), if downloaded.
         if executable is None and not Path(playwright.chromium.executable_path).exists():
             looked_for = os.environ.get("CHROMIUM") or ", ".join(CHROMIUM_NAMES)
-            _unavailable(f"no Chromium found ({looked_for} on PATH, nor Playwright's own): browser tests skipped. "
-                         "Install it with `sudo apt-get install chromium` (`make system-test` does as root) or "
-                         "set CHROMIUM=/path/to/chromium; deselect these tests with -m 'not browser'")
+            _unavailable(
+                f"no Chromium found ({looked_for} on PATH, nor Playwright's own): browser tests skipped. "
+                "Install it with `sudo apt-get install chromium` (`make system-test` does as root) or "
+                "set CHROMIUM=/path/to/chromium; deselect these tests with -m 'not browser'"
+            )
         # launch() gives every run a fresh, temporary Chromium profile.
         launched = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS, headless=True)
         yield launched
@@ -87,6 +92,7 @@ def _free_port() -> int:
 @dataclass
 class JupyterLab:
     """A running JupyterLab server, rooted at ``root``."""
+
     root: Path
     port: int
     token: str
@@ -105,8 +111,9 @@ class JupyterLab:
         page.locator("#jp-main-dock-panel").wait_for()
 
     def api(self, method: str, path: str):
-        request = urllib.request.Request(f"{self.base}/api/{path}", method=method,
-                                         headers={"Authorization": f"token {self.token}"})
+        request = urllib.request.Request(
+            f"{self.base}/api/{path}", method=method, headers={"Authorization": f"token {self.token}"}
+        )
         with urllib.request.urlopen(request, timeout=30) as response:
             body = response.read()
         return json.loads(body) if body else None
@@ -142,19 +149,32 @@ def running_jupyterlab(root: Path, state: Path):
     environment.update(
         PATH=f"{Path(sys.executable).parent}{os.pathsep}{environment.get('PATH', '')}",
         MNIST_DIR=str(MNIST_DIR),
-        JUPYTER_CONFIG_DIR=str(state / "config"), JUPYTER_DATA_DIR=str(state / "data"),
-        JUPYTER_RUNTIME_DIR=str(state / "runtime"), JUPYTERLAB_SETTINGS_DIR=str(state / "settings"),
+        JUPYTER_CONFIG_DIR=str(state / "config"),
+        JUPYTER_DATA_DIR=str(state / "data"),
+        JUPYTER_RUNTIME_DIR=str(state / "runtime"),
+        JUPYTERLAB_SETTINGS_DIR=str(state / "settings"),
         JUPYTERLAB_WORKSPACES_DIR=str(state / "workspaces"),
     )
-    command = [sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
-               "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}",
-               "--LabApp.news_url=None", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]
+    command = [
+        sys.executable,
+        "-m",
+        "jupyterlab",
+        "--no-browser",
+        "--ip=127.0.0.1",
+        f"--port={port}",
+        "--ServerApp.port_retries=0",
+        f"--IdentityProvider.token={token}",
+        f"--ServerApp.root_dir={root}",
+        "--LabApp.news_url=None",
+        "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+    ]
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         command.append("--allow-root")
     log = state / "jupyterlab.log"
     with open(log, "w", encoding="utf-8") as output:
-        process = subprocess.Popen(command, cwd=root, env=environment, stdout=output, stderr=subprocess.STDOUT,
-                                   start_new_session=True)
+        process = subprocess.Popen(
+            command, cwd=root, env=environment, stdout=output, stderr=subprocess.STDOUT, start_new_session=True
+        )
     lab = JupyterLab(root, port, token, process, log)
     try:
         _wait_until_up(lab)
@@ -213,6 +233,7 @@ def screenshots(request, tmp_path_factory) -> Path:
 @dataclass
 class Steps:
     """The steps of one browser test, each followed by a screenshot, ``<test>-<n>-<step>.png``."""
+
     page: object
     folder: Path
     test: str
@@ -229,8 +250,10 @@ class Steps:
                 shot.scroll_into_view_if_needed()
         except Exception as error:
             path = self._screenshot(f"{stem}-FAILED")
-            raise AssertionError(f"step {number} ({name!r}) failed after steps {self.done}; screenshot: {path}\n"
-                                 f"{type(error).__name__}: {error}") from error
+            raise AssertionError(
+                f"step {number} ({name!r}) failed after steps {self.done}; screenshot: {path}\n"
+                f"{type(error).__name__}: {error}"
+            ) from error
         self._screenshot(stem)
         self.done.append(name)
 

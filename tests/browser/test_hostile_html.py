@@ -1,7 +1,7 @@
 """A hostile student's HTML, rendered in Chromium after a real grading run, runs no script.
 
 The student hands in TD 1's 02_regression_lineaire completed (alice_boucles's work) with every payload
-of tests/test_inert_html.py in a markdown cell, in the written answer and in a cell's outputs (HTML,
+of tests/unit/test_inert_html.py in a markdown cell, in the written answer and in a cell's outputs (HTML,
 JavaScript, markdown, SVG); the roster gives them a name that is HTML too. Each payload, if it ran, would
 set the page's title to the marker and send a request to a listener. Their feedback page (a file, as a
 student opens it) and their graded notebook in the formgrader (on the Jupyter server's origin, the
@@ -10,6 +10,7 @@ request to the listener and no dialog. A copy of the feedback page with a script
 cleaning shows the second layer: the page's Content-Security-Policy refuses it (Chromium says so).
 MathJax, which the policy allows from its pinned folder, still typesets the course's maths (served from
 a local copy of the npm package: $MATHJAX_DIR, or `npm pack` into pytest's cache)."""
+
 import mimetypes
 import os
 import shutil
@@ -20,10 +21,10 @@ from pathlib import Path
 
 import nbformat
 import pytest
-
 from conftest import REPO, SUBMISSIONS, nbgrader_meta, read
+from unit.test_inert_html import HOSTILE_NAME, LISTENER, MARKER, PAYLOADS_MARKDOWN, RUN, hostile_cells
+
 from autograde.feedback import MATHJAX_FOLDER
-from test_inert_html import HOSTILE_NAME, LISTENER, MARKER, PAYLOADS_MARKDOWN, RUN, hostile_cells
 
 from .conftest import running_jupyterlab
 
@@ -53,9 +54,24 @@ def graded_course(tmp_path_factory) -> Path:
     nb.cells.extend(hostile_cells())
     nbformat.write(nb, str(path))
     course = base / "cours"
-    done = subprocess.run([str(Path(sys.executable).parent / "autograde"), "--repo", str(REPO), "grade", TD1,
-                           str(submissions), "--course", str(course), "--jobs", "1"],
-                          cwd=REPO, capture_output=True, text=True, timeout=900)
+    done = subprocess.run(
+        [
+            str(Path(sys.executable).parent / "autograde"),
+            "--repo",
+            str(REPO),
+            "grade",
+            TD1,
+            str(submissions),
+            "--course",
+            str(course),
+            "--jobs",
+            "1",
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     assert done.returncode == 0, f"autograde grade: {done.returncode}\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
     # The payloads reached the graded notebook, each kind of output with them.
     graded = read(course / "autograded" / STUDENT / TD1 / f"{NOTEBOOK}.ipynb")
@@ -103,8 +119,12 @@ def test_the_feedback_page_runs_no_script_and_shows_the_verdicts_and_a_figure(gr
     with step("no script ran", shot=page.locator("h1, h2").first):
         assert page.title() == NOTEBOOK
         assert (watch.requests, watch.dialogs) == ([], [])
-        assert page.evaluate("() => document.querySelectorAll('script:not([src]), iframe, svg, style:not(head style)').length") \
-            == 1, "only the hashed MathJax configuration"
+        assert (
+            page.evaluate(
+                "() => document.querySelectorAll('script:not([src]), iframe, svg, style:not(head style)').length"
+            )
+            == 1
+        ), "only the hashed MathJax configuration"
     verdict = page.locator(".output_area", has_text=VERDICT).first
     with step("the verdicts, the written answer's text and a figure are shown", shot=verdict):
         expect(verdict).to_be_visible()
@@ -166,12 +186,18 @@ def mathjax(request) -> Path:
     cache = request.config.cache.mkdir(f"mathjax-{MATHJAX_VERSION}")
     if not (cache / "package" / "MathJax.js").exists():
         npm = shutil.which("npm")
-        done = npm and subprocess.run([npm, "pack", f"mathjax@{MATHJAX_VERSION}", "--pack-destination", str(cache)],
-                                      capture_output=True, text=True, timeout=600)
+        done = npm and subprocess.run(
+            [npm, "pack", f"mathjax@{MATHJAX_VERSION}", "--pack-destination", str(cache)],
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
         if not done or done.returncode != 0:
             # A download, not the browser: skipped even where the browser tests are required.
-            pytest.skip(f"no copy of MathJax {MATHJAX_VERSION} (set MATHJAX_DIR, or install npm): "
-                         f"{done.stderr[-300:] if done else 'npm not found'}")
+            pytest.skip(
+                f"no copy of MathJax {MATHJAX_VERSION} (set MATHJAX_DIR, or install npm): "
+                f"{done.stderr[-300:] if done else 'npm not found'}"
+            )
         with tarfile.open(cache / f"mathjax-{MATHJAX_VERSION}.tgz") as archive:
             archive.extractall(cache, filter="data")
     return cache / "package"
@@ -181,7 +207,7 @@ def test_mathjax_typesets_the_feedback_under_its_policy(graded_course, mathjax, 
     from playwright.sync_api import expect
 
     def serve(route):
-        found = mathjax / route.request.url[len(MATHJAX_FOLDER):].split("?")[0]
+        found = mathjax / route.request.url[len(MATHJAX_FOLDER) :].split("?")[0]
         if found.is_file():
             route.fulfill(body=found.read_bytes(), content_type=mimetypes.guess_type(found.name)[0] or "text/plain")
         else:

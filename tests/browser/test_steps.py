@@ -1,5 +1,6 @@
 """The step reporting of the browser tests, without a browser: each step leaves its screenshot, and a
 failing step says which one failed and where its screenshot is."""
+
 import pytest
 
 from .conftest import Steps
@@ -22,8 +23,10 @@ def test_each_step_leaves_a_numbered_screenshot(tmp_path):
         pass
     with step("Run All: self-checks"):
         pass
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["flow-01-open-the-notebook.png",
-                                                           "flow-02-run-all-self-checks.png"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "flow-01-open-the-notebook.png",
+        "flow-02-run-all-self-checks.png",
+    ]
 
 
 def test_a_failing_step_says_which_step_failed(tmp_path):

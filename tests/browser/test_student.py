@@ -1,10 +1,10 @@
 """The student's side, in JupyterLab: an untouched release notebook of each TD stops at its first
 stub; a completed notebook runs with every self-check passing and its figures drawn, and nbgrader's
 Validate button accepts it; on a notebook with a wrong function, Validate shows the failing cells."""
+
 import shutil
 
 import pytest
-
 from conftest import RELEASE, SUBMISSIONS, read
 
 from .conftest import running_jupyterlab
@@ -15,8 +15,9 @@ TD1 = "td1_neurone_regression"
 COMPLETED = "alice_boucles/02_regression_lineaire.ipynb"  # every function right, and figures
 WRONG_GRADIENT = "chloe_gradient_faux/02_regression_lineaire.ipynb"  # gradient with the wrong sign
 SELF_CHECK_PASSED = "passe l'auto-vérification"
-FIRST_RELEASE_NOTEBOOK = {folder.name: min(folder.glob("*.ipynb")).name for folder in sorted(RELEASE.iterdir())
-                          if folder.is_dir()}
+FIRST_RELEASE_NOTEBOOK = {
+    folder.name: min(folder.glob("*.ipynb")).name for folder in sorted(RELEASE.iterdir()) if folder.is_dir()
+}
 RUN_TIMEOUT = 120_000  # ms: a whole notebook, on two busy cores
 
 

@@ -7,6 +7,7 @@ the one on the learning rate η that ends 02_regression_lineaire (``reponse_pas_
 which each student of the class writes their own words.
 
 The tests run in file order, as a teacher works: the last one grades chloe's written answer."""
+
 import csv
 import os
 import shutil
@@ -14,10 +15,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+import grading.test_grading_td1 as test_grading_td1
 import nbformat
 import pytest
-
-import test_grading_td1
 from conftest import REPO, SUBMISSIONS, nbgrader_meta, read
 
 from .conftest import running_jupyterlab
@@ -30,7 +30,7 @@ WRITTEN = "reponse_pas_apprentissage"  # grade id of the written answer the teac
 # The class: who hands what in, the written answer included (bob hands the release in untouched).
 ANSWERS = {
     "alice_boucles": "Avec 1 000 époques, $w$ et $b$ restent loin de `linregress` ; avec $\\eta = 0{,}01$ on le "
-                     "rejoint. Avec $\\eta = 1$ la perte explose : les pas sont trop grands, la descente diverge.",
+    "rejoint. Avec $\\eta = 1$ la perte explose : les pas sont trop grands, la descente diverge.",
     "chloe_gradient_faux": "Avec plus d'époques la droite est meilleure. Avec $\\eta = 1$ ça ne marche pas.",
     "bob_intact": None,  # the release's stub, untouched
 }
@@ -65,9 +65,24 @@ def graded_course(tmp_path_factory) -> Path:
         if answer is not None:
             write_answer(submissions / student / f"{NOTEBOOK}.ipynb", answer)
     course = base / "cours"
-    done = subprocess.run([str(Path(sys.executable).parent / "autograde"), "--repo", str(REPO), "grade", TD1,
-                           str(submissions), "--course", str(course), "--jobs", "1"],
-                          cwd=REPO, capture_output=True, text=True, timeout=900)
+    done = subprocess.run(
+        [
+            str(Path(sys.executable).parent / "autograde"),
+            "--repo",
+            str(REPO),
+            "grade",
+            TD1,
+            str(submissions),
+            "--course",
+            str(course),
+            "--jobs",
+            "1",
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     assert done.returncode == 0, f"autograde grade: {done.returncode}\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
     return course
 
@@ -76,7 +91,6 @@ def graded_course(tmp_path_factory) -> Path:
 def lab(graded_course):
     with running_jupyterlab(graded_course, graded_course.parent / "jupyter") as server:
         yield server
-
 
 
 def open_formgrader(lab, page, workspace: str):
@@ -172,7 +186,8 @@ def test_manual_grade_and_comment_reach_the_gradebook_and_the_export(lab, page, 
         formgrader.get_by_role("link", name=TD1).click()  # the breadcrumb, back to the pages with a menu
         formgrader.get_by_role("link", name="Manage Assignments").click()
         formgrader.locator("tr", has=formgrader.get_by_role("link", name=TD1)).get_by_role(
-            "link", name=str(len(ANSWERS)), exact=True).click()
+            "link", name=str(len(ANSWERS)), exact=True
+        ).click()
         expect(submission_row(formgrader, GRADED_STUDENT)).to_contain_text(score(new_total))
     with Gradebook(f"sqlite:///{graded_course / 'gradebook.db'}") as gradebook:
         grade = gradebook.find_grade(WRITTEN, NOTEBOOK, TD1, GRADED_STUDENT)
@@ -180,9 +195,14 @@ def test_manual_grade_and_comment_reach_the_gradebook_and_the_export(lab, page, 
         assert gradebook.find_comment(WRITTEN, NOTEBOOK, TD1, GRADED_STUDENT).manual_comment == MANUAL_COMMENT
         assert gradebook.find_submission(TD1, GRADED_STUDENT).score == new_total
     exported = tmp_path / "grades.csv"
-    done = subprocess.run([str(Path(sys.executable).parent / "nbgrader"), "export", "--to", str(exported)],
-                          cwd=graded_course, capture_output=True, text=True, timeout=300,
-                          env=dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"))
+    done = subprocess.run(
+        [str(Path(sys.executable).parent / "nbgrader"), "export", "--to", str(exported)],
+        cwd=graded_course,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"),
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     with open(exported, encoding="utf-8") as rows:
         [row] = [r for r in csv.DictReader(rows) if r["student_id"] == GRADED_STUDENT]

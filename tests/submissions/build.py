@@ -9,6 +9,7 @@ bytes to write, or ``(file name, bytes)``, for files no JupyterLab would save.
 Run ``python tests/submissions/build.py`` after changing a spec or release/; a test checks that the
 committed notebooks are what this script builds.
 """
+
 from __future__ import annotations
 
 import importlib.util
@@ -28,7 +29,7 @@ def one_line_change(source: str, old: str, new: str) -> str:
     matches = [i for i, line in enumerate(lines) if line.strip() == old.strip()]
     if len(matches) != 1:
         raise ValueError(f"{old!r} must be exactly one line of the answer, found {len(matches)} times")
-    indent = lines[matches[0]][:len(lines[matches[0]]) - len(lines[matches[0]].lstrip())]
+    indent = lines[matches[0]][: len(lines[matches[0]]) - len(lines[matches[0]].lstrip())]
     lines[matches[0]] = indent + new.strip()
     return "\n".join(lines)
 
@@ -58,6 +59,7 @@ def build(name: str, out_root: Path) -> list[Path]:
     written = []
     if (out_root / name).exists():
         import shutil
+
         shutil.rmtree(out_root / name)
     spec = load_spec(name)
     assignment = getattr(spec, "ASSIGNMENT", name)

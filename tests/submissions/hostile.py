@@ -1,5 +1,5 @@
 """Submissions written by a student who has read all of the grader's code, graded in one run with two
-honest students (scores and checks: tests/test_grading_hostile.py).
+honest students (scores and checks: tests/grading/test_grading_hostile.py).
 
 Each hands in TD 1's notebook 02 only (loss 2, gradient 3, train 3 points). None uses a word the
 intake flags (`autograde`, `sys.modules`, `__import__`, `importlib`, `builtins`, `showtraceback`,
@@ -7,6 +7,7 @@ intake flags (`autograde`, `sys.modules`, `__import__`, `importlib`, `builtins`,
 computes nothing right, which must get 0; an attack on the machine goes with correct functions,
 which must keep their points, and prints what it managed, so that the test sees it ran.
 """
+
 import importlib.util
 from pathlib import Path
 
@@ -31,19 +32,22 @@ def attack_then_correct_gradient(attack: str) -> dict:
     return linear(gradient=attack.replace("MARKER", MARKER).replace("PORT", str(PORT)) + REGRESSION["gradient"])
 
 
-NOTHING_RIGHT = '''
+NOTHING_RIGHT = """
     return 0.0, 0.0
-'''
+"""
 
 STUDENTS = {
     # Honest students graded in the same run: their grades must stay exactly theirs.
     "alice_honnete": linear(),
-    "bruno_signe_inverse": linear(gradient='''
+    "bruno_signe_inverse": linear(
+        gradient="""
 def gradient(x, y_hat, y):
     return float(np.mean((y - y_hat) * x)), float(np.mean(y - y_hat))
-'''),
+"""
+    ),
     # Looks up the call stack and the whole heap for the correction's gradient or its expected values.
-    "pile_d_appels": linear(gradient='''
+    "pile_d_appels": linear(
+        gradient="""
 import gc
 import sys
 
@@ -67,9 +71,11 @@ def gradient(x, y_hat, y):
             except Exception:
                 pass
     return 0.0, 0.0
-'''),
+"""
+    ),
     # Makes every numpy comparison succeed, without writing `np.isclose =`.
-    "numpy_truque": linear(gradient='''
+    "numpy_truque": linear(
+        gradient="""
 _partout_vrai = lambda a, b=None, *args, **kwargs: np.ones(np.shape(a), dtype=bool)
 for _nom in ("isclose", "allclose", "array_equal", "equal", "less_equal", "greater_equal"):
     vars(np)[_nom] = _partout_vrai if _nom != "allclose" else (lambda *a, **k: True)
@@ -78,18 +84,22 @@ vars(np.testing)["assert_allclose"] = lambda *a, **k: None
 
 def gradient(x, y_hat, y):
     return 0.0, 0.0
-'''),
+"""
+    ),
     # Imports the reference module under a name assembled at run time.
-    "module_reference": linear(gradient='''
+    "module_reference": linear(
+        gradient="""
 _charger = getattr(globals()["__buil" + "tins__"], "__imp" + "ort__")
 
 
 def gradient(x, y_hat, y):
     correction = _charger("auto" + "grade.refer" + "ence.linear_regression", fromlist=["gradient"])
     return correction.gradient(x, y_hat, y)
-'''),
+"""
+    ),
     # A fake grading package, a fake kernel side and a hijacked channel that answer "right" to anything.
-    "faux_correcteur": linear(gradient='''
+    "faux_correcteur": linear(
+        gradient="""
 import types
 
 _modules = vars(globals()["__buil" + "tins__"].__dict__["__imp" + "ort__"]("sys"))["modules"]
@@ -118,9 +128,11 @@ for _comm in list(get_ipython().kernel.comm_manager.comms.values()):
 
 def gradient(x, y_hat, y):
     return 0.0, 0.0
-'''),
+"""
+    ),
     # Patches AssertionError and the traceback display so that the self-check cannot fail visibly.
-    "assertions_truquees": linear(gradient='''
+    "assertions_truquees": linear(
+        gradient="""
 _bi = globals()["__buil" + "tins__"]
 _bi = _bi if isinstance(_bi, dict) else vars(_bi)
 _bi["AssertionError"] = type("AssertionError", (Warning,), {})
@@ -130,7 +142,8 @@ setattr(get_ipython(), "_showtrace" + "back", lambda *args, **kwargs: None)
 
 def gradient(x, y_hat, y):
     return 0.0, 0.0
-'''),
+"""
+    ),
     # Starts processes meant to outlive the kernel and rewrite every grade of the gradebook.
     "processus_detache": attack_then_correct_gradient('''
 import os
@@ -163,7 +176,7 @@ print("processus détachés lancés")
 
 '''),
     # Looks for the solutions, the hidden tests, the grading package and the other students' work.
-    "lecture_interdite": attack_then_correct_gradient('''
+    "lecture_interdite": attack_then_correct_gradient("""
 import glob
 import os
 
@@ -191,10 +204,10 @@ for _chemin in _cherchés:
 print(f"fichiers trouvés hors de mon dossier : {len(_cherchés)}")
 print("\\n".join(_volés)[:5000])
 
-'''),
+"""),
     # Writes outside its folder: the repository, the course, the environment (a sitecustomize would run
     # in every later kernel), the machine's /tmp.
-    "ecriture_dehors": attack_then_correct_gradient('''
+    "ecriture_dehors": attack_then_correct_gradient("""
 import os
 import site
 import sys
@@ -213,9 +226,9 @@ for _cible in _cibles:
 _réussies = [c for c in _réussies if not c.startswith("/tmp/")]  # its own private /tmp does not count
 print(f"écritures hors de mon dossier : {len(_réussies)}")
 
-'''),
+"""),
     # Opens network connections to a socket the test listens on.
-    "reseau": attack_then_correct_gradient('''
+    "reseau": attack_then_correct_gradient("""
 import socket
 
 _ouvertes = 0
@@ -230,5 +243,5 @@ for _famille, _adresse in ((socket.AF_INET, ("127.0.0.1", PORT)), (socket.AF_UNI
         pass
 print(f"connexions ouvertes : {_ouvertes}")
 
-'''),
+"""),
 }

@@ -1,5 +1,5 @@
 """A second hostile class, written against the grader of issue 18 by a student who has read all of it
-and whose kernel may run as root (scores and checks: tests/test_grading_hostile2.py).
+and whose kernel may run as root (scores and checks: tests/grading/test_grading_hostile2.py).
 
 Each student hands in TD 1's notebook 02 only (loss 2, gradient 3, train 3 points). An attack on the
 machine or on the grader's process goes with correct functions, which must keep their points, and
@@ -9,6 +9,7 @@ function, or hides in the function it sends, and that cell must get 0. Every att
 The folder names no student could choose (``a,b``, a newline, ``-rf``, symlinks…) are made by the
 test itself, in a copy of this class.
 """
+
 import importlib.util
 from pathlib import Path
 
@@ -35,8 +36,12 @@ def linear(**cells):
 
 
 def _fill(code: str) -> str:
-    return (code.replace("MARKER", MARKER).replace("SECRET_VARIABLE", SECRET_VARIABLE).replace("PHANTOM", PHANTOM)
-            .replace("HANG_S", str(HANG_S)))
+    return (
+        code.replace("MARKER", MARKER)
+        .replace("SECRET_VARIABLE", SECRET_VARIABLE)
+        .replace("PHANTOM", PHANTOM)
+        .replace("HANG_S", str(HANG_S))
+    )
 
 
 def attack_then_correct_gradient(attack: str) -> dict:
@@ -49,23 +54,24 @@ CRASHES = 6  # cells of rejeu_sans_fin that kill the kernel
 
 def crash(number: int) -> str:
     """A cell of rejeu_sans_fin that says its number, then kills the kernel."""
-    return f'''
+    return f"""
 import os
 import time
 
 print("plantage n°{number}", flush=True)
 time.sleep(0.5)
 os._exit(1)
-'''
+"""
 
-WRONG_GRADIENT = '''
+
+WRONG_GRADIENT = """
 def gradient(x, y_hat, y):
     return 0.0, 0.0
-'''
+"""
 
 # ------------------------------------------------------------------------------------- payloads
 # Script in every form a browser runs, each carrying the marker (the test looks for it in the pages).
-XSS = _fill('''<script>alert("xss-MARKER")</script>
+XSS = _fill("""<script>alert("xss-MARKER")</script>
 <img src="x" onerror="alert('xss-MARKER')">
 <a href="javascript:alert('xss-MARKER')">mon lien</a>
 <svg onload="alert('xss-MARKER')"><circle r="5"></circle></svg>
@@ -76,7 +82,7 @@ XSS = _fill('''<script>alert("xss-MARKER")</script>
 <embed src="javascript:alert('xss-MARKER')">
 <meta http-equiv="refresh" content="0;url=javascript:alert('xss-MARKER')">
 <base href="javascript:alert('xss-MARKER')//">
-<math><mtext><table><mglyph><style><img src=x onerror="alert('xss-MARKER')"></style></mglyph></table></mtext></math>''')
+<math><mtext><table><mglyph><style><img src=x onerror="alert('xss-MARKER')"></style></mglyph></table></mtext></math>""")
 
 # Written into a notebook's metadata and file name, places the student controls and a teacher's
 # tools may copy into grades.csv or notes_moodle.csv.
@@ -86,17 +92,18 @@ FORMULAS = ['=HYPERLINK("http://x","y")', "+SOMME(1;2)", "-2+3", "@SUM(A1)", "\t
 STUDENTS = {
     # Honest students graded in the same run: their grades must stay exactly theirs.
     "alice_honnete": linear(),
-    "bruno_signe_inverse": linear(gradient='''
+    "bruno_signe_inverse": linear(
+        gradient="""
 def gradient(x, y_hat, y):
     return float(np.mean((y - y_hat) * x)), float(np.mean(y - y_hat))
-'''),
-
+"""
+    ),
     # ---- the sandbox, as root -----------------------------------------------------------------
     # Remounts the virtualenv, /usr, /etc and / read-write (the mount syscall and `mount -o remount,rw`),
     # then plants a .pth file and a sitecustomize.py in every site-packages: either would run in the
     # grader's own later processes (nbgrader generate_feedback, export). Their code only touches a file
     # in /tmp, which the test looks for.
-    "remontage_rw": attack_then_correct_gradient('''
+    "remontage_rw": attack_then_correct_gradient("""
 import ctypes
 import os
 import site
@@ -141,7 +148,7 @@ for _chemin in ("/usr/MARKER.txt", "/etc/MARKER.txt", os.path.join(sys.prefix, "
 print(f"remontages réussis : {len(_remontés)} {_remontés}")
 print(f"fichiers plantés : {len(_plantés)} {_plantés}")
 
-'''),
+"""),
     # Leaves the sandbox's namespaces or enters others (unshare, setns, a new user namespace, in a
     # single-threaded child as the kernel requires), ptraces a neighbour process, uses the kernel
     # keyring, and says which uid and capabilities it has.
@@ -210,7 +217,7 @@ print(f"évasions réussies : {len(_réussies)} {_réussies}")
 '''),
     # Reads what no student has business reading: /etc/shadow, the environment of every process it
     # can see (bubblewrap's own, pid 1, held the grader's), other users' homes.
-    "secrets_du_correcteur": attack_then_correct_gradient('''
+    "secrets_du_correcteur": attack_then_correct_gradient("""
 import glob
 import os
 
@@ -237,13 +244,12 @@ for _racine in ("/root", "/home"):
         pass
 print(f"dossiers personnels : {_maisons}")
 
-'''),
-
+"""),
     # ---- the grader's pipe ----------------------------------------------------------------------
     # nbgrader's "could not load the configuration" line and forged progress lines, written to fd 1, fd
     # 2, ipykernel's saved copies of the real stdout and stderr, and every pipe of the sandbox; then
     # 50 MB of stderr (non-blocking writes, 30 s at most).
-    "canal_nbgrader": attack_then_correct_gradient('''
+    "canal_nbgrader": attack_then_correct_gradient("""
 import glob
 import os
 import sys
@@ -288,12 +294,12 @@ for _fd in (2, *[f for f in sorted(_fds) if f > 2]):
         break  # one real stderr flooded is enough
 print(f"octets d'erreur écrits : {_écrits}")
 
-'''),
-
+"""),
     # ---- limits per kernel ------------------------------------------------------------------------
     # Four processes of 1.25 GB each (5 GB at most, for 6 s); the cell raises unless all four held,
     # so that the function defined after it exists only if the kernel's limit was per process.
-    "memoire_quatre_processus": linear(gradient='''
+    "memoire_quatre_processus": linear(
+        gradient="""
 import subprocess
 import sys
 import time
@@ -309,9 +315,11 @@ for _e in _enfants:
 print(f"processus ayant tenu 1,25 Go : {_tenus}/4")
 if _tenus < 4:
     raise MemoryError(f"seulement {_tenus} processus sur 4 ont tenu 1,25 Go")
-''' + REGRESSION["gradient"]),
+"""
+        + REGRESSION["gradient"]
+    ),
     # A fork bomb, stopped by the attack itself at 300 processes, each gone after 3 s.
-    "bombe_fork": attack_then_correct_gradient('''
+    "bombe_fork": attack_then_correct_gradient("""
 import os
 import time
 
@@ -330,10 +338,10 @@ for _pid in _enfants:
     os.waitpid(_pid, 0)
 print(f"processus créés : {len(_enfants)} ; refus : {_refus}")
 
-'''),
+"""),
     # 50,000 files, then /tmp, the work folder and /dev/shm filled with 32 MB files up to 3 GB in all
     # (each file under the per-file limit); says what stopped each phase, then removes what it wrote.
-    "disque_plein": attack_then_correct_gradient('''
+    "disque_plein": attack_then_correct_gradient("""
 import errno
 import os
 import shutil
@@ -367,10 +375,12 @@ for _dossier in ("/tmp/gros", os.path.join(os.getcwd(), "gros"), "/dev/shm/gros"
     print(f"{_dossier} : {_écrits // 2**20} Mo écrits, arrêt : {_arrêt}")
 print(f"petits fichiers : {_fichiers}")
 
-'''),
+"""),
     # 40 large images (2.8 MB each, 112 MB in all) and 20,000 display() calls in one cell, after the
     # function it defines.
-    "affichages_massifs": linear(train=REGRESSION["train"] + '''
+    "affichages_massifs": linear(
+        train=REGRESSION["train"]
+        + """
 
 import io
 
@@ -385,10 +395,12 @@ print("images envoyées : 40")
 for _i in range(20_000):  # about 10 s of CPU: the cell's time limit may well stop it, after the images
     display(f"affichage {_i}")
 print("affichages envoyés")
-'''),
+"""
+    ),
     # One 60 MB iopub message of nested empty lists, sent (already serialised, as a relayed message)
     # the first time `loss` is called: by the grader's hidden check.
-    "message_geant": linear(loss=_fill('''
+    "message_geant": linear(
+        loss=_fill("""
 import os
 
 
@@ -402,9 +414,11 @@ def loss(y, y_hat):
     for i in range(len(y)):
         total += (y_hat[i] - y[i]) ** 2
     return total / (2 * len(y))
-''')),
+""")
+    ),
     # 100,000 nested brackets in one iopub message, the first time `gradient` is called.
-    "crochets_imbriques": linear(gradient=_fill('''
+    "crochets_imbriques": linear(
+        gradient=_fill("""
 import os
 
 
@@ -420,15 +434,16 @@ def gradient(x, y_hat, y):
         dw += (yhi - yi) * xi
         db += yhi - yi
     return dw / n, db / n
-''')),
-
+""")
+    ),
     # ---- time ------------------------------------------------------------------------------------
     # `loss` is right and graded before anything goes wrong. Replayed after a crash (a replay is sent
     # with store_history false; a restarted kernel may also find the file its first run left in /tmp),
     # its cell hangs HANG_S s, swallowing the interrupt, three quarters spinning, one quarter asleep.
     # Six cells crash the kernel (os._exit): gradient, train and the notebook's own four after them (see
     # DAMAGE), each first saying its number. Every crash is one more replay, one more hang.
-    "rejeu_sans_fin": linear(loss=_fill('''
+    "rejeu_sans_fin": linear(
+        loss=_fill("""
 import os
 import time
 
@@ -444,8 +459,11 @@ if os.path.exists("/tmp/premier_passage") or _demande.get("store_history") is Fa
         except KeyboardInterrupt:
             pass
 open("/tmp/premier_passage", "a").close()
-''') + REGRESSION["loss"], gradient=crash(1) + WRONG_GRADIENT, train=crash(2)),
-
+""")
+        + REGRESSION["loss"],
+        gradient=crash(1) + WRONG_GRADIENT,
+        train=crash(2),
+    ),
     # ---- the teacher's browser ---------------------------------------------------------------------
     # Script in a Markdown cell of its own, in both written answers, and in its outputs (HTML,
     # JavaScript, SVG, Markdown), with correct functions.
@@ -462,23 +480,22 @@ display(Javascript("alert('xss-MARKER')"))
 display(SVG('<svg xmlns="http://www.w3.org/2000/svg" onload="alert(\\'xss-MARKER\\')"><script>alert("xss-MARKER")</script></svg>'))
 display({"text/html": _XSS, "text/markdown": _XSS, "image/svg+xml": _XSS}, raw=True)
 print(_XSS)
-'''.replace("XSS_PAYLOAD", XSS).replace("MARKER", MARKER) + REGRESSION["gradient"]),
-
+'''.replace("XSS_PAYLOAD", XSS).replace("MARKER", MARKER)
+        + REGRESSION["gradient"],
+    ),
     # ---- nbgrader's metadata -----------------------------------------------------------------------
     # A wrong gradient, whose locked test cell it turned into an answer cell (`solution: true`, its
     # hidden tests deleted), the points of the other test cells raised, and an extra graded cell worth
     # 50 points (see DAMAGE): only its correct loss and train may count, at their release points.
     "metadonnees_truquees": linear(gradient=WRONG_GRADIENT),
-
     # ---- spreadsheet formulas --------------------------------------------------------------------------
     # Formulas in the notebook's metadata (the kernel's display name, the title, the authors) and in
     # its file name (see DAMAGE), with correct functions.
     "formules_tableur": linear(),
-
     # ---- symlinks -----------------------------------------------------------------------------------
     # Correct functions; prints whatever its folder's links lead to. In this class it has no link and
     # reads nothing; the test gives a copy of it links to the solution and to another student's work.
-    "lecteur_de_liens": attack_then_correct_gradient('''
+    "lecteur_de_liens": attack_then_correct_gradient("""
 import os
 
 _lus = []
@@ -494,7 +511,7 @@ for _racine, _dossiers, _fichiers in os.walk(os.getcwd(), followlinks=True):
 print(f"fichiers lus : {len(_lus)}")
 print("\\n".join(_lus)[:8000])
 
-'''),
+"""),
 }
 
 
@@ -514,9 +531,16 @@ def _tampered(nb):
         cell.metadata.nbgrader["points"] = points
         cell.metadata.nbgrader["checksum"] = "0" * 32
     bonus = nbformat.v4.new_code_cell("print('bonus : 50 points')", id="bonus")  # a fixed id: a stable build
-    bonus.metadata["nbgrader"] = {"grade": True, "grade_id": "bonus", "locked": True, "points": 50,
-                                  "schema_version": 3, "solution": False, "task": False,
-                                  "checksum": "f" * 32}
+    bonus.metadata["nbgrader"] = {
+        "grade": True,
+        "grade_id": "bonus",
+        "locked": True,
+        "points": 50,
+        "schema_version": 3,
+        "solution": False,
+        "task": False,
+        "checksum": "f" * 32,
+    }
     nb.cells.insert(nb.cells.index(_cell(nb, "test_train")) + 1, bonus)
     return nbformat.writes(nb).encode()
 
@@ -537,7 +561,7 @@ def _markdown_with_script(nb):
 
 def _crashing_after_train(nb):
     """The notebook's own code cells after train crash the kernel too."""
-    after_train = nb.cells[nb.cells.index(_cell(nb, "test_train")) + 1:]
+    after_train = nb.cells[nb.cells.index(_cell(nb, "test_train")) + 1 :]
     mine = [c for c in after_train if c.cell_type == "code"]
     assert len(mine) == CRASHES - 2, len(mine)
     for number, cell in enumerate(mine, start=3):

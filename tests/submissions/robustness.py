@@ -1,10 +1,11 @@
 """Submissions that try to break the grader, graded in one run with a correct one (scores and
-messages: tests/test_grading_robustness.py).
+messages: tests/grading/test_grading_robustness.py).
 
 Each student hands in TD 1's correct answers (alice's) with one defect, most often in
 02_regression_lineaire (cells loss 2, gradient 3, train 3 points) and only that notebook, to keep
 the batch fast; the notebooks not handed in get 0 as "non rendu".
 """
+
 import importlib.util
 from pathlib import Path
 
@@ -29,43 +30,58 @@ GRADIENT_OK = REGRESSION["gradient"]
 STUDENTS = {
     "alice_correcte": ALICE,
     # Time: an endless loop inside the function, then one that swallows the interruption.
-    "boucle_dans_la_fonction": linear(gradient='''
+    "boucle_dans_la_fonction": linear(
+        gradient="""
 def gradient(x, y_hat, y):
     dw = db = 0.0
     while True:
         dw += 0.0
     return dw, db
-'''),
-    "boucle_qui_resiste": linear(gradient='''
+"""
+    ),
+    "boucle_qui_resiste": linear(
+        gradient="""
 import time
 while True:
     try:
         time.sleep(0.05)
     except KeyboardInterrupt:
         pass  # "on ne m'arrête pas"
-''' + GRADIENT_OK),
+"""
+        + GRADIENT_OK
+    ),
     # Memory: a function that allocates without end.
-    "memoire_sans_fin": linear(gradient='''
+    "memoire_sans_fin": linear(
+        gradient="""
 def gradient(x, y_hat, y):
     blocs = []
     while True:
         blocs.append(np.ones(10**7))
-'''),
+"""
+    ),
     # The kernel dies: os._exit in a graded function (all three notebooks handed in), a segfault.
-    "noyau_tue": {**ALICE, LINEAR: {**REGRESSION, "gradient": '''
+    "noyau_tue": {
+        **ALICE,
+        LINEAR: {
+            **REGRESSION,
+            "gradient": """
 import os
 
 
 def gradient(x, y_hat, y):
     os._exit(1)
-'''}},
-    "segfault": linear(gradient='''
+""",
+        },
+    },
+    "segfault": linear(
+        gradient="""
 import ctypes
 
 
 def gradient(x, y_hat, y):
     ctypes.string_at(0)
-'''),
+"""
+    ),
     # Files: not JSON, empty, a graded cell or an answer deleted, cells reordered, another kernel.
     "json_invalide": {"01_neurone": NEURONE, LINEAR: REGRESSION},
     "fichier_vide": {LINEAR: REGRESSION},
@@ -76,7 +92,8 @@ def gradient(x, y_hat, y):
     "fichier_renomme": {LINEAR: REGRESSION},
     "fonction_renommee": linear(gradient=GRADIENT_OK.replace("def gradient(", "def gradient_lineaire(")),
     # Values that fool a plain assert: __eq__ always True, NaN, a list, a wrong shape.
-    "egalite_truquee": linear(loss='''
+    "egalite_truquee": linear(
+        loss='''
 class ToujoursEgal:
     """Égal à tout : un `assert loss(...) == attendu` passerait."""
     def __eq__(self, other):
@@ -88,44 +105,66 @@ class ToujoursEgal:
 
 def loss(y, y_hat):
     return ToujoursEgal()
-'''),
-    "nan": linear(loss='''
+'''
+    ),
+    "nan": linear(
+        loss="""
 def loss(y, y_hat):
     return float("nan")
-'''),
-    "liste": {"01_neurone": {**NEURONE, "neuron": '''
+"""
+    ),
+    "liste": {
+        "01_neurone": {
+            **NEURONE,
+            "neuron": """
 def neuron(x, w, b, f):
     if np.ndim(x) == 1:
         return f(np.dot(x, w) + b)
     return [f(np.dot(ligne, w) + b) for ligne in x]
-'''}},
-    "mauvaise_forme": {"01_neurone": {**NEURONE, "neuron": '''
+""",
+        }
+    },
+    "mauvaise_forme": {
+        "01_neurone": {
+            **NEURONE,
+            "neuron": """
 def neuron(x, w, b, f):
     if np.ndim(x) == 1:
         return f(np.dot(x, w) + b)
     return f(x @ w.reshape(-1, 1) + b)
-'''}},
+""",
+        }
+    },
     # Output: a million lines printed.
-    "million_de_lignes": linear(gradient='''
+    "million_de_lignes": linear(
+        gradient="""
 print("\\n".join(f"ligne {i}" for i in range(1_000_000)))
-''' + GRADIENT_OK),
+"""
+        + GRADIENT_OK
+    ),
     # The traceback display patched away (nbgrader PR #1324), with a wrong gradient.
-    "traceback_masque": linear(loss=REGRESSION["loss"] + '''
+    "traceback_masque": linear(
+        loss=REGRESSION["loss"]
+        + """
 
 get_ipython().showtraceback = lambda *args, **kwargs: None
-''', gradient='''
+""",
+        gradient="""
 def gradient(x, y_hat, y):
     return float(np.mean((y - y_hat) * x)), float(np.mean(y - y_hat))
-'''),
+""",
+    ),
     # Numpy patched so that every comparison succeeds, with a wrong gradient: flagged at intake, and
     # powerless, for the comparisons run in the grader's process.
-    "triche_numpy": linear(gradient='''
+    "triche_numpy": linear(
+        gradient="""
 np.isclose = lambda a, b, **kwargs: np.ones(np.broadcast(np.asarray(a), np.asarray(b)).shape, dtype=bool)
 
 
 def gradient(x, y_hat, y):
     return 0.0, 0.0
-'''),
+"""
+    ),
 }
 
 

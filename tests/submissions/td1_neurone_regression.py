@@ -1,9 +1,10 @@
-"""Sample submissions of TD 1 and the situation each one reproduces (scores: tests/test_grading_td1.py).
+"""Sample submissions of TD 1 and the situation each one reproduces (scores: tests/grading/test_grading_td1.py).
 
 ``erreurs_k`` writes, for every graded function whose catalogue has at least k mistakes, the k-th
 mistake of its catalogue (``MISTAKES`` of autograde/td1/<notebook>/mistakes.py), as a one-line change of a
 right answer where the mistake is one line, by hand otherwise; every other cell is alice's (right).
 """
+
 import importlib.util
 from pathlib import Path
 
@@ -22,7 +23,7 @@ def one_line_changes(source, *changes):
 
 # alice: everything right, written with explicit loops and other formulas than the reference.
 NEURONE = {
-    "activations": '''
+    "activations": """
 def id(z):
     return z
 
@@ -38,8 +39,8 @@ def relu(z):
 
 def tanh(z):
     return 2.0 / (1.0 + np.exp(-2.0 * z)) - 1.0
-''',
-    "neuron": '''
+""",
+    "neuron": """
 def neuron(x, w, b, f):
     if np.ndim(x) == 1:
         z = b
@@ -50,31 +51,31 @@ def neuron(x, w, b, f):
     for ligne in x:
         sorties.append(neuron(ligne, w, b, f))
     return np.array(sorties)
-''',
+""",
 }
 
 # alice's written answers (graded by hand: "à corriger à la main" until a teacher grades them).
 REGRESSION = {
-    "reponse_gradient": r'''
+    "reponse_gradient": r"""
 Pour un terme, $\frac{\partial}{\partial \hat{y}_i} (\hat{y}_i - y_i)^2 = 2 (\hat{y}_i - y_i)$, et
 $\hat{y}_i = w x_i + b$ donne $\frac{\partial \hat{y}_i}{\partial w} = x_i$, $\frac{\partial \hat{y}_i}{\partial b} = 1$.
 Avec la règle de la chaîne, le 2 s'annule avec le 1/2 :
 
 $\frac{\partial L}{\partial w} = \frac{1}{n} \sum_i (\hat{y}_i - y_i) x_i$ et $\frac{\partial L}{\partial b} = \frac{1}{n} \sum_i (\hat{y}_i - y_i)$.
-''',
-    "reponse_pas_apprentissage": '''
+""",
+    "reponse_pas_apprentissage": """
 Avec 1 000 époques et η = 0,001, la droite n'est pas encore celle de linregress (b surtout) : la descente n'a pas
 fini. Avec η = 0,01, 1 000 époques suffisent. Avec η = 1, la perte explose : chaque pas va trop loin et passe
 de l'autre côté du minimum, de plus en plus haut, la descente diverge.
-''',
-    "loss": '''
+""",
+    "loss": """
 def loss(y, y_hat):
     total = 0.0
     for i in range(len(y)):
         total += (y_hat[i] - y[i]) ** 2
     return total / (2 * len(y))
-''',
-    "gradient": '''
+""",
+    "gradient": """
 def gradient(x, y_hat, y):
     n = len(x)
     dw, db = 0.0, 0.0
@@ -82,8 +83,8 @@ def gradient(x, y_hat, y):
         dw += (yhi - yi) * xi
         db += yhi - yi
     return dw / n, db / n
-''',
-    "train": '''
+""",
+    "train": """
 def train(x, y, eta, epochs):
     w, b = W_INIT, B_INIT
     historique = []
@@ -93,26 +94,26 @@ def train(x, y, eta, epochs):
         dw, db = gradient(x, y_hat, y)
         w, b = w - eta * dw, b - eta * db
     return w, b, np.array(historique)
-''',
+""",
 }
 
 LOGISTIQUE = {
-    "reponse_gradient": r'''
+    "reponse_gradient": r"""
 1. $\sigma'(z) = \frac{e^{-z}}{(1 + e^{-z})^2} = \sigma(z) (1 - \sigma(z))$.
 2. $\frac{\partial \ell_i}{\partial \hat{y}_i} = -\frac{y_i}{\hat{y}_i} + \frac{1 - y_i}{1 - \hat{y}_i}$, et avec
    $\frac{\partial \hat{y}_i}{\partial z_i} = \hat{y}_i (1 - \hat{y}_i)$ il reste $\hat{y}_i - y_i$.
 3. $\frac{\partial L}{\partial w_j} = \frac{1}{n} \sum_i (\hat{y}_i - y_i) x_{ij}$, $\frac{\partial L}{\partial b} = \frac{1}{n} \sum_i (\hat{y}_i - y_i)$.
 4. En matrices : $\frac{1}{n} X^T (\hat{y} - y)$, de forme (D, n) × (n,) = (D,).
-''',
-    "loss": '''
+""",
+    "loss": """
 def loss(y, y_hat):
     total = 0.0
     for yi, pi in zip(y, y_hat):
         pi = min(max(pi, 1e-12), 1 - 1e-12)
         total -= yi * np.log(pi) + (1 - yi) * np.log(1 - pi)
     return total / len(y)
-''',
-    "gradient": '''
+""",
+    "gradient": """
 def gradient(x, y_hat, y):
     n, d = x.shape
     dw = np.zeros(d)
@@ -122,8 +123,8 @@ def gradient(x, y_hat, y):
         dw += ecart * x[i]
         db += ecart
     return dw / n, db / n
-''',
-    "train": '''
+""",
+    "train": """
 def train(x, y, eta, epochs):
     w = np.zeros(x.shape[1])
     b = 0.0
@@ -135,34 +136,41 @@ def train(x, y, eta, epochs):
         w = w - eta * dw
         b = b - eta * db
     return w, b, np.array(historique)
-''',
-    "predict": '''
+""",
+    "predict": """
 def predict(x, w, b):
     return np.array([1 if p >= 0.5 else 0 for p in predict_proba(x, w, b)])
-''',
+""",
 }
 
 ALICE = {"01_neurone": NEURONE, "02_regression_lineaire": REGRESSION, "03_regression_logistique": LOGISTIQUE}
 
 # The linear-regression gradient written with numpy rather than alice's loop, right: chloe's and the
 # erreurs_k students' gradients are one-line changes of it (in alice's loop, the residual is written twice).
-GRADIENT_VECTORISE = '''
+GRADIENT_VECTORISE = """
 def gradient(x, y_hat, y):
     residual = y_hat - y
     return np.mean(residual * x), np.mean(residual)
-'''
+"""
 
 STUDENTS = {
     "alice_boucles": ALICE,
     # bob hands in the release notebooks untouched: 0 everywhere, and grading goes on.
     "bob_intact": {notebook: {} for notebook in ALICE},
     # chloe writes (y − ŷ) instead of (ŷ − y) in the linear-regression gradient.
-    "chloe_gradient_faux": {**ALICE, "02_regression_lineaire": {
-        **REGRESSION, "gradient": one_line_change(GRADIENT_VECTORISE, "residual = y_hat - y", "residual = y - y_hat")}},
+    "chloe_gradient_faux": {
+        **ALICE,
+        "02_regression_lineaire": {
+            **REGRESSION,
+            "gradient": one_line_change(GRADIENT_VECTORISE, "residual = y_hat - y", "residual = y - y_hat"),
+        },
+    },
     # david's train raises (list index), and his predict uses an unexpected threshold.
     "david_erreurs": {
         **ALICE,
-        "02_regression_lineaire": {**REGRESSION, "train": '''
+        "02_regression_lineaire": {
+            **REGRESSION,
+            "train": """
 def train(x, y, eta, epochs):
     w, b = W_INIT, B_INIT
     losses = []
@@ -172,14 +180,22 @@ def train(x, y, eta, epochs):
         dw, db = gradient(x, y_hat, y)
         w, b = w - eta * dw, b - eta * db
     return w, b, losses
-'''},
-        "03_regression_logistique": {**LOGISTIQUE, "predict": '''
+""",
+        },
+        "03_regression_logistique": {
+            **LOGISTIQUE,
+            "predict": """
 def predict(x, w, b):
     return (predict_proba(x, w, b) >= 0.7).astype(int)
-'''},
+""",
+        },
     },
     # emma leaves a search loop that never ends at the top of her gradient cell.
-    "emma_boucle_infinie": {**ALICE, "02_regression_lineaire": {**REGRESSION, "gradient": '''
+    "emma_boucle_infinie": {
+        **ALICE,
+        "02_regression_lineaire": {
+            **REGRESSION,
+            "gradient": """
 # je cherche un pas assez petit pour que la perte soit nulle...
 pas = 1.0
 while loss(y, predict(x, pas, 0.0)) > 0:
@@ -188,7 +204,9 @@ while loss(y, predict(x, pas, 0.0)) > 0:
 def gradient(x, y_hat, y):
     residual = y_hat - y
     return np.mean(residual * x), np.mean(residual)
-'''}},
+""",
+        },
+    },
 }
 
 
@@ -196,29 +214,38 @@ def gradient(x, y_hat, y):
 # erreurs_k: the k-th catalogued mistake of every graded function that has at least k of them (catalogue
 # sizes: id 4, sigmoid 3, relu 3, tanh 3, neuron 3; linear loss 4, gradient 5, train 3; logistic loss 4,
 # gradient 4, train 3, predict 3). Each wrong cell gets 0 and its message names the mistake
-# (tests/test_grading_td1.py). A mistake of one line is a one-line change of alice's answer (of
+# (tests/grading/test_grading_td1.py). A mistake of one line is a one-line change of alice's answer (of
 # GRADIENT_VECTORISE for the linear-regression gradient); the others are written whole, each saying why.
 ACTIVATIONS, NEURON = NEURONE["activations"], NEURONE["neuron"]
 LOSS_LIN, TRAIN_LIN = REGRESSION["loss"], REGRESSION["train"]
 LOSS_LOG, GRADIENT_LOG, PREDICT = LOGISTIQUE["loss"], LOGISTIQUE["gradient"], LOGISTIQUE["predict"]
 STEP_LIN = "w, b = w - eta * dw, b - eta * db"
 RETURN_LOSS_LIN, SQUARE = "return total / (2 * len(y))", "total += (y_hat[i] - y[i]) ** 2"
-CLIP, TERMS, RETURN_LOSS_LOG = ("pi = min(max(pi, 1e-12), 1 - 1e-12)",
-                                "total -= yi * np.log(pi) + (1 - yi) * np.log(1 - pi)", "return total / len(y)")
+CLIP, TERMS, RETURN_LOSS_LOG = (
+    "pi = min(max(pi, 1e-12), 1 - 1e-12)",
+    "total -= yi * np.log(pi) + (1 - yi) * np.log(1 - pi)",
+    "return total / len(y)",
+)
 RETURN_GRADIENT_LOG = "return dw / n, db / n"
 RESIDUAL, RETURN_GRADIENT = "residual = y_hat - y", "return np.mean(residual * x), np.mean(residual)"
-SIGMOID, RELU, TANH = ("return np.exp(-np.logaddexp(0.0, -z))", "return np.where(z > 0, z, 0.0)",
-                       "return 2.0 / (1.0 + np.exp(-2.0 * z)) - 1.0")
+SIGMOID, RELU, TANH = (
+    "return np.exp(-np.logaddexp(0.0, -z))",
+    "return np.where(z > 0, z, 0.0)",
+    "return 2.0 / (1.0 + np.exp(-2.0 * z)) - 1.0",
+)
 CLASSES = "return np.array([1 if p >= 0.5 else 0 for p in predict_proba(x, w, b)])"
 
 ERREURS = {
     1: {
         "01_neurone": {
             # ReLU pour l'identité, e^z au lieu de e^-z, min au lieu de max, la sigmoïde pour tanh
-            "activations": one_line_changes(ACTIVATIONS, ("return z", "return np.maximum(z, 0)"),
-                                            (SIGMOID, "return np.exp(-np.logaddexp(0.0, z))"),
-                                            (RELU, "return np.where(z < 0, z, 0.0)"),
-                                            (TANH, "return 1.0 / (1.0 + np.exp(-z))")),
+            "activations": one_line_changes(
+                ACTIVATIONS,
+                ("return z", "return np.maximum(z, 0)"),
+                (SIGMOID, "return np.exp(-np.logaddexp(0.0, z))"),
+                (RELU, "return np.where(z < 0, z, 0.0)"),
+                (TANH, "return 1.0 / (1.0 + np.exp(-z))"),
+            ),
             # biais oublié
             "neuron": one_line_change(NEURON, "z = b", "z = 0.0"),
         },
@@ -236,7 +263,7 @@ ERREURS = {
             # (y − ŷ) au lieu de (ŷ − y)
             "gradient": one_line_change(GRADIENT_LOG, "ecart = y_hat[i] - y[i]", "ecart = y[i] - y_hat[i]"),
             # mise à jour avec + (whole: alice updates w and b on two lines, and both change)
-            "train": '''
+            "train": """
 def train(x, y, eta, epochs):
     w, b = np.zeros(x.shape[1]), 0.0
     losses = np.zeros(epochs)
@@ -247,7 +274,7 @@ def train(x, y, eta, epochs):
         w += eta * dw
         b += eta * db
     return w, b, losses
-''',
+""",
             # les probabilités au lieu des classes
             "predict": one_line_change(PREDICT, CLASSES, "return predict_proba(x, w, b)"),
         },
@@ -255,23 +282,27 @@ def train(x, y, eta, epochs):
     2: {
         "01_neurone": {
             # la dérivée 1 pour l'identité, le 1 oublié au dénominateur, |z| pour ReLU, le signe de tanh
-            "activations": one_line_changes(ACTIVATIONS, ("return z", "return np.ones_like(z)"),
-                                            (SIGMOID, "return 1 / np.exp(-z)"),
-                                            (RELU, "return np.abs(z)"),
-                                            (TANH, "return 2.0 / (1.0 + np.exp(2.0 * z)) - 1.0")),
+            "activations": one_line_changes(
+                ACTIVATIONS,
+                ("return z", "return np.ones_like(z)"),
+                (SIGMOID, "return 1 / np.exp(-z)"),
+                (RELU, "return np.abs(z)"),
+                (TANH, "return 2.0 / (1.0 + np.exp(2.0 * z)) - 1.0"),
+            ),
             # biais ajouté après l'activation (whole: in alice's loop two lines change, z starts from 0
             # and b is added to f(z))
-            "neuron": '''
+            "neuron": """
 def neuron(x, w, b, f):
     return f(np.dot(x, w)) + b
-''',
+""",
         },
         "02_regression_lineaire": {
             # somme au lieu de moyenne
             "loss": one_line_change(LOSS_LIN, RETURN_LOSS_LIN, "return total / 2"),
             # pas de division par n
-            "gradient": one_line_change(GRADIENT_VECTORISE, RETURN_GRADIENT,
-                                        "return np.sum(residual * x), np.sum(residual)"),
+            "gradient": one_line_change(
+                GRADIENT_VECTORISE, RETURN_GRADIENT, "return np.sum(residual * x), np.sum(residual)"
+            ),
             # η oublié
             "train": one_line_change(TRAIN_LIN, STEP_LIN, "w, b = w - dw, b - db"),
         },
@@ -281,7 +312,7 @@ def neuron(x, w, b, f):
             # pas de division par n
             "gradient": one_line_change(GRADIENT_LOG, RETURN_GRADIENT_LOG, "return dw, db"),
             # η oublié (whole: alice updates w and b on two lines, and both change)
-            "train": '''
+            "train": """
 def train(x, y, eta, epochs):
     w, b = np.zeros(x.shape[1]), 0.0
     losses = np.zeros(epochs)
@@ -292,20 +323,23 @@ def train(x, y, eta, epochs):
         w = w - dw
         b = b - db
     return w, b, losses
-''',
+""",
             # classes inversées
-            "predict": one_line_change(PREDICT, CLASSES,
-                                       "return np.array([0 if p >= 0.5 else 1 for p in predict_proba(x, w, b)])"),
+            "predict": one_line_change(
+                PREDICT, CLASSES, "return np.array([0 if p >= 0.5 else 1 for p in predict_proba(x, w, b)])"
+            ),
         },
     },
     3: {
         "01_neurone": {
             # z aplati, la dérivée σ(1 − σ), la dérivée de ReLU, tanh(z/2)
             "activations": one_line_changes(
-                ACTIVATIONS, ("return z", "return np.ravel(z)"),
+                ACTIVATIONS,
+                ("return z", "return np.ravel(z)"),
                 (SIGMOID, "return np.exp(-np.logaddexp(0.0, -z)) * (1 - np.exp(-np.logaddexp(0.0, -z)))"),
                 (RELU, "return np.where(z > 0, 1.0, 0.0)"),
-                (TANH, "return 2.0 / (1.0 + np.exp(-z)) - 1.0")),
+                (TANH, "return 2.0 / (1.0 + np.exp(-z)) - 1.0"),
+            ),
             # pas d'activation
             "neuron": one_line_change(NEURON, "return f(z)", "return z"),
         },
@@ -313,10 +347,11 @@ def train(x, y, eta, epochs):
             # ni 1/2 ni division par n
             "loss": one_line_change(LOSS_LIN, RETURN_LOSS_LIN, "return total"),
             # facteur 2 de la dérivée du carré
-            "gradient": one_line_change(GRADIENT_VECTORISE, RETURN_GRADIENT,
-                                        "return 2 * np.mean(residual * x), 2 * np.mean(residual)"),
+            "gradient": one_line_change(
+                GRADIENT_VECTORISE, RETURN_GRADIENT, "return 2 * np.mean(residual * x), 2 * np.mean(residual)"
+            ),
             # perte enregistrée après la mise à jour (whole: a line moves below the update, none changes)
-            "train": '''
+            "train": """
 def train(x, y, eta, epochs):
     w, b = W_INIT, B_INIT
     losses = np.zeros(epochs)
@@ -326,7 +361,7 @@ def train(x, y, eta, epochs):
         b = b - eta * db
         losses[epoch] = loss(y, predict(x, w, b))
     return w, b, losses
-''',
+""",
         },
         "03_regression_logistique": {
             # somme au lieu de moyenne
@@ -334,7 +369,7 @@ def train(x, y, eta, epochs):
             # dL/db : le vecteur (ŷ − y)/n, pas sa somme
             "gradient": one_line_change(GRADIENT_LOG, RETURN_GRADIENT_LOG, "return dw / n, (y_hat - y) / n"),
             # perte enregistrée après la mise à jour (whole: a line moves below the update, none changes)
-            "train": '''
+            "train": """
 def train(x, y, eta, epochs):
     w, b = np.zeros(x.shape[1]), 0.0
     losses = np.zeros(epochs)
@@ -344,10 +379,11 @@ def train(x, y, eta, epochs):
         b = b - eta * db
         losses[epoch] = loss(y, predict_proba(x, w, b))
     return w, b, losses
-''',
+""",
             # seuil 0 sur la probabilité
-            "predict": one_line_change(PREDICT, CLASSES,
-                                       "return np.array([1 if p >= 0 else 0 for p in predict_proba(x, w, b)])"),
+            "predict": one_line_change(
+                PREDICT, CLASSES, "return np.array([1 if p >= 0 else 0 for p in predict_proba(x, w, b)])"
+            ),
         },
     },
     4: {
@@ -359,8 +395,9 @@ def train(x, y, eta, epochs):
             # écarts non élevés au carré
             "loss": one_line_change(LOSS_LIN, SQUARE, "total += y_hat[i] - y[i]"),
             # dL/dw sans les xᵢ
-            "gradient": one_line_change(GRADIENT_VECTORISE, RETURN_GRADIENT,
-                                        "return np.mean(residual), np.mean(residual)"),
+            "gradient": one_line_change(
+                GRADIENT_VECTORISE, RETURN_GRADIENT, "return np.mean(residual), np.mean(residual)"
+            ),
         },
         "03_regression_logistique": {
             # le terme (1 − yᵢ) log(1 − ŷᵢ) oublié
@@ -372,8 +409,9 @@ def train(x, y, eta, epochs):
     5: {
         "02_regression_lineaire": {
             # (dL/db, dL/dw) au lieu de (dL/dw, dL/db)
-            "gradient": one_line_change(GRADIENT_VECTORISE, RETURN_GRADIENT,
-                                        "return np.mean(residual), np.mean(residual * x)"),
+            "gradient": one_line_change(
+                GRADIENT_VECTORISE, RETURN_GRADIENT, "return np.mean(residual), np.mean(residual * x)"
+            ),
         },
     },
 }

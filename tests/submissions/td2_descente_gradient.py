@@ -1,9 +1,10 @@
-"""Sample submissions of TD 2 and the situation each one reproduces (scores: tests/test_grading_td2.py).
+"""Sample submissions of TD 2 and the situation each one reproduces (scores: tests/grading/test_grading_td2.py).
 
 ``erreurs_k`` writes, for every graded function, the k-th mistake of that function's catalogue
 (``MISTAKES`` of autograde/td2/<notebook>/mistakes.py), as a one-line change of alice's answer where
 the mistake is one line; a function whose catalogue is shorter is alice's (right).
 """
+
 import importlib.util
 from pathlib import Path
 
@@ -18,16 +19,16 @@ MINI_BATCHS = "02_mini_batchs"
 # alice: everything right, written otherwise than the reference (Horner's scheme, lists, a while loop,
 # the gradient written inline), and her written answers (graded by hand: "à corriger à la main" until a
 # teacher grades them).
-F = '''
+F = """
 def f(w):
     # schéma de Horner : (((0.25 w − 1.5) w − 1.25) w + 6) w
     return (((0.25 * w - 1.5) * w - 1.25) * w + 6) * w
-'''
-DF = '''
+"""
+DF = """
 def df(w):
     return ((w - 4.5) * w - 2.5) * w + 6
-'''
-DESCENT = '''
+"""
+DESCENT = """
 def gradient_descent(df, w0, eta, n_steps):
     chemin = [w0]
     w = w0
@@ -36,8 +37,8 @@ def gradient_descent(df, w0, eta, n_steps):
         w = w - eta * pente
         chemin.append(w)
     return np.array(chemin, dtype=float)
-'''
-BATCHES = '''
+"""
+BATCHES = """
 def iterate_minibatches(x, y, batch_size, rng):
     n = len(x)
     melange = rng.permutation(n)
@@ -48,8 +49,8 @@ def iterate_minibatches(x, y, batch_size, rng):
         lots.append((x_m[debut:debut + batch_size], y_m[debut:debut + batch_size]))
         debut += batch_size
     return lots
-'''
-TRAIN = '''
+"""
+TRAIN = """
 def train_minibatch(x, y, eta, epochs, batch_size):
     w, b = W_INIT, B_INIT
     rng = np.random.default_rng(SHUFFLE_SEED)
@@ -60,16 +61,16 @@ def train_minibatch(x, y, eta, epochs, batch_size):
             w, b = w - eta * np.mean(ecart * xb), b - eta * np.mean(ecart)
         historique.append(np.mean((w * x + b - y) ** 2) / 2)
     return w, b, np.array(historique)
-'''
+"""
 
 DESCENTE = {
-    "reponse_derivee": r'''
+    "reponse_derivee": r"""
 Terme par terme, on multiplie par l'exposant et on le baisse de 1 : $0,25 \times 4 = 1$, $1,5 \times 3 = 4,5$,
 $1,25 \times 2 = 2,5$ et la dérivée de $6w$ est $6$. Donc $f'(w) = w^3 - 4,5 w^2 - 2,5 w + 6$.
 
 Vérification : $f'(1) = 1 - 4,5 - 2,5 + 6 = 0$.
-''',
-    "reponse_pas": r'''
+""",
+    "reponse_pas": r"""
 1. Avec $\eta = 0,5$ : $w^{(1)} = 2 - 0,5 \times (-9) = 6,5$, on saute par-dessus le minimum (vers 4,76). En 6,5 la
 pente vaut $f'(6,5) = 74,25$, donc $w^{(2)} = 6,5 - 37,125 = -30,625$. Chaque pas arrive là où la pente est plus
 forte, donc le pas suivant est encore plus grand : ça diverge.
@@ -77,8 +78,8 @@ forte, donc le pas suivant est encore plus grand : ça diverge.
 donc après 30 pas on n'y est pas encore.
 3. On essaie plusieurs valeurs (0,001, 0,01, 0,1) et on regarde la courbe de la perte : si elle remonte, le pas est
 trop grand, si elle baisse très lentement il est trop petit.
-''',
-    "reponse_initialisation": r'''
+""",
+    "reponse_initialisation": r"""
 1. Depuis 6 avec $\eta = 0,01$ : la pente est positive, on recule jusqu'au minimum global (4,76). Depuis 6 avec
 $\eta = 0,12$ : le premier pas saute en 0,6, de l'autre côté de la bosse, et on finit au minimum local (−1,26).
 Depuis −2 : la pente est négative, on avance et on tombe dans le minimum local (−1,26) avec les deux pas.
@@ -86,14 +87,14 @@ Depuis −2 : la pente est négative, on avance et on tombe dans le minimum loca
 ne peut pas savoir qu'il y en a un plus profond.
 3. Pour un réseau, le résultat dépend de l'initialisation des poids et du pas : il faut bien initialiser, régler le
 pas et éventuellement faire plusieurs entraînements.
-''',
+""",
     "f": F,
     "df": DF,
     "gradient_descent": DESCENT,
 }
 
 MINI_LOTS = {
-    "reponse_taille_lot": r'''
+    "reponse_taille_lot": r"""
 1. Par époque, $B = 1$ va beaucoup plus vite ; par mise à jour, les trois courbes sont presque les mêmes. Dans une
 époque, chaque exemple sert une fois, donc une époque coûte pareil pour toutes les tailles, mais il y a $n/B$ mises
 à jour (arrondi au-dessus) : une mise à jour sur un petit lot coûte beaucoup moins cher.
@@ -101,7 +102,7 @@ MINI_LOTS = {
 d'un seul exemple est bruité. La variance de la moyenne de $B$ gradients indépendants est $\sigma^2 / B$.
 3. Petit lot : beaucoup de pas, pas chers, mais bruités ; grand lot : gradient précis mais peu de pas et chers.
 $B = 32$ est un compromis, et ça se vectorise bien.
-''',
+""",
     "iterate_minibatches": BATCHES,
     "train_minibatch": TRAIN,
 }
@@ -125,24 +126,25 @@ ERREURS = {
         },
         MINI_BATCHS: {
             "iterate_minibatches": one_line_change(BATCHES, "while debut < n:", "while debut + batch_size <= n:"),
-            "train_minibatch": one_line_change(TRAIN, UPDATE, "w, b = w - eta * np.sum(ecart * xb) / len(x), "
-                                                              "b - eta * np.sum(ecart) / len(x)"),
+            "train_minibatch": one_line_change(
+                TRAIN, UPDATE, "w, b = w - eta * np.sum(ecart * xb) / len(x), b - eta * np.sum(ecart) / len(x)"
+            ),
         },
     },
     2: {
         DESCENTE_1D: {
             # Not a change of alice's line: her Horner form has no square to mistype.
-            "f": '''
+            "f": """
 def f(w):
     return 0.25 * w**4 - 1.5 * w**3 - 1.25 * w*2 + 6 * w
-''',
+""",
             "df": one_line_change(DF, DF_LINE, "return ((0.25 * w - 1.5) * w - 1.25) * w + 6"),
             "gradient_descent": one_line_change(DESCENT, "chemin = [w0]", "chemin = []"),
         },
         MINI_BATCHS: {
             "iterate_minibatches": one_line_change(BATCHES, "melange = rng.permutation(n)", "melange = np.arange(n)"),
             # Not one line in place: the update is dedented out of the loop over the batches.
-            "train_minibatch": '''
+            "train_minibatch": """
 def train_minibatch(x, y, eta, epochs, batch_size):
     w, b = W_INIT, B_INIT
     rng = np.random.default_rng(SHUFFLE_SEED)
@@ -153,16 +155,16 @@ def train_minibatch(x, y, eta, epochs, batch_size):
         w, b = w - eta * np.mean(ecart * xb), b - eta * np.mean(ecart)
         historique.append(np.mean((w * x + b - y) ** 2) / 2)
     return w, b, np.array(historique)
-''',
+""",
         },
     },
     3: {
         DESCENTE_1D: {
             # Not a change of alice's line: in Horner's form, 6 in place of 6·w is no one-line slip.
-            "f": '''
+            "f": """
 def f(w):
     return 0.25 * w**4 - 1.5 * w**3 - 1.25 * w**2 + 6
-''',
+""",
             "df": one_line_change(DF, DF_LINE, "return ((w - 4.5) * w - 2.5) * w"),
             "gradient_descent": one_line_change(DESCENT, "for _ in range(n_steps):", "for _ in range(1, n_steps):"),
         },
@@ -179,7 +181,7 @@ def f(w):
         MINI_BATCHS: {
             "iterate_minibatches": one_line_change(BATCHES, PAIRS, "x_m, y_m = x[melange], y"),
             # Not one line in place: the loss is recorded before the loop over the batches.
-            "train_minibatch": '''
+            "train_minibatch": """
 def train_minibatch(x, y, eta, epochs, batch_size):
     w, b = W_INIT, B_INIT
     rng = np.random.default_rng(SHUFFLE_SEED)
@@ -190,14 +192,14 @@ def train_minibatch(x, y, eta, epochs, batch_size):
             ecart = (w * xb + b) - yb
             w, b = w - eta * np.mean(ecart * xb), b - eta * np.mean(ecart)
     return w, b, np.array(historique)
-''',
+""",
         },
     },
     # Only train_minibatch has a fifth and a sixth catalogued mistake.
     5: {
         MINI_BATCHS: {
             # Not one line: the losses of the batches are kept and averaged.
-            "train_minibatch": '''
+            "train_minibatch": """
 def train_minibatch(x, y, eta, epochs, batch_size):
     w, b = W_INIT, B_INIT
     rng = np.random.default_rng(SHUFFLE_SEED)
@@ -210,14 +212,16 @@ def train_minibatch(x, y, eta, epochs, batch_size):
             w, b = w - eta * np.mean(ecart * xb), b - eta * np.mean(ecart)
         historique.append(np.mean(pertes_lots))
     return w, b, np.array(historique)
-''',
+""",
         },
     },
     6: {
         MINI_BATCHS: {
             "train_minibatch": one_line_change(
-                TRAIN, "for xb, yb in iterate_minibatches(x, y, batch_size, rng):",
-                "for xb, yb in iterate_minibatches(x, y, batch_size, np.random.default_rng(SHUFFLE_SEED)):"),
+                TRAIN,
+                "for xb, yb in iterate_minibatches(x, y, batch_size, rng):",
+                "for xb, yb in iterate_minibatches(x, y, batch_size, np.random.default_rng(SHUFFLE_SEED)):",
+            ),
         },
     },
 }
@@ -226,6 +230,8 @@ STUDENTS = {
     "alice_boucles": ALICE,
     # bob hands in the release notebooks untouched: 0 everywhere, and grading goes on.
     "bob_intact": {notebook: {} for notebook in ALICE},
-    **{f"erreurs_{k}": {notebook: {**ALICE[notebook], **wrong.get(notebook, {})} for notebook in ALICE}
-       for k, wrong in ERREURS.items()},
+    **{
+        f"erreurs_{k}": {notebook: {**ALICE[notebook], **wrong.get(notebook, {})} for notebook in ALICE}
+        for k, wrong in ERREURS.items()
+    },
 }

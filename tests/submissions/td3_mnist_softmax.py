@@ -1,9 +1,10 @@
-"""Sample submissions of TD 3 and the situation each one reproduces (scores: tests/test_grading_td3.py).
+"""Sample submissions of TD 3 and the situation each one reproduces (scores: tests/grading/test_grading_td3.py).
 
 ``erreurs_k`` writes, for every graded function, the k-th mistake of that function's catalogue
 (``MISTAKES`` of autograde/td3/softmax_mnist/mistakes.py), as a one-line change of alice's answer where
 the mistake is one line; a function whose catalogue is shorter is alice's (right).
 """
+
 import importlib.util
 from pathlib import Path
 
@@ -16,29 +17,29 @@ NOTEBOOK = "01_softmax_mnist"
 
 # alice: everything right, with loops and other formulas than the reference.
 ALICE = {
-    "one_hot": '''
+    "one_hot": """
 def one_hot(labels, num_classes):
     Y = np.zeros((len(labels), num_classes))
     for i in range(len(labels)):
         Y[i, labels[i]] = 1.0
     return Y
-''',
-    "softmax": '''
+""",
+    "softmax": """
 def softmax(Z):
     # log-somme-exp : log Σ exp(z) = m + log Σ exp(z - m)
     m = np.max(Z, axis=1)[:, None]
     log_somme = m + np.log(np.sum(np.exp(Z - m), axis=1))[:, None]
     return np.exp(Z - log_somme)
-''',
-    "cross_entropy": '''
+""",
+    "cross_entropy": """
 def cross_entropy(Y, P):
     total = 0.0
     for y_ligne, p_ligne in zip(Y, P):
         bonne_classe = np.argmax(y_ligne)
         total -= np.log(max(p_ligne[bonne_classe], 1e-12))
     return total / len(Y)
-''',
-    "gradient": '''
+""",
+    "gradient": """
 def gradient(X, P, Y):
     n = X.shape[0]
     dW = np.zeros((X.shape[1], P.shape[1]))
@@ -48,8 +49,8 @@ def gradient(X, P, Y):
         dW += np.outer(X[i], ecart)
         db += ecart
     return dW / n, db / n
-''',
-    "train": '''
+""",
+    "train": """
 def train(X, Y, eta, epochs, batch_size, seed):
     rng = np.random.default_rng(seed)
     W = np.zeros((X.shape[1], Y.shape[1]))
@@ -69,27 +70,27 @@ def train(X, Y, eta, epochs, batch_size, seed):
             debut += batch_size
         losses.append(sum(pertes) / len(pertes))
     return W, b, np.array(losses)
-''',
-    "accuracy": '''
+""",
+    "accuracy": """
 def accuracy(Y, P):
     bons = 0
     for y_ligne, p_ligne in zip(Y, P):
         if np.argmax(y_ligne) == np.argmax(p_ligne):
             bons += 1
     return bons / len(Y)
-''',
+""",
 }
 
 # alice's written answers (graded by hand: "à corriger à la main" until a teacher grades them).
 ANSWERS = {
-    "reponse_stabilite": r'''
+    "reponse_stabilite": r"""
 1. $e^{1000}$ est plus grand que le plus grand flottant (environ $10^{308}$) : `np.exp` renvoie `inf`, et
    `inf / inf` donne `nan`.
 2. $e^{z_k - c} = e^{-c} e^{z_k}$ : le facteur $e^{-c}$ est le même en haut et en bas, il se simplifie.
 3. Avec $c = \max$, le plus grand exposant vaut 0, tous les $e^{z_j - c}$ sont entre 0 et 1, et le dénominateur
    vaut au moins 1 (le terme du maximum vaut 1) : plus de `inf`, et pas de $0/0$ pour des scores très négatifs.
-''',
-    "reponse_gradient": r'''
+""",
+    "reponse_gradient": r"""
 1. Avec $S = \sum_j e^{z_j}$ : si $j = k$, $\frac{\partial p_k}{\partial z_k} = \frac{e^{z_k} S - e^{2 z_k}}{S^2} = p_k (1 - p_k)$ ;
    si $j \neq k$, $\frac{\partial p_k}{\partial z_j} = -\frac{e^{z_k} e^{z_j}}{S^2} = -p_k p_j$.
 2. Tous les $p_k$ dépendent de $z_j$ (par $S$), donc
@@ -98,8 +99,8 @@ ANSWERS = {
 3. $\frac{\partial Z_{ik}}{\partial W_{dk}} = X_{id}$ et $\frac{\partial Z_{ik}}{\partial b_k} = 1$, donc
    $\frac{\partial L}{\partial W_{dk}} = \frac{1}{N} \sum_i X_{id} (P_{ik} - Y_{ik})$, soit $\frac{1}{N} X^T (P - Y)$ :
    (D, N) × (N, K) = (D, K) comme W ; et $\frac{\partial L}{\partial b_k} = \frac{1}{N} \sum_i (P_{ik} - Y_{ik})$, un vecteur (K,).
-''',
-    "reponse_courbes": '''
+""",
+    "reponse_courbes": """
 1. Les deux pertes baissent vite au début. Après une dizaine d'époques, la perte d'apprentissage continue de baisser
    (0,21 à la fin) mais celle de validation reste entre 0,27 et 0,29 : l'écart grandit, le modèle commence à
    sur-apprendre, un peu. La validation a retenu 20 époques, tout le budget, mais sa courbe est presque plate depuis
@@ -112,49 +113,54 @@ ANSWERS = {
    pondérée des pixels : un seul modèle d'image par chiffre, qui ne peut pas combiner des pixels ni accepter un
    chiffre décalé ou écrit autrement. Avec plus d'exemples, on reste vers 92 % : il faut un modèle non linéaire
    (une couche cachée).
-''',
+""",
 }
 
 # MISTAKES[function][k - 1]: a one-line change of alice's answer, or written in full where it is not one line.
-ONE_HOT, SOFTMAX, CROSS_ENTROPY, GRADIENT, TRAIN, ACCURACY = (ALICE[name] for name in (
-    "one_hot", "softmax", "cross_entropy", "gradient", "train", "accuracy"))
+ONE_HOT, SOFTMAX, CROSS_ENTROPY, GRADIENT, TRAIN, ACCURACY = (
+    ALICE[name] for name in ("one_hot", "softmax", "cross_entropy", "gradient", "train", "accuracy")
+)
 MISTAKES = {
     "one_hot": [
         one_line_change(ONE_HOT, "return Y", "return Y.T"),
-        one_line_change(ONE_HOT, "Y = np.zeros((len(labels), num_classes))",
-                        "Y = np.zeros((len(labels), labels.max() + 1))"),
+        one_line_change(
+            ONE_HOT, "Y = np.zeros((len(labels), num_classes))", "Y = np.zeros((len(labels), labels.max() + 1))"
+        ),
         one_line_change(ONE_HOT, "Y[i, labels[i]] = 1.0", "Y[:, labels[i]] = 1.0"),
     ],
     "softmax": [
         # Not one line of alice's log-sum-exp: the naive formula, written from scratch.
-        '''
+        """
 def softmax(Z):
     E = np.exp(Z)
     return E / E.sum(axis=1, keepdims=True)
-''',
+""",
         # Not one line: the maximum and the sum both taken by column.
-        '''
+        """
 def softmax(Z):
     E = np.exp(Z - np.max(Z, axis=0))
     return E / np.sum(E, axis=0)
-''',
+""",
         one_line_change(SOFTMAX, "return np.exp(Z - log_somme)", "return np.exp(Z - m)"),
         # Not one line: the maximum and the sum both taken over the whole array.
-        '''
+        """
 def softmax(Z):
     E = np.exp(Z - np.max(Z))
     return E / np.sum(E)
-''',
+""",
     ],
     "cross_entropy": [
         # Not one line: alice's loop reads only the true class, where a probability of 0 elsewhere does no harm.
-        '''
+        """
 def cross_entropy(Y, P):
     return -np.mean(np.sum(Y * np.log(P), axis=1))
-''',
+""",
         one_line_change(CROSS_ENTROPY, "return total / len(Y)", "return total"),
-        one_line_change(CROSS_ENTROPY, "total -= np.log(max(p_ligne[bonne_classe], 1e-12))",
-                        "total += np.log(max(p_ligne[bonne_classe], 1e-12))"),
+        one_line_change(
+            CROSS_ENTROPY,
+            "total -= np.log(max(p_ligne[bonne_classe], 1e-12))",
+            "total += np.log(max(p_ligne[bonne_classe], 1e-12))",
+        ),
         one_line_change(CROSS_ENTROPY, "return total / len(Y)", "return total / Y.size"),
     ],
     "gradient": [
@@ -166,24 +172,28 @@ def cross_entropy(Y, P):
     "train": [
         one_line_change(TRAIN, "W, b = W - eta * dW, b - eta * db", "W, b = W + eta * dW, b + eta * db"),
         one_line_change(TRAIN, "W, b = W - eta * dW, b - eta * db", "W, b = W - dW, b - db"),
-        one_line_change(TRAIN, "rng.shuffle(indices)  # même ordre que rng.permutation(len(X))",
-                        "# rng.shuffle(indices)"),
-        one_line_change(TRAIN, "rng.shuffle(indices)  # même ordre que rng.permutation(len(X))",
-                        "np.random.default_rng(seed).shuffle(indices)"),
+        one_line_change(
+            TRAIN, "rng.shuffle(indices)  # même ordre que rng.permutation(len(X))", "# rng.shuffle(indices)"
+        ),
+        one_line_change(
+            TRAIN,
+            "rng.shuffle(indices)  # même ordre que rng.permutation(len(X))",
+            "np.random.default_rng(seed).shuffle(indices)",
+        ),
         one_line_change(TRAIN, "while debut < len(X):", "while debut + batch_size <= len(X):"),
     ],
     "accuracy": [
         one_line_change(ACCURACY, "return bons / len(Y)", "return bons"),
         # Not one line of alice's loop: argmax by column, written vectorised.
-        '''
+        """
 def accuracy(Y, P):
     return np.mean(np.argmax(P, axis=0) == np.argmax(Y, axis=0))
-''',
+""",
         # Not one line: argmax without axis, written vectorised.
-        '''
+        """
 def accuracy(Y, P):
     return np.mean(np.argmax(P) == np.argmax(Y))
-''',
+""",
         one_line_change(ACCURACY, "return bons / len(Y)", "return 100 * bons / len(Y)"),
     ],
 }

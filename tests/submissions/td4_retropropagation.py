@@ -1,10 +1,11 @@
-"""Sample submissions of TD 4 and the situation each one reproduces (scores: tests/test_grading_td4.py).
+"""Sample submissions of TD 4 and the situation each one reproduces (scores: tests/grading/test_grading_td4.py).
 
 ``erreurs_k`` writes, for every graded function, the k-th mistake of that function's catalogue
 (``MISTAKES`` of autograde/td4/<notebook>/mistakes.py), as a one-line change of the vectorised correct
 answers below where the mistake is one line (a cell of two functions: one line in each); a function
 whose catalogue is shorter is lea's (right).
 """
+
 import importlib.util
 from pathlib import Path
 
@@ -27,7 +28,7 @@ def changes(source, *pairs):
 # lea: everything right, written with loops, one example at a time, and other formulas than the reference.
 # Her written answers are graded by hand ("à corriger à la main" until a teacher grades them).
 LEA_RESEAU = {
-    "reponse_retropropagation": r'''
+    "reponse_retropropagation": r"""
 **Sortie.** $\frac{\partial L}{\partial \hat{y}} = \hat{y} - y$ (le 2 du carré part avec le 1/2). Comme
 $\sigma' = \sigma(1 - \sigma)$, $\frac{\partial \hat{y}}{\partial z^{(2)}} = \hat{y}(1 - \hat{y})$, donc
 $\delta^{(2)} = (\hat{y} - y)\,\hat{y}(1 - \hat{y})$. Puis $z^{(2)} = \sum_j a_j W'_j + b'$ donne
@@ -41,8 +42,8 @@ $\frac{\partial L}{\partial W^{(1)}_{kj}} = x_k \delta^{(1)}_j$ : la matrice est
 Avec une ligne par exemple : $\Delta_2 = (\hat{Y} - Y) * \hat{Y} * (1 - \hat{Y}) / N$ (N × 1), $dW_2 = A_1^T \Delta_2$
 (3 × 1), $db_2$ = somme des lignes de $\Delta_2$, $\Delta_1 = (\Delta_2 W_2^T) * A_1 * (1 - A_1)$ (N × 3),
 $dW_1 = X^T \Delta_1$ (2 × 3), $db_1$ = somme des lignes de $\Delta_1$ (3 valeurs).
-''',
-    "forward": '''
+""",
+    "forward": """
 def forward(x, y, W1, b1, W2, b2):
     N = x.shape[0]
     z1 = np.zeros((N, 3))
@@ -58,12 +59,12 @@ def forward(x, y, W1, b1, W2, b2):
     for n in range(N):
         L += 0.5 * (y_hat[n, 0] - y[n, 0]) ** 2
     return z1, a1, z2, y_hat, L / N
-''',
-    "count_parameters": '''
+""",
+    "count_parameters": """
 def count_parameters(layer_sizes):
     return sum(layer_sizes[k] * layer_sizes[k + 1] + layer_sizes[k + 1] for k in range(len(layer_sizes) - 1))
-''',
-    "backward": '''
+""",
+    "backward": """
 def backward(x, y, W1, b1, W2, b2):
     # un exemple à la fois, comme sur la feuille, puis on somme les contributions
     N = len(x)
@@ -79,8 +80,8 @@ def backward(x, y, W1, b1, W2, b2):
         dW1 += np.outer(x[n], delta1)
         db1 += delta1
     return dW1, db1, dW2, db2
-''',
-    "gradient_check": '''
+""",
+    "gradient_check": """
 def gradient_check(f, params, grads, h=1e-5):
     resultat = []
     for k in range(len(params)):
@@ -98,35 +99,35 @@ def gradient_check(f, params, grads, h=1e-5):
             pire = max(pire, e)
         resultat.append(pire)
     return tuple(resultat)
-''',
+""",
 }
 
 LEA_ACTIVATIONS = {
-    "reponse_derivees": r'''
+    "reponse_derivees": r"""
 1. $\sigma'(z) = \frac{e^{-z}}{(1 + e^{-z})^2} = \frac{1}{1 + e^{-z}} \times \frac{e^{-z}}{1 + e^{-z}} = \sigma(z)(1 - \sigma(z))$,
    car $\frac{e^{-z}}{1 + e^{-z}} = 1 - \sigma(z)$.
 2. $\tanh'(z) = \frac{(e^z + e^{-z})^2 - (e^z - e^{-z})^2}{(e^z + e^{-z})^2} = 1 - \tanh(z)^2$.
 3. ReLU : 1 si z > 0, 0 si z < 0. Leaky ReLU : 1 si z > 0, α si z < 0. En 0 la pente à gauche et la pente à droite
    ne sont pas les mêmes, il y a un angle : pas de dérivée.
 4. On a déjà les activations $a$ de la passe avant : $a(1 - a)$ et $1 - a^2$ ne coûtent presque rien.
-''',
-    "derivees_sigmoide_tanh": '''
+""",
+    "derivees_sigmoide_tanh": """
 def sigmoid_prime(z):
     return np.exp(-z) / (1 + np.exp(-z)) ** 2
 
 
 def tanh_prime(z):
     return 1 / np.cosh(z) ** 2
-''',
-    "derivees_relu": '''
+""",
+    "derivees_relu": """
 def relu_prime(z):
     return (z > 0) * 1.0
 
 
 def leaky_relu_prime(z, alpha=0.01):
     return 1.0 * (z > 0) + alpha * (z <= 0)
-''',
-    "reponse_saturation": r'''
+""",
+    "reponse_saturation": r"""
 1. Si σ(z) est proche de 0 ou de 1, σ'(z) = σ(z)(1 − σ(z)) est proche de 0 (σ'(10) ≈ 4,5e-5). s(1 − s) est
    maximal pour s = 1/2, donc en z = 0, et vaut 1/4. Un neurone saturé a un gradient presque nul : ses poids ne
    bougent pas, et il ne renvoie presque rien aux couches d'avant.
@@ -136,13 +137,13 @@ def leaky_relu_prime(z, alpha=0.01):
 3. ReLU' vaut 0 ou 1 : quand le neurone est actif, le gradient passe tel quel, il n'est pas divisé à chaque couche.
 4. Un neurone mort a z < 0 pour tous les exemples : il sort 0, sa dérivée est 0, il ne reçoit plus de gradient et
    ne peut plus changer. Avec leaky ReLU la dérivée vaut α > 0, donc il peut encore revenir.
-''',
+""",
 }
 
 LEA = {RESEAU: LEA_RESEAU, ACTIVATIONS: LEA_ACTIVATIONS}
 
 # The vectorised correct answers the mistakes are written from.
-FORWARD = '''
+FORWARD = """
 def forward(x, y, W1, b1, W2, b2):
     z1 = x @ W1 + b1
     a1 = sigmoid(z1)
@@ -150,16 +151,16 @@ def forward(x, y, W1, b1, W2, b2):
     y_hat = sigmoid(z2)
     L = np.mean((y_hat - y) ** 2) / 2
     return z1, a1, z2, y_hat, L
-'''
-COUNT = '''
+"""
+COUNT = """
 def count_parameters(layer_sizes):
     total = 0
     for n_in, n_out in zip(layer_sizes[:-1], layer_sizes[1:]):
         total += n_in * n_out + n_out
     return total
-'''
+"""
 # Their backward calls their own (wrong) forward: it is judged with the reference forward all the same.
-BACKWARD = '''
+BACKWARD = """
 def backward(x, y, W1, b1, W2, b2):
     z1, a1, z2, y_hat, L = forward(x, y, W1, b1, W2, b2)
     N = x.shape[0]
@@ -170,8 +171,8 @@ def backward(x, y, W1, b1, W2, b2):
     dW1 = x.T @ dz1
     db1 = dz1.sum(axis=0)
     return dW1, db1, dW2, db2
-'''
-CHECK = '''
+"""
+CHECK = """
 def gradient_check(f, params, grads, h=1e-5):
     errors = []
     for k in range(len(params)):
@@ -180,8 +181,8 @@ def gradient_check(f, params, grads, h=1e-5):
         echelle = np.maximum(1e-12, np.abs(grads[k]) + np.abs(numeric))
         errors.append(np.max(ecart / echelle))
     return tuple(errors)
-'''
-SIGMOID_TANH = '''
+"""
+SIGMOID_TANH = """
 def sigmoid_prime(z):
     s = sigmoid(z)
     return s * (1 - s)
@@ -189,15 +190,15 @@ def sigmoid_prime(z):
 
 def tanh_prime(z):
     return 1 - np.tanh(z) ** 2
-'''
-RELUS = '''
+"""
+RELUS = """
 def relu_prime(z):
     return np.where(z > 0, 1.0, 0.0)
 
 
 def leaky_relu_prime(z, alpha=0.01):
     return np.where(z > 0, 1.0, alpha)
-'''
+"""
 SIGMOID_LINE, TANH_LINE = "return s * (1 - s)", "return 1 - np.tanh(z) ** 2"
 RELU_LINE, LEAKY_LINE = "return np.where(z > 0, 1.0, 0.0)", "return np.where(z > 0, 1.0, alpha)"
 
@@ -206,63 +207,93 @@ ERREURS = {
         RESEAU: {
             "forward": one_line_change(FORWARD, "y_hat = sigmoid(z2)", "y_hat = z2"),
             "count_parameters": one_line_change(COUNT, "total += n_in * n_out + n_out", "total += n_in * n_out"),
-            "backward": changes(BACKWARD, ("dW2 = a1.T @ dz2", "dW2 = dz2.T @ a1"), ("dW1 = x.T @ dz1", "dW1 = dz1.T @ x")),
-            "gradient_check": one_line_change(CHECK, "ecart = np.abs(grads[k] - numeric)", "ecart = grads[k] - numeric"),
+            "backward": changes(
+                BACKWARD, ("dW2 = a1.T @ dz2", "dW2 = dz2.T @ a1"), ("dW1 = x.T @ dz1", "dW1 = dz1.T @ x")
+            ),
+            "gradient_check": one_line_change(
+                CHECK, "ecart = np.abs(grads[k] - numeric)", "ecart = grads[k] - numeric"
+            ),
         },
         ACTIVATIONS: {
-            "derivees_sigmoide_tanh": changes(SIGMOID_TANH, (SIGMOID_LINE, "return s"),
-                                              (TANH_LINE, "return 1 - np.tanh(z)")),
-            "derivees_relu": changes(RELUS, (RELU_LINE, "return np.maximum(0, z)"),
-                                     (LEAKY_LINE, "return np.where(z > 0, 1.0, 0.0)")),
+            "derivees_sigmoide_tanh": changes(
+                SIGMOID_TANH, (SIGMOID_LINE, "return s"), (TANH_LINE, "return 1 - np.tanh(z)")
+            ),
+            "derivees_relu": changes(
+                RELUS, (RELU_LINE, "return np.maximum(0, z)"), (LEAKY_LINE, "return np.where(z > 0, 1.0, 0.0)")
+            ),
         },
     },
     2: {
         RESEAU: {
             "forward": one_line_change(FORWARD, "L = np.mean((y_hat - y) ** 2) / 2", "L = np.mean((y_hat - y) ** 2)"),
-            "count_parameters": one_line_change(COUNT, "total += n_in * n_out + n_out",
-                                                "total += n_in * n_out + n_in   # les poids, et un biais par entrée"),
-            "backward": changes(BACKWARD, ("db2 = dz2.sum(axis=0)", "db2 = dz2"), ("db1 = dz1.sum(axis=0)", "db1 = dz1")),
-            "gradient_check": one_line_change(CHECK, "echelle = np.maximum(1e-12, np.abs(grads[k]) + np.abs(numeric))",
-                                              "echelle = np.abs(grads[k]) + np.abs(numeric)"),
+            "count_parameters": one_line_change(
+                COUNT,
+                "total += n_in * n_out + n_out",
+                "total += n_in * n_out + n_in   # les poids, et un biais par entrée",
+            ),
+            "backward": changes(
+                BACKWARD, ("db2 = dz2.sum(axis=0)", "db2 = dz2"), ("db1 = dz1.sum(axis=0)", "db1 = dz1")
+            ),
+            "gradient_check": one_line_change(
+                CHECK,
+                "echelle = np.maximum(1e-12, np.abs(grads[k]) + np.abs(numeric))",
+                "echelle = np.abs(grads[k]) + np.abs(numeric)",
+            ),
         },
         ACTIVATIONS: {
-            "derivees_sigmoide_tanh": changes(SIGMOID_TANH, (SIGMOID_LINE, "return z * (1 - z)"),
-                                              (TANH_LINE, "return 1 - z ** 2")),
-            "derivees_relu": changes(RELUS, (RELU_LINE, "return np.where(z < 0, 1.0, 0.0)"),
-                                     (LEAKY_LINE, "return np.where(z > 0, z, alpha * z)")),
+            "derivees_sigmoide_tanh": changes(
+                SIGMOID_TANH, (SIGMOID_LINE, "return z * (1 - z)"), (TANH_LINE, "return 1 - z ** 2")
+            ),
+            "derivees_relu": changes(
+                RELUS,
+                (RELU_LINE, "return np.where(z < 0, 1.0, 0.0)"),
+                (LEAKY_LINE, "return np.where(z > 0, z, alpha * z)"),
+            ),
         },
     },
     3: {
         RESEAU: {
-            "forward": one_line_change(FORWARD, "L = np.mean((y_hat - y) ** 2) / 2", "L = 0.5 * np.sum((y_hat - y) ** 2)"),
+            "forward": one_line_change(
+                FORWARD, "L = np.mean((y_hat - y) ** 2) / 2", "L = 0.5 * np.sum((y_hat - y) ** 2)"
+            ),
             # Not one line: the input layer's biases come from a second count.
-            "count_parameters": '''
+            "count_parameters": """
 def count_parameters(layer_sizes):
     poids = 0
     for i in range(len(layer_sizes) - 1):
         poids += layer_sizes[i] * layer_sizes[i + 1]
     biais = sum(layer_sizes)   # un biais par neurone
     return poids + biais
-''',
-            "backward": one_line_change(BACKWARD, "dz2 = (y_hat - y) / N * y_hat * (1 - y_hat)", "dz2 = (y_hat - y) / N"),
-            "gradient_check": one_line_change(CHECK, "errors.append(np.max(ecart / echelle))",
-                                              "errors.append(np.mean(ecart / echelle))"),
+""",
+            "backward": one_line_change(
+                BACKWARD, "dz2 = (y_hat - y) / N * y_hat * (1 - y_hat)", "dz2 = (y_hat - y) / N"
+            ),
+            "gradient_check": one_line_change(
+                CHECK, "errors.append(np.max(ecart / echelle))", "errors.append(np.mean(ecart / echelle))"
+            ),
         },
         ACTIVATIONS: {
-            "derivees_sigmoide_tanh": changes(SIGMOID_TANH, (SIGMOID_LINE, "return -s * (1 - s)"),
-                                              (TANH_LINE, "return np.tanh(z) ** 2 - 1")),
-            "derivees_relu": changes(RELUS, (RELU_LINE, "return np.sign(z)"),
-                                     (LEAKY_LINE, "return np.where(z > 0, alpha, 1.0)")),
+            "derivees_sigmoide_tanh": changes(
+                SIGMOID_TANH, (SIGMOID_LINE, "return -s * (1 - s)"), (TANH_LINE, "return np.tanh(z) ** 2 - 1")
+            ),
+            "derivees_relu": changes(
+                RELUS, (RELU_LINE, "return np.sign(z)"), (LEAKY_LINE, "return np.where(z > 0, alpha, 1.0)")
+            ),
         },
     },
     4: {
         RESEAU: {
             "forward": one_line_change(FORWARD, "a1 = sigmoid(z1)", "a1 = z1"),
-            "backward": changes(BACKWARD, ("dz2 = (y_hat - y) / N * y_hat * (1 - y_hat)", "dz2 = (y_hat - y) / N * y_hat"),
-                                ("dz1 = (dz2 @ W2.T) * a1 * (1 - a1)", "dz1 = (dz2 @ W2.T) * a1")),
+            "backward": changes(
+                BACKWARD,
+                ("dz2 = (y_hat - y) / N * y_hat * (1 - y_hat)", "dz2 = (y_hat - y) / N * y_hat"),
+                ("dz1 = (dz2 @ W2.T) * a1 * (1 - a1)", "dz1 = (dz2 @ W2.T) * a1"),
+            ),
             "gradient_check": one_line_change(
-                CHECK, "errors.append(np.max(ecart / echelle))",
-                "errors.append(np.linalg.norm(grads[k] - numeric) / (np.linalg.norm(grads[k]) + np.linalg.norm(numeric)))"),
+                CHECK,
+                "errors.append(np.max(ecart / echelle))",
+                "errors.append(np.linalg.norm(grads[k] - numeric) / (np.linalg.norm(grads[k]) + np.linalg.norm(numeric)))",
+            ),
         },
         ACTIVATIONS: {
             "derivees_relu": one_line_change(RELUS, LEAKY_LINE, "return np.where(z > 0, 1.0, 0.01)"),
@@ -270,16 +301,19 @@ def count_parameters(layer_sizes):
     },
     5: {
         RESEAU: {
-            "backward": one_line_change(BACKWARD, "dz2 = (y_hat - y) / N * y_hat * (1 - y_hat)",
-                                        "dz2 = (y_hat - y) * y_hat * (1 - y_hat)"),
+            "backward": one_line_change(
+                BACKWARD, "dz2 = (y_hat - y) / N * y_hat * (1 - y_hat)", "dz2 = (y_hat - y) * y_hat * (1 - y_hat)"
+            ),
             "gradient_check": one_line_change(CHECK, "return tuple(errors)", "return max(errors)"),
         },
     },
     6: {
         RESEAU: {
             "gradient_check": one_line_change(
-                CHECK, "numeric = numerical_gradient(lambda theta: f(*params[:k], theta, *params[k + 1:]), params[k], h)",
-                "numeric = numerical_gradient(lambda theta: f(*params[:k], theta, *params[k + 1:]), params[k])"),
+                CHECK,
+                "numeric = numerical_gradient(lambda theta: f(*params[:k], theta, *params[k + 1:]), params[k], h)",
+                "numeric = numerical_gradient(lambda theta: f(*params[:k], theta, *params[k + 1:]), params[k])",
+            ),
         },
     },
 }
@@ -288,6 +322,8 @@ STUDENTS = {
     "lea_boucles": LEA,
     # bob hands in the release notebooks untouched: 0 everywhere, and grading goes on.
     "bob_intact": {notebook: {} for notebook in LEA},
-    **{f"erreurs_{k}": {notebook: {**LEA[notebook], **cells.get(notebook, {})} for notebook in LEA}
-       for k, cells in ERREURS.items()},
+    **{
+        f"erreurs_{k}": {notebook: {**LEA[notebook], **cells.get(notebook, {})} for notebook in LEA}
+        for k, cells in ERREURS.items()
+    },
 }

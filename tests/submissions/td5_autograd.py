@@ -1,4 +1,4 @@
-"""Sample submissions of TD 5 (autograd) and the situation each one reproduces (scores: tests/test_grading_td5.py).
+"""Sample submissions of TD 5 (autograd) and the situation each one reproduces (scores: tests/grading/test_grading_td5.py).
 
 The `Value` class is one solution cell graded by three cells (arithmetic, unary functions, backward). A
 student's class is written here from its methods, so that the mistake students change only the methods
@@ -6,6 +6,7 @@ where they make their mistake. ``erreurs_k`` makes the k-th mistake of every cat
 (``MISTAKES`` of autograde/td5/<notebook>/mistakes.py), as a change of one line of alice's answer (or of a
 few, each with one_line_change) where the mistake is that; otherwise the wrong answer is written out.
 """
+
 import importlib.util
 from pathlib import Path
 
@@ -23,7 +24,7 @@ def changes(source, *pairs):
 
 
 # ------------------------------------------------------------------ notebook 1, written by alice
-HAND = '''
+HAND = """
 def hand_gradients(w1, w2, x, y):
     # passe avant
     a = w1 * x
@@ -34,9 +35,9 @@ def hand_gradients(w1, w2, x, y):
     dL_da = dL_dc * 1
     dL_db = dL_dc * 1
     return (dL_da * x, dL_db * y, dL_da * w1, dL_db * w2)
-'''
+"""
 # alice copies theta for every entry, where the correction makes a step vector.
-FORWARD = '''
+FORWARD = """
 def forward_difference(f, theta, h=1e-5):
     depart = f(theta)
     resultat = np.zeros(np.shape(theta))
@@ -45,11 +46,11 @@ def forward_difference(f, theta, h=1e-5):
         decale[indice] = decale[indice] + h
         resultat[indice] = (f(decale) - depart) / h
     return resultat
-'''
+"""
 
 GRAPHE = {
     # alice's written answers (graded by hand: "à corriger à la main" until a teacher grades them).
-    "reponse_derivees_locales": r'''
+    "reponse_derivees_locales": r"""
 Dérivées locales : $\frac{\partial L}{\partial c} = 2c$, $\frac{\partial c}{\partial a} = \frac{\partial c}{\partial b} = 1$,
 $\frac{\partial a}{\partial w_1} = x$, $\frac{\partial a}{\partial x} = w_1$, $\frac{\partial b}{\partial w_2} = y$,
 $\frac{\partial b}{\partial y} = w_2$.
@@ -59,8 +60,8 @@ $\frac{\partial L}{\partial w_2} = 2(w_1 x + w_2 y)\,y$, $\frac{\partial L}{\par
 $\frac{\partial L}{\partial y} = 2(w_1 x + w_2 y)\,w_2$. Elles ont toutes le facteur $2c$.
 
 Au point de travail $c = 3 - 0,5 = 2,5$ donc $2c = 5$ : 7,5 ; 2,5 ; 10 ; -5.
-''',
-    "reponse_precision": r'''
+""",
+    "reponse_precision": r"""
 1. En $w_1$ seul, $L$ est de degré 2 : $L(w_1 + h) = L(w_1) + 2cx\,h + x^2 h^2$. La différence avant donne donc
    $2cx + x^2 h$, l'erreur est $x^2 h$ et la courbe monte avec une pente 1.
 2. Dans $L(w_1 + h) - L(w_1 - h)$ les $x^2 h^2$ partent, il reste $4cx\,h$, divisé par $2h$ c'est exact. Pas de
@@ -69,7 +70,7 @@ Au point de travail $c = 3 - 0,5 = 2,5$ donc $2c = 5$ : 7,5 ; 2,5 ; 10 ; -5.
    et on divise par $h$, donc l'erreur grandit comme $1/h$. $10^{-5}$ est un compromis entre cette erreur et
    celle en $h^2$ ; $10^{-12}$ est trop petit (arrondis), $10^{-1}$ trop grand pour une fonction qui n'est pas
    quadratique.
-''',
+""",
     "hand_gradients": HAND,
     "forward_difference": FORWARD,
 }
@@ -101,7 +102,7 @@ class Value:
         return out
 '''
 
-GIVEN = '''
+GIVEN = """
     def __neg__(self):
         return self * -1
 
@@ -116,10 +117,10 @@ GIVEN = '''
 
     def __rtruediv__(self, other):
         return Value(other) / self
-'''
+"""
 
 ALICE_METHODS = {
-    "mul": '''
+    "mul": """
     def __mul__(self, other):
         other = other if isinstance(other, Value) else Value(other)
         resultat = Value(self.data * other.data, (self, other), "*")
@@ -130,8 +131,8 @@ ALICE_METHODS = {
             other.grad = other.grad + d_other * resultat.grad
         resultat._backward = _backward
         return resultat
-''',
-    "pow": '''
+""",
+    "pow": """
     def __pow__(self, n):
         assert isinstance(n, (int, float)), "seules les puissances par un nombre sont prises en charge"
         resultat = Value(self.data ** n, (self,), "**" + str(n))
@@ -141,8 +142,8 @@ ALICE_METHODS = {
             self.grad = self.grad + derivee * resultat.grad
         resultat._backward = _backward
         return resultat
-''',
-    "sub": '''
+""",
+    "sub": """
     def __sub__(self, other):
         other = other if isinstance(other, Value) else Value(other)
         resultat = Value(self.data - other.data, (self, other), "-")
@@ -152,8 +153,8 @@ ALICE_METHODS = {
             other.grad = other.grad - resultat.grad
         resultat._backward = _backward
         return resultat
-''',
-    "div": '''
+""",
+    "div": """
     def __truediv__(self, other):
         other = other if isinstance(other, Value) else Value(other)
         q = self.data / other.data
@@ -164,8 +165,8 @@ ALICE_METHODS = {
             other.grad = other.grad - q / other.data * resultat.grad
         resultat._backward = _backward
         return resultat
-''',
-    "exp": '''
+""",
+    "exp": """
     def exp(self):
         e = math.exp(self.data)
         resultat = Value(e, (self,), "exp")
@@ -174,8 +175,8 @@ ALICE_METHODS = {
             self.grad = self.grad + e * resultat.grad
         resultat._backward = _backward
         return resultat
-''',
-    "tanh": '''
+""",
+    "tanh": """
     def tanh(self):
         e2 = math.exp(-2 * abs(self.data))
         t = math.copysign((1 - e2) / (1 + e2), self.data)
@@ -185,8 +186,8 @@ ALICE_METHODS = {
             self.grad = self.grad + (1 - t * t) * resultat.grad
         resultat._backward = _backward
         return resultat
-''',
-    "relu": '''
+""",
+    "relu": """
     def relu(self):
         resultat = Value(max(0.0, self.data), (self,), "relu")
 
@@ -195,9 +196,9 @@ ALICE_METHODS = {
                 self.grad = self.grad + resultat.grad
         resultat._backward = _backward
         return resultat
-''',
+""",
     # Kahn's algorithm instead of a depth-first search: a node is processed once all its parents are.
-    "backward": '''
+    "backward": """
     def backward(self):
         parents = {}
         a_voir, noeuds = [self], {id(self): self}
@@ -217,7 +218,7 @@ ALICE_METHODS = {
                 parents[id(enfant)] -= 1
                 if parents[id(enfant)] == 0:
                     prets.append(enfant)
-''',
+""",
 }
 
 ORDER = ("mul", "pow", "sub", "div", "GIVEN", "exp", "tanh", "relu", "backward")
@@ -229,11 +230,11 @@ def value_class(**methods):
     return HEAD + "".join(chosen[name] for name in ORDER)
 
 
-COPIE = '''
+COPIE = """
 def hand_gradients(w1, w2, x, y):
     c = w1 * x + w2 * y
     return 2 * c * x, 2 * c * y, 2 * c * w1, 2 * c * w2
-'''
+"""
 
 ALICE = {"01_graphe_de_calcul": GRAPHE, "02_autograd": {"Value": value_class(), "copie_partie_1": COPIE}}
 
@@ -241,25 +242,41 @@ ALICE = {"01_graphe_de_calcul": GRAPHE, "02_autograd": {"Value": value_class(), 
 WRONG = {
     1: {
         "hand_gradients": one_line_change(HAND, "dL_dc = 2 * c", "dL_dc = c"),
-        "forward_difference": one_line_change(FORWARD, "resultat[indice] = (f(decale) - depart) / h",
-                                              "resultat[indice] = (f(decale) - depart) / (2 * h)"),
+        "forward_difference": one_line_change(
+            FORWARD, "resultat[indice] = (f(decale) - depart) / h", "resultat[indice] = (f(decale) - depart) / (2 * h)"
+        ),
         "methods": {
             # grad = … instead of grad += … in every operation the student writes
-            "mul": changes(ALICE_METHODS["mul"],
-                           ("self.grad = self.grad + d_self * resultat.grad", "self.grad = d_self * resultat.grad"),
-                           ("other.grad = other.grad + d_other * resultat.grad", "other.grad = d_other * resultat.grad")),
-            "pow": one_line_change(ALICE_METHODS["pow"], "self.grad = self.grad + derivee * resultat.grad",
-                                   "self.grad = derivee * resultat.grad"),
-            "sub": changes(ALICE_METHODS["sub"], ("self.grad = self.grad + resultat.grad", "self.grad = resultat.grad"),
-                           ("other.grad = other.grad - resultat.grad", "other.grad = -resultat.grad")),
-            "div": changes(ALICE_METHODS["div"],
-                           ("self.grad = self.grad + resultat.grad / other.data", "self.grad = resultat.grad / other.data"),
-                           ("other.grad = other.grad - q / other.data * resultat.grad",
-                            "other.grad = -q / other.data * resultat.grad")),
-            "tanh": one_line_change(ALICE_METHODS["tanh"], "self.grad = self.grad + (1 - t * t) * resultat.grad",
-                                    "self.grad = self.grad + (1 - t) * resultat.grad"),
+            "mul": changes(
+                ALICE_METHODS["mul"],
+                ("self.grad = self.grad + d_self * resultat.grad", "self.grad = d_self * resultat.grad"),
+                ("other.grad = other.grad + d_other * resultat.grad", "other.grad = d_other * resultat.grad"),
+            ),
+            "pow": one_line_change(
+                ALICE_METHODS["pow"],
+                "self.grad = self.grad + derivee * resultat.grad",
+                "self.grad = derivee * resultat.grad",
+            ),
+            "sub": changes(
+                ALICE_METHODS["sub"],
+                ("self.grad = self.grad + resultat.grad", "self.grad = resultat.grad"),
+                ("other.grad = other.grad - resultat.grad", "other.grad = -resultat.grad"),
+            ),
+            "div": changes(
+                ALICE_METHODS["div"],
+                ("self.grad = self.grad + resultat.grad / other.data", "self.grad = resultat.grad / other.data"),
+                (
+                    "other.grad = other.grad - q / other.data * resultat.grad",
+                    "other.grad = -q / other.data * resultat.grad",
+                ),
+            ),
+            "tanh": one_line_change(
+                ALICE_METHODS["tanh"],
+                "self.grad = self.grad + (1 - t * t) * resultat.grad",
+                "self.grad = self.grad + (1 - t) * resultat.grad",
+            ),
             # Not a change of lines: no topological sort, each node passes its gradient on as soon as it is reached.
-            "backward": '''
+            "backward": """
     def backward(self):
         self.grad = 1.0
 
@@ -268,14 +285,17 @@ WRONG = {
             for enfant in v._prev:
                 descendre(enfant)
         descendre(self)
-''',
+""",
         },
     },
     2: {
-        "hand_gradients": one_line_change(HAND, "return (dL_da * x, dL_db * y, dL_da * w1, dL_db * w2)",
-                                          "return (dL_da * w1, dL_db * w2, dL_da * x, dL_db * y)"),
+        "hand_gradients": one_line_change(
+            HAND,
+            "return (dL_da * x, dL_db * y, dL_da * w1, dL_db * w2)",
+            "return (dL_da * w1, dL_db * w2, dL_da * x, dL_db * y)",
+        ),
         # Not one line: numerical_gradient copied and renamed, a centred difference.
-        "forward_difference": '''
+        "forward_difference": """
 def forward_difference(f, theta, h=1e-5):
     grad = np.zeros(np.shape(theta))
     for i in np.ndindex(grad.shape):
@@ -283,12 +303,15 @@ def forward_difference(f, theta, h=1e-5):
         step[i] = h
         grad[i] = (f(theta + step) - f(theta - step)) / (2 * h)
     return grad
-''',
+""",
         "methods": {
-            "mul": one_line_change(ALICE_METHODS["mul"], "d_self, d_other = other.data, self.data",
-                                   "d_self, d_other = self.data, other.data"),
+            "mul": one_line_change(
+                ALICE_METHODS["mul"],
+                "d_self, d_other = other.data, self.data",
+                "d_self, d_other = self.data, other.data",
+            ),
             # Not one line: the condition is gone, and with it a level of indentation.
-            "relu": '''
+            "relu": """
     def relu(self):
         resultat = Value(max(0.0, self.data), (self,), "relu")
 
@@ -296,20 +319,20 @@ def forward_difference(f, theta, h=1e-5):
             self.grad = self.grad + resultat.grad
         resultat._backward = _backward
         return resultat
-''',
+""",
             # forgets dL/dL = 1
             "backward": one_line_change(ALICE_METHODS["backward"], "self.grad = 1.0", "pass"),
         },
     },
     3: {
         # Not one line: L taken as (w1 x)² + (w2 y)².
-        "hand_gradients": '''
+        "hand_gradients": """
 def hand_gradients(w1, w2, x, y):
     # L = (w1 x)² + (w2 y)²
     return 2 * w1 * x * x, 2 * w2 * y * y, 2 * w1 * x * w1, 2 * w2 * y * w2
-''',
+""",
         # Not one line: the step goes backwards and the difference is taken the other way round.
-        "forward_difference": '''
+        "forward_difference": """
 def forward_difference(f, theta, h=1e-5):
     depart = f(theta)
     resultat = np.zeros(np.shape(theta))
@@ -318,14 +341,16 @@ def forward_difference(f, theta, h=1e-5):
         decale[indice] = decale[indice] - h
         resultat[indice] = (depart - f(decale)) / h
     return resultat
-''',
+""",
         "methods": {
-            "pow": one_line_change(ALICE_METHODS["pow"], "derivee = n * self.data ** (n - 1)",
-                                   "derivee = n * self.data ** n"),
-            "exp": one_line_change(ALICE_METHODS["exp"], "self.grad = self.grad + e * resultat.grad",
-                                   "self.grad = self.grad + e"),
+            "pow": one_line_change(
+                ALICE_METHODS["pow"], "derivee = n * self.data ** (n - 1)", "derivee = n * self.data ** n"
+            ),
+            "exp": one_line_change(
+                ALICE_METHODS["exp"], "self.grad = self.grad + e * resultat.grad", "self.grad = self.grad + e"
+            ),
             # Not a change of lines: a depth-first sort, whose _backward calls go from the leaves to the output.
-            "backward": '''
+            "backward": """
     def backward(self):
         ordre, vus = [], set()
 
@@ -339,12 +364,12 @@ def forward_difference(f, theta, h=1e-5):
         self.grad = 1.0
         for v in ordre:
             v._backward()
-''',
+""",
         },
     },
     4: {  # only forward_difference, the arithmetic and backward have a fourth mistake
         # Not one line: theta is copied once, before the loop, so that the steps pile up.
-        "forward_difference": '''
+        "forward_difference": """
 def forward_difference(f, theta, h=1e-5):
     depart = f(theta)
     resultat = np.zeros(np.shape(theta))
@@ -353,12 +378,15 @@ def forward_difference(f, theta, h=1e-5):
         decale[indice] = decale[indice] + h
         resultat[indice] = (f(decale) - depart) / h
     return resultat
-''',
+""",
         "methods": {
-            "sub": one_line_change(ALICE_METHODS["sub"], "other.grad = other.grad - resultat.grad",
-                                   "other.grad = other.grad + resultat.grad"),
+            "sub": one_line_change(
+                ALICE_METHODS["sub"],
+                "other.grad = other.grad - resultat.grad",
+                "other.grad = other.grad + resultat.grad",
+            ),
             # Not a change of lines: a breadth-first walk from the output (a queue), which is not a topological order.
-            "backward": '''
+            "backward": """
     def backward(self):
         self.grad = 1.0
         file, vus = [self], {id(self)}
@@ -369,7 +397,7 @@ def forward_difference(f, theta, h=1e-5):
                 if id(enfant) not in vus:
                     vus.add(id(enfant))
                     file.append(enfant)
-''',
+""",
         },
     },
 }
@@ -381,5 +409,7 @@ STUDENTS = {
 }
 for k, wrong in WRONG.items():
     graphe = {name: wrong.get(name, GRAPHE[name]) for name in GRAPHE}
-    STUDENTS[f"erreurs_{k}"] = {"01_graphe_de_calcul": graphe,
-                               "02_autograd": {"Value": value_class(**wrong["methods"]), "copie_partie_1": COPIE}}
+    STUDENTS[f"erreurs_{k}"] = {
+        "01_graphe_de_calcul": graphe,
+        "02_autograd": {"Value": value_class(**wrong["methods"]), "copie_partie_1": COPIE},
+    }

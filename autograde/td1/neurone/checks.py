@@ -1,4 +1,5 @@
 """Hidden-test checks of TD 1, notebook 1 (the neuron)."""
+
 import numpy as np
 
 from ...checking import Case, Code, check_against_reference
@@ -18,8 +19,10 @@ def _activation_cases(seed):
 
 def _check_activation(name):
     def check(student, seed):
-        return check_against_reference(student, getattr(ref, name), _activation_cases(seed), name=name,
-                                        arg_names=["z"], mistakes=MISTAKES[name])
+        return check_against_reference(
+            student, getattr(ref, name), _activation_cases(seed), name=name, arg_names=["z"], mistakes=MISTAKES[name]
+        )
+
     check.__name__ = f"check_{name}"
     return check
 
@@ -32,8 +35,11 @@ check_tanh = _check_activation("tanh")
 
 # Activations handed to `neuron`, written as code the student's kernel may see: none is an answer of
 # this notebook (sigmoid, ReLU and tanh are), and each is non-linear where it matters.
-ACTIVATIONS = (Code("lambda z: np.logaddexp(0.0, z)", "softplus"), Code("lambda z: z", "id"),
-               Code("lambda z: np.where(z > 0, z, 0.1 * z)", "leaky ReLU de pente 0,1"))
+ACTIVATIONS = (
+    Code("lambda z: np.logaddexp(0.0, z)", "softplus"),
+    Code("lambda z: z", "id"),
+    Code("lambda z: np.where(z > 0, z, 0.1 * z)", "leaky ReLU de pente 0,1"),
+)
 
 
 def check_neuron(student, seed):
@@ -45,5 +51,6 @@ def check_neuron(student, seed):
         w, b = rng.normal(size=d), float(rng.normal())
         cases.append(Case(f"une entrée, activation {f.__name__}", (rng.normal(size=d), w, b, f)))
         cases.append(Case(f"lot de {n} entrées, activation {f.__name__}", (rng.normal(size=(n, d)), w, b, f)))
-    return check_against_reference(student, ref.neuron, cases, name="neuron", arg_names=["x", "w", "b", "f"],
-                                    mistakes=MISTAKES["neuron"])
+    return check_against_reference(
+        student, ref.neuron, cases, name="neuron", arg_names=["x", "w", "b", "f"], mistakes=MISTAKES["neuron"]
+    )

@@ -2,7 +2,6 @@
 
 EQUIVALENT = {
     "sigmoid": {
-        "L6: np.asarray(z, dtype=float) → np.asarray(z)":
-            "0.5 * z makes floats of an integer z anyway: tanh gets the same float numbers",
+        "np.asarray(z, dtype=float) → np.asarray(z)": "0.5 * z makes floats of an integer z anyway: tanh gets the same float numbers",
     },
 }

@@ -3,6 +3,7 @@
 Shapes: a batch of N inputs of dimension D is ``x: (N, D)``; a single input is ``x: (D,)``;
 ``w: (D,)``; ``b`` is a number. ``neuron`` returns ``(N,)`` for a batch, a number for one input.
 """
+
 import numpy as np
 
 

@@ -8,7 +8,7 @@ from .mistakes import MISTAKES
 
 NOTEBOOK = "td1_neurone_regression/02_regression_lineaire"  # source/ and release/ hold it as <NOTEBOOK>.ipynb
 # What the release must not state, because a written answer asks the student to derive it (spaces do
-# not count): tests/test_release_hides_derivations.py.
+# not count): tests/unit/test_release_hides_derivations.py.
 HIDDEN_FORMULAS: tuple[str, ...] = (
     # reponse_gradient: the gradient of the half mean squared error
     r"\frac{\partial L}{\partial w} = \frac{1}{n} \sum_{i=1}^{n} (\hat{y}_i - y_i)\, x_i",
@@ -19,6 +19,11 @@ HIDDEN_FORMULAS: tuple[str, ...] = (
 GRADED: tuple[GradedFunction, ...] = (
     GradedFunction("td1.regression_lineaire.loss", ref.loss, checks.check_loss, MISTAKES["loss"]),
     GradedFunction("td1.regression_lineaire.gradient", ref.gradient, checks.check_gradient, MISTAKES["gradient"]),
-    GradedFunction("td1.regression_lineaire.train", ref.train, checks.check_train, MISTAKES["train"],
-                   helpers=checks.ISOLATED["train"]),
+    GradedFunction(
+        "td1.regression_lineaire.train",
+        ref.train,
+        checks.check_train,
+        MISTAKES["train"],
+        helpers=checks.ISOLATED["train"],
+    ),
 )

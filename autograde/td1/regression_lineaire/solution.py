@@ -4,6 +4,7 @@ Shapes: ``x: (n,)``, ``y: (n,)``, ``y_hat: (n,)``; ``w`` and ``b`` are numbers.
 The loss is half the mean squared error, L = 1/(2n) Σ (ŷᵢ − yᵢ)², whose gradient is
 dL/dw = 1/n Σ (ŷᵢ − yᵢ) xᵢ and dL/db = 1/n Σ (ŷᵢ − yᵢ).
 """
+
 import numpy as np
 
 # The notebook fixes the starting point, so that training is deterministic and gradable.

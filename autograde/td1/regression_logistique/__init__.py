@@ -8,7 +8,7 @@ from .mistakes import MISTAKES
 
 NOTEBOOK = "td1_neurone_regression/03_regression_logistique"  # source/ and release/ hold it as <NOTEBOOK>.ipynb
 # What the release must not state, because a written answer asks the student to derive it (spaces do
-# not count): tests/test_release_hides_derivations.py.
+# not count): tests/unit/test_release_hides_derivations.py.
 HIDDEN_FORMULAS: tuple[str, ...] = (
     # reponse_gradient: the gradient of the binary cross-entropy after a sigmoid
     r"\frac{\partial L}{\partial \mathbf{w}} = \frac{1}{n} \mathbf{X}^\top (\hat{\mathbf{y}} - \mathbf{y})",
@@ -22,8 +22,18 @@ HIDDEN_FORMULAS: tuple[str, ...] = (
 GRADED: tuple[GradedFunction, ...] = (
     GradedFunction("td1.regression_logistique.loss", ref.loss, checks.check_loss, MISTAKES["loss"]),
     GradedFunction("td1.regression_logistique.gradient", ref.gradient, checks.check_gradient, MISTAKES["gradient"]),
-    GradedFunction("td1.regression_logistique.train", ref.train, checks.check_train, MISTAKES["train"],
-                   helpers=checks.ISOLATED["train"]),
-    GradedFunction("td1.regression_logistique.predict", ref.predict, checks.check_predict, MISTAKES["predict"],
-                   helpers=checks.ISOLATED["predict"]),
+    GradedFunction(
+        "td1.regression_logistique.train",
+        ref.train,
+        checks.check_train,
+        MISTAKES["train"],
+        helpers=checks.ISOLATED["train"],
+    ),
+    GradedFunction(
+        "td1.regression_logistique.predict",
+        ref.predict,
+        checks.check_predict,
+        MISTAKES["predict"],
+        helpers=checks.ISOLATED["predict"],
+    ),
 )

@@ -1,4 +1,5 @@
 """Hidden-test checks of TD 1, notebook 3 (logistic regression)."""
+
 import numpy as np
 
 from ...checking import Case, accuracy_verdict, check_against_reference
@@ -27,8 +28,9 @@ def check_loss(student, seed):
     # Confident and right: ŷ is exactly the label, the loss is ~0 and must not be nan.
     y = np.array([0.0, 1.0, 1.0, 0.0])
     cases.append(Case("ŷ vaut exactement 0 ou 1", (y, y.copy())))
-    return check_against_reference(student, ref.loss, cases, name="loss", arg_names=["y", "y_hat"],
-                                    mistakes=MISTAKES["loss"], atol=1e-8)
+    return check_against_reference(
+        student, ref.loss, cases, name="loss", arg_names=["y", "y_hat"], mistakes=MISTAKES["loss"], atol=1e-8
+    )
 
 
 def check_gradient(student, seed):
@@ -37,9 +39,15 @@ def check_gradient(student, seed):
     for n, d in ((1, 2), (int(rng.integers(3, 10)), 2), (int(rng.integers(50, 200)), int(rng.integers(3, 6)))):
         x, y = _data(rng, n, d)
         cases.append(Case(f"n = {n}, D = {d}", (x, ref.predict_proba(x, rng.normal(size=d), rng.normal()), y)))
-    return check_against_reference(student, ref.gradient, cases, name="gradient",
-                                    arg_names=["x", "y_hat", "y"], fields=("dL/dw", "dL/db"),
-                                    mistakes=MISTAKES["gradient"])
+    return check_against_reference(
+        student,
+        ref.gradient,
+        cases,
+        name="gradient",
+        arg_names=["x", "y_hat", "y"],
+        fields=("dL/dw", "dL/db"),
+        mistakes=MISTAKES["gradient"],
+    )
 
 
 def check_train(student, seed):
@@ -50,9 +58,16 @@ def check_train(student, seed):
     for epochs, eta in ((1, 0.1), (int(rng.integers(3, 8)), 0.5), (int(rng.integers(20, 60)), 0.1)):
         n, d = int(rng.integers(10, 60)), int(rng.integers(2, 4))
         cases.append(Case("depuis w = 0, b = 0", (*_data(rng, n, d), eta, epochs)))
-    verdict = check_against_reference(student, ref.train, cases, name="train", arg_names=["x", "y", "eta", "epochs"],
-                                      fields=("le w final", "le b final", "losses (la perte de chaque époque)"),
-                                      mistakes=MISTAKES["train"], helpers=ISOLATED["train"])
+    verdict = check_against_reference(
+        student,
+        ref.train,
+        cases,
+        name="train",
+        arg_names=["x", "y", "eta", "epochs"],
+        fields=("le w final", "le b final", "losses (la perte de chaque époque)"),
+        mistakes=MISTAKES["train"],
+        helpers=ISOLATED["train"],
+    )
     if not verdict.passed:
         return verdict
     x_train, x_test, y_train, y_test = ref.make_data(seed=int(rng.integers(1_000_000)))
@@ -73,5 +88,12 @@ def check_predict(student, seed):
     x, _ = _data(rng, 6, 2)
     x[::2] = 0.0
     cases.append(Case("trois exemples sur la frontière (ŷ = 0,5 exactement)", (x, rng.normal(size=2), 0.0)))
-    return check_against_reference(student, ref.predict, cases, name="predict", arg_names=["x", "w", "b"],
-                                   mistakes=MISTAKES["predict"], helpers=ISOLATED["predict"])
+    return check_against_reference(
+        student,
+        ref.predict,
+        cases,
+        name="predict",
+        arg_names=["x", "w", "b"],
+        mistakes=MISTAKES["predict"],
+        helpers=ISOLATED["predict"],
+    )

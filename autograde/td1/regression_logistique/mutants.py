@@ -2,8 +2,7 @@
 
 EQUIVALENT = {
     "loss": {
-        "L3: np.clip(y_hat, EPS, 1.0 - EPS) → np.clip(EPS, y_hat, 1.0 - EPS)":
-            "np.clip(a, lo, hi) is minimum(maximum(a, lo), hi); maximum is symmetric, so clipping EPS from "
-            "below by y_hat gives max(y_hat, EPS) capped at 1 − EPS, the same array",
+        "np.clip(y_hat, EPS, 1.0 - EPS) → np.clip(EPS, y_hat, 1.0 - EPS)": "np.clip(a, lo, hi) is minimum(maximum(a, lo), hi); maximum is symmetric, so clipping EPS from "
+        "below by y_hat gives max(y_hat, EPS) capped at 1 − EPS, the same array",
     },
 }

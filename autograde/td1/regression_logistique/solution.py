@@ -5,6 +5,7 @@ Shapes: ``x: (n, D)``, ``y: (n,)`` with labels in {0, 1}, ``y_hat: (n,)`` probab
 L = −1/n Σ [yᵢ log ŷᵢ + (1 − yᵢ) log(1 − ŷᵢ)], whose gradient is
 dL/dw = 1/n xᵀ(ŷ − y) and dL/db = 1/n Σ (ŷᵢ − yᵢ).
 """
+
 import numpy as np
 
 from ..neurone.solution import sigmoid
@@ -19,8 +20,15 @@ def make_data(seed=0):
     from sklearn.datasets import make_classification
     from sklearn.model_selection import train_test_split
 
-    x, y = make_classification(n_samples=400, n_features=2, n_redundant=0, n_informative=2,
-                               n_clusters_per_class=1, class_sep=1.5, random_state=seed)
+    x, y = make_classification(
+        n_samples=400,
+        n_features=2,
+        n_redundant=0,
+        n_informative=2,
+        n_clusters_per_class=1,
+        class_sep=1.5,
+        random_state=seed,
+    )
     return train_test_split(x, y, test_size=0.25, random_state=seed)
 
 

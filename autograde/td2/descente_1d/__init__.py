@@ -8,7 +8,7 @@ from .mistakes import MISTAKES
 
 NOTEBOOK = "td2_descente_gradient/01_descente_1d"  # source/ and release/ hold it as <NOTEBOOK>.ipynb
 # What the release must not state, because a written answer asks the student to derive it (spaces do
-# not count): tests/test_release_hides_derivations.py.
+# not count): tests/unit/test_release_hides_derivations.py.
 HIDDEN_FORMULAS: tuple[str, ...] = (
     # reponse_derivee: the derivative of the quartic
     r"f'(w) = w^3 - 4{,}5\,w^2 - 2{,}5\,w + 6",
@@ -20,6 +20,10 @@ HIDDEN_FORMULAS: tuple[str, ...] = (
 GRADED: tuple[GradedFunction, ...] = (
     GradedFunction("td2.descente_1d.f", ref.f, checks.check_f, MISTAKES["f"]),
     GradedFunction("td2.descente_1d.df", ref.df, checks.check_df, MISTAKES["df"]),
-    GradedFunction("td2.descente_1d.gradient_descent", ref.gradient_descent, checks.check_gradient_descent,
-                   MISTAKES["gradient_descent"]),
+    GradedFunction(
+        "td2.descente_1d.gradient_descent",
+        ref.gradient_descent,
+        checks.check_gradient_descent,
+        MISTAKES["gradient_descent"],
+    ),
 )

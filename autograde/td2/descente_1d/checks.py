@@ -1,4 +1,5 @@
 """Hidden-test checks of TD 2, notebook 1 (gradient descent in one dimension)."""
+
 import numpy as np
 
 from ...checking import Case, Code, check_against_reference
@@ -17,13 +18,26 @@ def _polynomial_cases(rng):
 
 
 def check_f(student, seed):
-    return check_against_reference(student, ref.f, _polynomial_cases(np.random.default_rng(seed)), name="f",
-                                   arg_names=["w"], mistakes=MISTAKES["f"])
+    return check_against_reference(
+        student,
+        ref.f,
+        _polynomial_cases(np.random.default_rng(seed)),
+        name="f",
+        arg_names=["w"],
+        mistakes=MISTAKES["f"],
+    )
 
 
 def check_df(student, seed):
-    return check_against_reference(student, ref.df, _polynomial_cases(np.random.default_rng(seed)), name="df",
-                                   arg_names=["w"], mistakes=MISTAKES["df"], atol=1e-8)
+    return check_against_reference(
+        student,
+        ref.df,
+        _polynomial_cases(np.random.default_rng(seed)),
+        name="df",
+        arg_names=["w"],
+        mistakes=MISTAKES["df"],
+        atol=1e-8,
+    )
 
 
 def _quadratic_derivative(a, c):
@@ -43,14 +57,30 @@ def check_gradient_descent(student, seed):
     must use its argument ``df``), and zero steps. Every case stays finite for every catalogued mistake."""
     rng = np.random.default_rng(seed)
     cases = [
-        Case("dérivée d'une quartique, 3 pas", (QUARTIC_DERIVATIVE, float(rng.uniform(1.5, 3.0)),
-                                                 float(rng.uniform(0.02, 0.06)), 3)),
-        Case("dérivée d'une parabole", (_quadratic_derivative(float(rng.uniform(0.5, 1.5)), float(rng.uniform(-3, 3))),
-                                        float(rng.uniform(-4, 4)), float(rng.uniform(0.05, 0.3)),
-                                        int(rng.integers(5, 20)))),
-        Case("dérivée de −cos", (SINE, float(rng.uniform(-2.5, 2.5)), float(rng.uniform(0.1, 0.5)),
-                                 int(rng.integers(10, 40)))),
+        Case(
+            "dérivée d'une quartique, 3 pas",
+            (QUARTIC_DERIVATIVE, float(rng.uniform(1.5, 3.0)), float(rng.uniform(0.02, 0.06)), 3),
+        ),
+        Case(
+            "dérivée d'une parabole",
+            (
+                _quadratic_derivative(float(rng.uniform(0.5, 1.5)), float(rng.uniform(-3, 3))),
+                float(rng.uniform(-4, 4)),
+                float(rng.uniform(0.05, 0.3)),
+                int(rng.integers(5, 20)),
+            ),
+        ),
+        Case(
+            "dérivée de −cos",
+            (SINE, float(rng.uniform(-2.5, 2.5)), float(rng.uniform(0.1, 0.5)), int(rng.integers(10, 40))),
+        ),
         Case("zéro pas", (SINE, float(rng.uniform(-2, 2)), 0.1, 0)),
     ]
-    return check_against_reference(student, ref.gradient_descent, cases, name="gradient_descent",
-                                   arg_names=["df", "w0", "eta", "n_steps"], mistakes=MISTAKES["gradient_descent"])
+    return check_against_reference(
+        student,
+        ref.gradient_descent,
+        cases,
+        name="gradient_descent",
+        arg_names=["df", "w0", "eta", "n_steps"],
+        mistakes=MISTAKES["gradient_descent"],
+    )

@@ -8,15 +8,16 @@ step η converges to them only when η < 2/f'' (≈ 0.088 and ≈ 0.147).
 Shapes: ``f`` and ``df`` take a number or a numpy array (any shape) and work element-wise;
 ``gradient_descent`` returns the path, a float array of shape ``(n_steps + 1,)`` starting with ``w0``.
 """
+
 import numpy as np
 
 # The sheet's experiments (the notebook uses these numbers).
 W0 = 2.0
-ETA = 0.05            # section 4: three first iterates 2.45, 3.07151, 3.82928
-ETA_LARGE = 0.5       # section 5: 2 -> 6.5 -> -30.625 -> 16 399.8 -> ... diverges
-ETA_SMALL = 0.01      # section 5: 2 -> 2.09 -> ... slow
-INITS = (6.0, -2.0)   # section 6, with a small (0.01) and a large (0.12) step
-ETA_JUMP = 0.12       # from 6 the first step jumps over the hill at w = 1 and ends at the local minimum
+ETA = 0.05  # section 4: three first iterates 2.45, 3.07151, 3.82928
+ETA_LARGE = 0.5  # section 5: 2 -> 6.5 -> -30.625 -> 16 399.8 -> ... diverges
+ETA_SMALL = 0.01  # section 5: 2 -> 2.09 -> ... slow
+INITS = (6.0, -2.0)  # section 6, with a small (0.01) and a large (0.12) step
+ETA_JUMP = 0.12  # from 6 the first step jumps over the hill at w = 1 and ends at the local minimum
 W_LOCAL_MIN = (3.5 - np.sqrt(36.25)) / 2
 W_GLOBAL_MIN = (3.5 + np.sqrt(36.25)) / 2
 W_LOCAL_MAX = 1.0

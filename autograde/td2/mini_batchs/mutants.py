@@ -4,9 +4,8 @@
 _PREDICT = "the reference predict is w * x + b: with x and w swapped it is x * w + b, the same product"
 EQUIVALENT = {
     "train_minibatch": {
-        "L14: predict(x_batch, w, b) → predict(w, x_batch, b)": _PREDICT,
-        "L17: predict(x, w, b) → predict(w, x, b)": _PREDICT,
-        "L17: loss(y, predict(x, w, b)) → loss(predict(x, w, b), y)":
-            "the reference loss squares ŷ − y: (y − ŷ)² is the same number, so its two arguments commute",
+        "predict(x_batch, w, b) → predict(w, x_batch, b)": _PREDICT,
+        "predict(x, w, b) → predict(w, x, b)": _PREDICT,
+        "loss(y, predict(x, w, b)) → loss(predict(x, w, b), y)": "the reference loss squares ŷ − y: (y − ŷ)² is the same number, so its two arguments commute",
     },
 }

@@ -17,10 +17,10 @@ the END of epoch e (after its last update); shape ``(epochs,)``.
 
 Shapes: ``x: (n,)`` (or ``(n, D)``: only the first axis is indexed), ``y: (n,)``; batches ``(B,)``.
 """
+
 import numpy as np
 
-from ...td1.regression_lineaire.solution import (  # noqa: F401 - re-exported: the notebook gives TD 1's model
-    B_INIT, W_INIT, gradient, loss, make_data, predict)
+from ...td1.regression_lineaire.solution import B_INIT, W_INIT, gradient, loss, make_data, predict  # noqa: F401 - re-exported: the notebook gives TD 1's model
 
 SHUFFLE_SEED = 0
 ETA = 0.02
@@ -36,7 +36,7 @@ def iterate_minibatches(x, y, batch_size, rng):
     """
     order = rng.permutation(len(x))
     for start in range(0, len(x), batch_size):
-        batch = order[start:start + batch_size]
+        batch = order[start : start + batch_size]
         yield x[batch], y[batch]
 
 

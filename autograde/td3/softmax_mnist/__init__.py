@@ -8,7 +8,7 @@ from .mistakes import MISTAKES
 
 NOTEBOOK = "td3_mnist_softmax/01_softmax_mnist"  # source/ and release/ hold it as <NOTEBOOK>.ipynb
 # What the release must not state, because a written answer asks the student to derive it (spaces do
-# not count): tests/test_release_hides_derivations.py.
+# not count): tests/unit/test_release_hides_derivations.py.
 HIDDEN_FORMULAS: tuple[str, ...] = (
     # reponse_stabilite: subtracting the row's maximum leaves the softmax unchanged
     r"\frac{e^{Z_{ik} - m_i}}{\sum_j e^{Z_{ij} - m_i}} = \frac{e^{-m_i}\, e^{Z_{ik}}}{e^{-m_i} \sum_j e^{Z_{ij}}}",
@@ -25,11 +25,18 @@ HIDDEN_FORMULAS: tuple[str, ...] = (
 GRADED: tuple[GradedFunction, ...] = (
     GradedFunction("td3.softmax_mnist.one_hot", ref.one_hot, checks.check_one_hot, MISTAKES["one_hot"]),
     GradedFunction("td3.softmax_mnist.softmax", ref.softmax, checks.check_softmax, MISTAKES["softmax"]),
-    GradedFunction("td3.softmax_mnist.cross_entropy", ref.cross_entropy, checks.check_cross_entropy,
-                   MISTAKES["cross_entropy"]),
+    GradedFunction(
+        "td3.softmax_mnist.cross_entropy", ref.cross_entropy, checks.check_cross_entropy, MISTAKES["cross_entropy"]
+    ),
     GradedFunction("td3.softmax_mnist.gradient", ref.gradient, checks.check_gradient, MISTAKES["gradient"]),
-    GradedFunction("td3.softmax_mnist.train", ref.train, checks.check_train,
-                   MISTAKES["train"], helpers=checks.ISOLATED["train"]),
-    GradedFunction("td3.softmax_mnist.accuracy", ref.accuracy, checks.check_accuracy,
-                   MISTAKES["accuracy"], helpers=checks.ISOLATED["accuracy"]),
+    GradedFunction(
+        "td3.softmax_mnist.train", ref.train, checks.check_train, MISTAKES["train"], helpers=checks.ISOLATED["train"]
+    ),
+    GradedFunction(
+        "td3.softmax_mnist.accuracy",
+        ref.accuracy,
+        checks.check_accuracy,
+        MISTAKES["accuracy"],
+        helpers=checks.ISOLATED["accuracy"],
+    ),
 )

@@ -3,6 +3,7 @@
 No check needs MNIST: the cases are small random arrays, and the quality of a full training is
 judged on scikit-learn's ``load_digits`` (1,797 digits of 8×8 pixels, shipped with scikit-learn).
 """
+
 import numpy as np
 
 from ...checking import Case, accuracy_verdict, check_against_reference, float32_tolerance, reference_answer
@@ -11,8 +12,10 @@ from .mistakes import MISTAKES
 
 # Functions judged on their own: the names they may call resolve to the reference ones (accuracy may
 # encode the predicted classes with one_hot, or take the softmax of P again).
-ISOLATED = {"train": {"softmax": ref.softmax, "cross_entropy": ref.cross_entropy, "gradient": ref.gradient},
-            "accuracy": {"one_hot": ref.one_hot, "softmax": ref.softmax}}
+ISOLATED = {
+    "train": {"softmax": ref.softmax, "cross_entropy": ref.cross_entropy, "gradient": ref.gradient},
+    "accuracy": {"one_hot": ref.one_hot, "softmax": ref.softmax},
+}
 
 
 def _sizes(rng, low, high, avoid=()):
@@ -42,8 +45,9 @@ def check_one_hot(student, seed):
     n = _sizes(rng, 4, 12, avoid=(k,))
     labels = rng.integers(0, k - 2, size=n)  # the last two classes are absent from this batch
     cases.append(Case(f"N = {n}, K = {k}, les classes {k - 2} et {k - 1} absentes", (labels, k)))
-    return check_against_reference(student, ref.one_hot, cases, name="one_hot",
-                                   arg_names=["labels", "num_classes"], mistakes=MISTAKES["one_hot"])
+    return check_against_reference(
+        student, ref.one_hot, cases, name="one_hot", arg_names=["labels", "num_classes"], mistakes=MISTAKES["one_hot"]
+    )
 
 
 def check_softmax(student, seed):
@@ -56,14 +60,19 @@ def check_softmax(student, seed):
     n = _sizes(rng, 20, 60)
     cases.append(Case(f"N = {n}, K = 10", (rng.normal(0, 5, size=(n, 10)),)))
     # Shifting by the row's minimum instead of its maximum overflows on the row spread over ±800.
-    large = np.array([[1000.0, 999.0, 990.0, 995.0],
-                      [-1000.0, -1001.0, -1003.0, -1000.5],
-                      [800.0, -800.0, 0.0, 790.0],
-                      [1.0, 2.0, 3.0, 0.5]])
+    large = np.array(
+        [
+            [1000.0, 999.0, 990.0, 995.0],
+            [-1000.0, -1001.0, -1003.0, -1000.5],
+            [800.0, -800.0, 0.0, 790.0],
+            [1.0, 2.0, 3.0, 0.5],
+        ]
+    )
     large += rng.uniform(-1, 1, size=large.shape)
     cases.append(Case("grands logits (±1000)", (large[rng.permutation(len(large))],)))
-    return check_against_reference(student, ref.softmax, cases, name="softmax", arg_names=["Z"],
-                                   mistakes=MISTAKES["softmax"])
+    return check_against_reference(
+        student, ref.softmax, cases, name="softmax", arg_names=["Z"], mistakes=MISTAKES["softmax"]
+    )
 
 
 def check_cross_entropy(student, seed):
@@ -78,8 +87,14 @@ def check_cross_entropy(student, seed):
     y = ref.one_hot(np.array([0, 2, 1]), 3)
     p = np.array([[0.7, 0.2, 0.1], [0.1, 0.3, 0.6], [0.5, 0.0, 0.5]])
     cases.append(Case("P vaut exactement 0 sur la bonne classe", (y, p)))
-    return check_against_reference(student, ref.cross_entropy, cases, name="cross_entropy", arg_names=["Y", "P"],
-                                   mistakes=MISTAKES["cross_entropy"])
+    return check_against_reference(
+        student,
+        ref.cross_entropy,
+        cases,
+        name="cross_entropy",
+        arg_names=["Y", "P"],
+        mistakes=MISTAKES["cross_entropy"],
+    )
 
 
 def check_gradient(student, seed):
@@ -91,8 +106,15 @@ def check_gradient(student, seed):
         X = rng.uniform(0, 1, size=(n, d))
         P = ref.softmax(X @ rng.normal(size=(d, k)) + rng.normal(size=k))
         cases.append(Case(f"N = {n}, D = {d}, K = {k}", (X, P, _one_hot(rng, n, k))))
-    return check_against_reference(student, ref.gradient, cases, name="gradient", arg_names=["X", "P", "Y"],
-                                   fields=("dW", "db"), mistakes=MISTAKES["gradient"])
+    return check_against_reference(
+        student,
+        ref.gradient,
+        cases,
+        name="gradient",
+        arg_names=["X", "P", "Y"],
+        fields=("dW", "db"),
+        mistakes=MISTAKES["gradient"],
+    )
 
 
 def _blobs(rng, n, d, k):
@@ -108,8 +130,9 @@ def _digits(seed):
     from sklearn.model_selection import train_test_split
 
     digits = load_digits()
-    x_train, x_test, y_train, y_test = train_test_split(digits.data / 16.0, digits.target, test_size=0.2,
-                                                        random_state=seed)
+    x_train, x_test, y_train, y_test = train_test_split(
+        digits.data / 16.0, digits.target, test_size=0.2, random_state=seed
+    )
     return x_train, x_test, ref.one_hot(y_train, 10), ref.one_hot(y_test, 10)
 
 
@@ -117,15 +140,22 @@ def _train_cases(rng):
     """1, a few and a dozen epochs. The last batch holds one example, then none (N a multiple of the batch
     size), then a few: the loop's bound is exercised on both sides."""
     cases = []
-    for epochs, batch_size, eta, d, k, last in ((1, 4, 0.5, 3, 3, 1), (_sizes(rng, 3, 6), 8, 0.3, 4, 3, 0),
-                                                (_sizes(rng, 10, 16), 16, 0.1, 5, 4, None)):
+    for epochs, batch_size, eta, d, k, last in (
+        (1, 4, 0.5, 3, 3, 1),
+        (_sizes(rng, 3, 6), 8, 0.3, 4, 3, 0),
+        (_sizes(rng, 10, 16), 16, 0.1, 5, 4, None),
+    ):
         last = int(rng.integers(2, batch_size)) if last is None else last
         n = batch_size * int(rng.integers(2, 4)) + last
         X, Y = _blobs(rng, n, d, k)
         train_seed = int(rng.integers(1000))
         batches = f"dernier lot de {last}" if last else "lots tous complets"
-        cases.append(Case(f"epochs = {epochs}, N = {n}, batch_size = {batch_size} ({batches}), seed = {train_seed}",
-                          (X, Y, eta, epochs, batch_size, train_seed)))
+        cases.append(
+            Case(
+                f"epochs = {epochs}, N = {n}, batch_size = {batch_size} ({batches}), seed = {train_seed}",
+                (X, Y, eta, epochs, batch_size, train_seed),
+            )
+        )
     return cases
 
 
@@ -137,10 +167,21 @@ def train_tolerance(cases):
     sign, η, a batch left out, another order) differs by far more."""
     steps = max(epochs * -(-len(X) // batch_size) for X, _, _, epochs, batch_size, _ in (c.args for c in cases))
     terms = max(max(X.shape[1], batch_size) for X, _, _, _, batch_size, _ in (c.args for c in cases))
-    scale = max(1.0, *(float(np.max(np.abs(np.concatenate([np.ravel(v) for v in
-                                                            reference_answer(ref.train, c.args, "call",
-                                                                             ISOLATED["train"])]))))
-                       for c in cases))
+    scale = max(
+        1.0,
+        *(
+            float(
+                np.max(
+                    np.abs(
+                        np.concatenate(
+                            [np.ravel(v) for v in reference_answer(ref.train, c.args, "call", ISOLATED["train"])]
+                        )
+                    )
+                )
+            )
+            for c in cases
+        ),
+    )
     return float32_tolerance(steps, scale=scale, terms=terms)
 
 
@@ -154,10 +195,17 @@ def check_train(student, seed):
     """
     rng = np.random.default_rng(seed)
     cases = _train_cases(rng)
-    verdict = check_against_reference(student, ref.train, cases, name="train",
-                                      arg_names=["X", "Y", "eta", "epochs", "batch_size", "seed"],
-                                      fields=("W", "b", "losses"), mistakes=MISTAKES["train"],
-                                      helpers=ISOLATED["train"], **train_tolerance(cases))
+    verdict = check_against_reference(
+        student,
+        ref.train,
+        cases,
+        name="train",
+        arg_names=["X", "Y", "eta", "epochs", "batch_size", "seed"],
+        fields=("W", "b", "losses"),
+        mistakes=MISTAKES["train"],
+        helpers=ISOLATED["train"],
+        **train_tolerance(cases),
+    )
     if not verdict.passed:
         return verdict
     x_train, x_test, y_train, y_test = _digits(int(rng.integers(1000)))
@@ -167,8 +215,7 @@ def check_train(student, seed):
     W_ref, b_ref, _ = ref.train(*args)
     acc = ref.accuracy(y_test, ref.softmax(x_test @ np.asarray(W, dtype=float) + np.asarray(b, dtype=float)))
     acc_ref = ref.accuracy(y_test, ref.softmax(x_test @ W_ref + b_ref))
-    where = (f"sur les chiffres 8×8 de load_digits ({ref.EPOCHS} époques, η = {ref.ETA}, "
-             f"lots de {ref.BATCH_SIZE})")
+    where = f"sur les chiffres 8×8 de load_digits ({ref.EPOCHS} époques, η = {ref.ETA}, lots de {ref.BATCH_SIZE})"
     return accuracy_verdict(verdict, acc, acc_ref, where)
 
 
@@ -179,5 +226,12 @@ def check_accuracy(student, seed):
         Y = _one_hot(rng, n, k)
         P = ref.softmax(2.0 * Y + rng.normal(0, 1.2, size=(n, k)))  # right about two times out of three
         cases.append(Case(f"N = {n}, K = {k}", (Y, P)))
-    return check_against_reference(student, ref.accuracy, cases, name="accuracy", arg_names=["Y", "P"],
-                                   mistakes=MISTAKES["accuracy"], helpers=ISOLATED["accuracy"])
+    return check_against_reference(
+        student,
+        ref.accuracy,
+        cases,
+        name="accuracy",
+        arg_names=["Y", "P"],
+        mistakes=MISTAKES["accuracy"],
+        helpers=ISOLATED["accuracy"],
+    )

@@ -2,10 +2,8 @@
 
 EQUIVALENT = {
     "cross_entropy": {
-        "L3: np.clip(P, EPS, 1.0) → np.clip(EPS, P, 1.0)":
-            "np.clip(a, lo, hi) is minimum(maximum(a, lo), hi); maximum is symmetric, so clipping EPS from "
-            "below by P gives max(P, EPS) capped at 1, the same array",
-        "L3: 1.0 → 2.0":
-            "P holds probabilities, never above 1: capping them at 2 instead of 1 leaves every value unchanged",
+        "np.clip(P, EPS, 1.0) → np.clip(EPS, P, 1.0)": "np.clip(a, lo, hi) is minimum(maximum(a, lo), hi); maximum is symmetric, so clipping EPS from "
+        "below by P gives max(P, EPS) capped at 1, the same array",
+        "1.0 → 2.0": "P holds probabilities, never above 1: capping them at 2 instead of 1 leaves every value unchanged",
     },
 }

@@ -15,6 +15,7 @@ random_state=0)`` (6,400 / 1,600); K = 10, η = 0.1 for the statement, batch 32,
 b = 0 at the start, shuffling seed 0; the model selection compares the learning rates 0.01, 0.1 and 1
 after 20 epochs, then the numbers of epochs 1 to 20 for the chosen one, on the validation set.
 """
+
 import numpy as np
 
 NUM_CLASSES = 10
@@ -42,7 +43,8 @@ def make_data(path=None):
 
     images, labels = load_mnist(path)
     images_train, images_test, y_train, y_test = train_test_split(
-        images, labels, test_size=TEST_SIZE, random_state=SPLIT_SEED)
+        images, labels, test_size=TEST_SIZE, random_state=SPLIT_SEED
+    )
     return images_train / 255.0, images_test / 255.0, y_train, y_test
 
 
@@ -102,7 +104,7 @@ def train(X, Y, eta, epochs, batch_size, seed):
         order = rng.permutation(n)
         batch_losses = []
         for start in range(0, n, batch_size):
-            batch = order[start:start + batch_size]
+            batch = order[start : start + batch_size]
             P = softmax(X[batch] @ W + b)
             batch_losses.append(cross_entropy(Y[batch], P))
             dW, db = gradient(X[batch], P, Y[batch])
@@ -139,8 +141,7 @@ def epoch_curves(X_fit, Y_fit, X_val, Y_val, eta, epochs, batch_size, seed):
 
 def choose_eta(X_fit, Y_fit, X_val, Y_val, etas=ETAS, epochs=EPOCHS, batch_size=BATCH_SIZE, seed=SEED):
     """The learning rate of ``etas`` whose model, after ``epochs`` epochs, has the smallest validation loss."""
-    val_losses = [evaluate(X_val, Y_val, *train(X_fit, Y_fit, eta, epochs, batch_size, seed)[:2])[0]
-                  for eta in etas]
+    val_losses = [evaluate(X_val, Y_val, *train(X_fit, Y_fit, eta, epochs, batch_size, seed)[:2])[0] for eta in etas]
     return etas[int(np.argmin(val_losses))]
 
 

@@ -8,7 +8,7 @@ from .mistakes import MISTAKES
 
 NOTEBOOK = "td4_retropropagation/02_activations"  # source/ and release/ hold it as <NOTEBOOK>.ipynb
 # What the release must not state, because a written answer asks the student to derive it (spaces do
-# not count): tests/test_release_hides_derivations.py.
+# not count): tests/unit/test_release_hides_derivations.py.
 HIDDEN_FORMULAS: tuple[str, ...] = (
     # reponse_derivees: the derivatives in terms of the functions themselves, ReLU's piecewise
     r"\sigma'(z) = \sigma(z)\,\big(1 - \sigma(z)\big)",
@@ -24,10 +24,16 @@ HIDDEN_FORMULAS: tuple[str, ...] = (
 
 # The graded cells' check ids: how each function is judged, with what catalogue and reference helpers.
 GRADED: tuple[GradedFunction, ...] = (
-    GradedFunction("td4.activations.sigmoid_prime", ref.sigmoid_prime, checks.check_sigmoid_prime,
-                   MISTAKES["sigmoid_prime"]),
+    GradedFunction(
+        "td4.activations.sigmoid_prime", ref.sigmoid_prime, checks.check_sigmoid_prime, MISTAKES["sigmoid_prime"]
+    ),
     GradedFunction("td4.activations.tanh_prime", ref.tanh_prime, checks.check_tanh_prime, MISTAKES["tanh_prime"]),
     GradedFunction("td4.activations.relu_prime", ref.relu_prime, checks.check_relu_prime, MISTAKES["relu_prime"]),
-    GradedFunction("td4.activations.leaky_relu_prime", ref.leaky_relu_prime, checks.check_leaky_relu_prime,
-                   MISTAKES["leaky_relu_prime"], helpers=checks.ISOLATED["leaky_relu_prime"]),
+    GradedFunction(
+        "td4.activations.leaky_relu_prime",
+        ref.leaky_relu_prime,
+        checks.check_leaky_relu_prime,
+        MISTAKES["leaky_relu_prime"],
+        helpers=checks.ISOLATED["leaky_relu_prime"],
+    ),
 )

@@ -1,4 +1,5 @@
 """Hidden-test checks of TD 4, notebook 2 (derivatives of the activation functions)."""
+
 import numpy as np
 
 from ...checking import Case, check_against_reference
@@ -27,13 +28,24 @@ def _cases(rng):
 
 
 # What each function returns, as messages name it.
-RESULTS = {"sigmoid_prime": "σ'(z)", "tanh_prime": "tanh'(z)", "relu_prime": "ReLU'(z)",
-           "leaky_relu_prime": "leaky ReLU'(z)"}
+RESULTS = {
+    "sigmoid_prime": "σ'(z)",
+    "tanh_prime": "tanh'(z)",
+    "relu_prime": "ReLU'(z)",
+    "leaky_relu_prime": "leaky ReLU'(z)",
+}
 
 
 def _compare(student, seed, name):
-    return check_against_reference(student, getattr(ref, name), _cases(np.random.default_rng(seed)), name=name,
-                                   arg_names=["z"], fields=(RESULTS[name],), mistakes=MISTAKES[name])
+    return check_against_reference(
+        student,
+        getattr(ref, name),
+        _cases(np.random.default_rng(seed)),
+        name=name,
+        arg_names=["z"],
+        fields=(RESULTS[name],),
+        mistakes=MISTAKES[name],
+    )
 
 
 def check_sigmoid_prime(student, seed):
@@ -55,7 +67,13 @@ def check_leaky_relu_prime(student, seed):
     for case in _cases(rng)[2:]:
         alpha = float(np.round(rng.uniform(0.05, 0.3), 3))
         cases.append(Case(f"{case.label}, alpha = {alpha}", (*case.args, alpha)))
-    return check_against_reference(student, ref.leaky_relu_prime, cases, name="leaky_relu_prime",
-                                   arg_names=["z", "alpha"], fields=(RESULTS["leaky_relu_prime"],),
-                                   mistakes=MISTAKES["leaky_relu_prime"],
-                                   helpers=ISOLATED["leaky_relu_prime"])
+    return check_against_reference(
+        student,
+        ref.leaky_relu_prime,
+        cases,
+        name="leaky_relu_prime",
+        arg_names=["z", "alpha"],
+        fields=(RESULTS["leaky_relu_prime"],),
+        mistakes=MISTAKES["leaky_relu_prime"],
+        helpers=ISOLATED["leaky_relu_prime"],
+    )

@@ -5,6 +5,7 @@ shape. Derivatives are taken with respect to the pre-activation ``z``. At z = 0,
 ReLU have no derivative, the notebook's convention is the left one (0, and α), stated in the answer
 cells' docstrings; the hidden tests check it once, at exactly 0.
 """
+
 import numpy as np
 
 from ...td1.neurone.solution import relu, sigmoid, tanh  # noqa: F401 - the notebook's activations

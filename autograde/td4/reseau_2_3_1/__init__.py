@@ -8,7 +8,7 @@ from .mistakes import MISTAKES
 
 NOTEBOOK = "td4_retropropagation/01_reseau_2_3_1"  # source/ and release/ hold it as <NOTEBOOK>.ipynb
 # What the release must not state, because a written answer asks the student to derive it (spaces do
-# not count): tests/test_release_hides_derivations.py.
+# not count): tests/unit/test_release_hides_derivations.py.
 HIDDEN_FORMULAS: tuple[str, ...] = (
     # reponse_retropropagation: the gradients of the MSE, output layer then hidden layer, one example then a batch
     r"\frac{\partial L}{\partial \hat{y}} = \hat{y} - y",
@@ -29,12 +29,31 @@ HIDDEN_FORMULAS: tuple[str, ...] = (
 
 # The graded cells' check ids: how each function is judged, with what catalogue and reference helpers.
 GRADED: tuple[GradedFunction, ...] = (
-    GradedFunction("td4.reseau_2_3_1.forward", ref.forward, checks.check_forward,
-                   MISTAKES["forward"], helpers=checks.ISOLATED["forward"]),
-    GradedFunction("td4.reseau_2_3_1.count_parameters", ref.count_parameters, checks.check_count_parameters,
-                   MISTAKES["count_parameters"]),
-    GradedFunction("td4.reseau_2_3_1.backward", ref.backward, checks.check_backward,
-                   MISTAKES["backward"], helpers=checks.ISOLATED["backward"]),
-    GradedFunction("td4.reseau_2_3_1.gradient_check", ref.gradient_check, checks.check_gradient_check,
-                   MISTAKES["gradient_check"], helpers=checks.ISOLATED["gradient_check"]),
+    GradedFunction(
+        "td4.reseau_2_3_1.forward",
+        ref.forward,
+        checks.check_forward,
+        MISTAKES["forward"],
+        helpers=checks.ISOLATED["forward"],
+    ),
+    GradedFunction(
+        "td4.reseau_2_3_1.count_parameters",
+        ref.count_parameters,
+        checks.check_count_parameters,
+        MISTAKES["count_parameters"],
+    ),
+    GradedFunction(
+        "td4.reseau_2_3_1.backward",
+        ref.backward,
+        checks.check_backward,
+        MISTAKES["backward"],
+        helpers=checks.ISOLATED["backward"],
+    ),
+    GradedFunction(
+        "td4.reseau_2_3_1.gradient_check",
+        ref.gradient_check,
+        checks.check_gradient_check,
+        MISTAKES["gradient_check"],
+        helpers=checks.ISOLATED["gradient_check"],
+    ),
 )

@@ -1,4 +1,5 @@
 """Hidden-test checks of TD 4, notebook 1 (back-propagation in the 2→3→1 network)."""
+
 import numpy as np
 
 from ...checking import Case, Code, Verdict, as_student, changed_inputs, check_against_reference, modified_inputs
@@ -22,12 +23,20 @@ ISOLATED: dict[str, dict] = {
 def _network_cases(rng):
     """Batches of 1, a few and many examples; parameters of several scales (saturating ones included)."""
     cases = []
-    for n, scale in ((1, 1.0), (int(rng.integers(2, 7)), 1.0), (int(rng.integers(20, 80)), 0.5),
-                     (int(rng.integers(3, 10)), 3.0)):
+    for n, scale in (
+        (1, 1.0),
+        (int(rng.integers(2, 7)), 1.0),
+        (int(rng.integers(20, 80)), 0.5),
+        (int(rng.integers(3, 10)), 3.0),
+    ):
         x = rng.normal(size=(n, 2))
         y = rng.uniform(size=(n, 1))
-        params = (scale * rng.normal(size=(2, 3)), scale * rng.normal(size=3),
-                  scale * rng.normal(size=(3, 1)), scale * rng.normal(size=1))
+        params = (
+            scale * rng.normal(size=(2, 3)),
+            scale * rng.normal(size=3),
+            scale * rng.normal(size=(3, 1)),
+            scale * rng.normal(size=1),
+        )
         label = f"N = {n} exemple{'s' if n > 1 else ''}" + (", grands poids" if scale > 1 else "")
         cases.append(Case(label, (x, y, *params)))
     return cases
@@ -35,15 +44,31 @@ def _network_cases(rng):
 
 def check_forward(student, seed):
     rng = np.random.default_rng(seed)
-    return check_against_reference(student, ref.forward, _network_cases(rng), name="forward", arg_names=ARGS,
-                                   fields=FORWARD_FIELDS, mistakes=MISTAKES["forward"], helpers=ISOLATED["forward"])
+    return check_against_reference(
+        student,
+        ref.forward,
+        _network_cases(rng),
+        name="forward",
+        arg_names=ARGS,
+        fields=FORWARD_FIELDS,
+        mistakes=MISTAKES["forward"],
+        helpers=ISOLATED["forward"],
+    )
 
 
 def check_backward(student, seed):
     """Run with the reference ``forward``: a wrong forward costs forward's points only."""
     rng = np.random.default_rng(seed)
-    return check_against_reference(student, ref.backward, _network_cases(rng), name="backward", arg_names=ARGS,
-                                   fields=BACKWARD_FIELDS, mistakes=MISTAKES["backward"], helpers=ISOLATED["backward"])
+    return check_against_reference(
+        student,
+        ref.backward,
+        _network_cases(rng),
+        name="backward",
+        arg_names=ARGS,
+        fields=BACKWARD_FIELDS,
+        mistakes=MISTAKES["backward"],
+        helpers=ISOLATED["backward"],
+    )
 
 
 def check_count_parameters(student, seed):
@@ -53,9 +78,16 @@ def check_count_parameters(student, seed):
         sizes.append((f"{depth - 2} couche(s) cachée(s)", [int(s) for s in rng.integers(1, 300, size=depth)]))
     sizes.append(("MLP sur MNIST", [784, int(rng.integers(32, 257)), 10]))
     cases = [Case(f"{label}, layer_sizes = {layers}", (layers,)) for label, layers in sizes]
-    return check_against_reference(student, ref.count_parameters, cases, name="count_parameters",
-                                   fields=("le nombre de paramètres",), mistakes=MISTAKES["count_parameters"],
-                                   rtol=0, atol=0.5)
+    return check_against_reference(
+        student,
+        ref.count_parameters,
+        cases,
+        name="count_parameters",
+        fields=("le nombre de paramètres",),
+        mistakes=MISTAKES["count_parameters"],
+        rtol=0,
+        atol=0.5,
+    )
 
 
 # The functions a gradient check is tried on: one layer of tanh units scored by v (not the network's loss,
@@ -90,13 +122,18 @@ def _gradient_check_cases(rng):
     # An input always 0: dW has a row of exact zeros, for the hand gradient and the numerical one. db off by ±2 %.
     x, v, W, b, dW, db = _layer(rng, int(rng.integers(5, 9)), 4, 3, dead_input=int(rng.integers(0, 4)))
     f = Code(LAYER, "(W, b) ↦ Σ v·tanh(x W + b), une entrée toujours nulle", x=x, v=v)
-    cases.append(Case("une entrée toujours nulle, db un peu faux", (f, (W, b), (dW, db * (1 + 0.02 * rng.uniform(-1, 1, size=db.shape))))))
+    cases.append(
+        Case(
+            "une entrée toujours nulle, db un peu faux",
+            (f, (W, b), (dW, db * (1 + 0.02 * rng.uniform(-1, 1, size=db.shape)))),
+        )
+    )
     # Three parameters: db with the wrong sign, ds twice too large, dW right; another step h, whose
     # truncation error (about 1e-7 relative on dW) is well above the tolerance.
     x, v, W, b, dW, db = _layer(rng, int(rng.integers(3, 7)), 2, 3)
     s = rng.normal(size=int(rng.integers(2, 5)))
     f = Code(LAYER_AND_CUBE, "(W, b, s) ↦ Σ v·tanh(x W + b) + Σ s³/3", x=x, v=v)
-    cases.append(Case("trois paramètres, h = 1e-3", (f, (W, b, s), (dW, -db, 2 * s ** 2), 1e-3)))
+    cases.append(Case("trois paramètres, h = 1e-3", (f, (W, b, s), (dW, -db, 2 * s**2), 1e-3)))
     # Exact gradients: every error is tiny.
     x, v, W, b, dW, db = _layer(rng, int(rng.integers(5, 9)), 2, 3)
     f = Code(LAYER, "(W, b) ↦ Σ v·tanh(x W + b)", x=x, v=v)
@@ -106,7 +143,7 @@ def _gradient_check_cases(rng):
     x, v, W, b, dW, db = _layer(rng, int(rng.integers(3, 7)), 3, 2)
     s = rng.uniform(0.5, 1.5, size=int(rng.integers(2, 5))) * rng.choice([-1.0, 1.0])
     f = Code(LAYER_AND_CUBE, "(W, b, s) ↦ Σ v·tanh(x W + b) + Σ s³/3", x=x, v=v)
-    cases.append(Case("gradients justes, grand pas h = 0.2", (f, (W, b, s), (dW, db, s ** 2), 0.2)))
+    cases.append(Case("gradients justes, grand pas h = 0.2", (f, (W, b, s), (dW, db, s**2), 0.2)))
     # Exact gradient of fast oscillations, at the default step.
     omega = 100.0
     s = []
@@ -116,15 +153,18 @@ def _gradient_check_cases(rng):
             s.append(value)
     s = np.array(s)
     f = Code(SINE, f"s ↦ Σ sin({omega:g} s)", w=omega)
-    cases.append(Case("gradient juste d'une fonction qui oscille vite, pas h par défaut",
-                      (f, (s,), (omega * np.cos(omega * s),))))
+    cases.append(
+        Case(
+            "gradient juste d'une fonction qui oscille vite, pas h par défaut", (f, (s,), (omega * np.cos(omega * s),))
+        )
+    )
     return cases
 
 
 def _error_names(case):
     """« l'erreur de W », … : one per parameter, named as the case's function names them."""
     source = case.args[0].source
-    return tuple(f"l'erreur de {name.strip()}" for name in source[len("lambda "):source.index(":")].split(","))
+    return tuple(f"l'erreur de {name.strip()}" for name in source[len("lambda ") : source.index(":")].split(","))
 
 
 def check_gradient_check(student, seed):
@@ -134,10 +174,19 @@ def check_gradient_check(student, seed):
     (:func:`_moved_parameters`)."""
     rng = np.random.default_rng(seed)
     cases = _gradient_check_cases(rng)
-    verdict = check_against_reference(student, ref.gradient_check, cases, name="gradient_check",
-                                      arg_names=["f", "params", "grads", "h"], fields=_error_names,
-                                      mistakes=MISTAKES["gradient_check"], helpers=ISOLATED["gradient_check"],
-                                      rtol=1e-6, atol=1e-8, unchanged=False)
+    verdict = check_against_reference(
+        student,
+        ref.gradient_check,
+        cases,
+        name="gradient_check",
+        arg_names=["f", "params", "grads", "h"],
+        fields=_error_names,
+        mistakes=MISTAKES["gradient_check"],
+        helpers=ISOLATED["gradient_check"],
+        rtol=1e-6,
+        atol=1e-8,
+        unchanged=False,
+    )
     return _moved_parameters(student, cases) or verdict if verdict.passed else verdict
 
 
@@ -148,9 +197,13 @@ RESTORED_RTOL, RESTORED_ATOL = 1e-12, 1e-16
 
 
 def _restored(before: np.ndarray, after) -> bool:
-    return (type(after) is np.ndarray and after.shape == before.shape and after.dtype.kind in "biuf"
-            and bool(np.all(np.isfinite(after)))
-            and bool(np.allclose(after, before, rtol=RESTORED_RTOL, atol=RESTORED_ATOL)))
+    return (
+        type(after) is np.ndarray
+        and after.shape == before.shape
+        and after.dtype.kind in "biuf"
+        and bool(np.all(np.isfinite(after)))
+        and bool(np.allclose(after, before, rtol=RESTORED_RTOL, atol=RESTORED_ATOL))
+    )
 
 
 def _moved_parameters(student, cases) -> Verdict | None:
@@ -161,15 +214,24 @@ def _moved_parameters(student, cases) -> Verdict | None:
     for index, case in enumerate(cases, start=1):
         _, reported = student.watched(*case.args)
         arrays = dict(arrays_in(case.args))
-        left = {tuple(entry[0]): entry[1] for entry in (reported if type(reported) is list else [])
-                if type(entry) is list and len(entry) == 2 and type(entry[0]) is list
-                and all(type(step) in (int, str) for step in entry[0])}
+        left = {
+            tuple(entry[0]): entry[1]
+            for entry in (reported if type(reported) is list else [])
+            if type(entry) is list
+            and len(entry) == 2
+            and type(entry[0]) is list
+            and all(type(step) in (int, str) for step in entry[0])
+        }
         moved = [path for path in changed_inputs(case.args, reported) if not _restored(arrays[path], left.get(path))]
         if moved:
             changed, advice = modified_inputs(moved, ["f", "params", "grads", "h"])
             if any(path[0] == 1 for path in moved):  # a parameter: shifted by h and not put back
-                advice += (" ; une case décalée de h pour le gradient numérique doit reprendre sa valeur de départ "
-                           "(old = theta[i], puis theta[i] = old)")
-            return Verdict(False, f"`gradient_check` a modifié {changed} en place — cas {index}/{len(cases)} "
-                                  f"({case.label}) : {advice}.")
+                advice += (
+                    " ; une case décalée de h pour le gradient numérique doit reprendre sa valeur de départ "
+                    "(old = theta[i], puis theta[i] = old)"
+                )
+            return Verdict(
+                False,
+                f"`gradient_check` a modifié {changed} en place — cas {index}/{len(cases)} ({case.label}) : {advice}.",
+            )
     return None

@@ -10,11 +10,11 @@ The sheet's network, for a batch of N examples stored one per row, with the cour
 
 Gradients have the shapes of their parameters: dW1 (2, 3), db1 (3,), dW2 (3, 1), db2 (1,).
 """
+
 import numpy as np
 
-from ...td1.regression_lineaire.solution import numerical_gradient  # TD 1's, recalled where used
-
 from ...td1.neurone.solution import sigmoid
+from ...td1.regression_lineaire.solution import numerical_gradient  # TD 1's, recalled where used
 
 LAYER_SIZES = (2, 3, 1)
 TOLERANCE = 1e-7  # the sheet's target for the relative error between hand and numerical gradients
@@ -71,7 +71,6 @@ def count_parameters(layer_sizes):
     return int(sum((n_in + 1) * n_out for n_in, n_out in zip(sizes[:-1], sizes[1:])))
 
 
-
 def relative_error(analytic, numeric):
     """max over entries of |a − n| / max(GUARD, |a| + |n|): the worst entry, whatever the gradients' scale."""
     analytic, numeric = np.asarray(analytic, dtype=float), np.asarray(numeric, dtype=float)
@@ -87,8 +86,10 @@ def gradient_check(f, params, grads, h=1e-5):
     """
     errors = []
     for k, (param, grad) in enumerate(zip(params, grads)):
+
         def loss_of_one(theta, k=k):
-            return f(*params[:k], theta, *params[k + 1:])
+            return f(*params[:k], theta, *params[k + 1 :])
+
         errors.append(relative_error(grad, numerical_gradient(loss_of_one, param, h)))
     return tuple(errors)
 

@@ -2,6 +2,7 @@
 `autograd.Value/<what>` and filed under the graded cell of the part of the class where it is
 (``Value/arithmetic``, ``Value/unary``, ``Value/backward``): the hidden tests recognise them to name the
 mistake in the feedback."""
+
 import math
 
 from ...checking import Mistake
@@ -46,15 +47,17 @@ def wrong_Value(**flags):
             def _backward():
                 send(self, d_self * out.grad)
                 send(other, d_other * out.grad)
+
             out._backward = _backward
             return out
 
         def __pow__(self, n):
-            out = Value(self.data ** n, (self,), f"**{n}")
+            out = Value(self.data**n, (self,), f"**{n}")
             exponent = n if wrong["pow_exponent_not_lowered"] else n - 1
 
             def _backward():
-                send(self, n * self.data ** exponent * out.grad)
+                send(self, n * self.data**exponent * out.grad)
+
             out._backward = _backward
             return out
 
@@ -66,6 +69,7 @@ def wrong_Value(**flags):
             def _backward():
                 send(self, out.grad)
                 send(other, sign * out.grad)
+
             out._backward = _backward
             return out
 
@@ -75,7 +79,8 @@ def wrong_Value(**flags):
 
             def _backward():
                 send(self, out.grad / other.data)
-                send(other, -self.data / other.data ** 2 * out.grad)
+                send(other, -self.data / other.data**2 * out.grad)
+
             out._backward = _backward
             return out
 
@@ -84,16 +89,18 @@ def wrong_Value(**flags):
 
             def _backward():
                 self.grad += out.data if wrong["exp_not_chained"] else out.data * out.grad
+
             out._backward = _backward
             return out
 
         def tanh(self):
             t = math.tanh(self.data)
             out = Value(t, (self,), "tanh")
-            local = 1 - t if wrong["tanh_derivative"] else 1 - t ** 2
+            local = 1 - t if wrong["tanh_derivative"] else 1 - t**2
 
             def _backward():
                 self.grad += local * out.grad
+
             out._backward = _backward
             return out
 
@@ -103,6 +110,7 @@ def wrong_Value(**flags):
 
             def _backward():
                 self.grad += local * out.grad
+
             out._backward = _backward
             return out
 
@@ -120,6 +128,7 @@ def wrong_Value(**flags):
                     v._backward()
                     for child in v._prev:
                         propagate(child)
+
                 propagate(self)
                 return
             topo, visited = [], set()
@@ -130,6 +139,7 @@ def wrong_Value(**flags):
                     for child in v._prev:
                         build(child)
                     topo.append(v)
+
             build(self)
             if not wrong["backward_output_grad_not_one"]:
                 self.grad = 1.0
@@ -147,12 +157,14 @@ def _walk(output, walk):
     ``stack`` (a stack in place of the queue)."""
     order, seen = [], set()
     if walk == "preorder":
+
         def visit(v):
             seen.add(id(v))
             order.append(v)
             for child in v._prev:
                 if id(child) not in seen:
                     visit(child)
+
         visit(output)
         return order
     mark_on_pop = walk == "breadth_first_mark_on_pop"
@@ -179,45 +191,80 @@ def _catalogue():
     chain = "Rappel : chaque _backward ajoute (dérivée locale) × out.grad au grad de chaque entrée."
     return {
         "Value/arithmetic": [
-            Mistake("autograd.Value/grad_overwritten", "dans les _backward, le gradient est écrasé (grad = …) au lieu "
-                    "d'être accumulé (grad += …), comme dans l'exemple de + : un nœud utilisé deux fois "
-                    "(a * a, ou a dans deux branches du graphe) perd une des contributions. " + chain,
-                    wrong_Value(grad_overwritten=True)),
-            Mistake("autograd.Value/mul_grads_swapped", "dans a * b, chaque facteur reçoit sa propre valeur : "
-                    "∂(a·b)/∂a = b et ∂(a·b)/∂b = a (l'autre facteur), donc a.grad += b.data * out.grad. "
-                    + chain, wrong_Value(mul_grads_swapped=True)),
-            Mistake("autograd.Value/pow_exponent_not_lowered", "la dérivée de xⁿ est n·xⁿ⁻¹ : l'exposant doit "
-                    "diminuer de 1 (n·xⁿ a été écrit). " + chain, wrong_Value(pow_exponent_not_lowered=True)),
-            Mistake("autograd.Value/sub_grad_sign", "dans a − b, b doit recevoir −out.grad : ∂(a − b)/∂b = −1. "
-                    + chain, wrong_Value(sub_grad_sign=True)),
+            Mistake(
+                "autograd.Value/grad_overwritten",
+                "dans les _backward, le gradient est écrasé (grad = …) au lieu "
+                "d'être accumulé (grad += …), comme dans l'exemple de + : un nœud utilisé deux fois "
+                "(a * a, ou a dans deux branches du graphe) perd une des contributions. " + chain,
+                wrong_Value(grad_overwritten=True),
+            ),
+            Mistake(
+                "autograd.Value/mul_grads_swapped",
+                "dans a * b, chaque facteur reçoit sa propre valeur : "
+                "∂(a·b)/∂a = b et ∂(a·b)/∂b = a (l'autre facteur), donc a.grad += b.data * out.grad. " + chain,
+                wrong_Value(mul_grads_swapped=True),
+            ),
+            Mistake(
+                "autograd.Value/pow_exponent_not_lowered",
+                "la dérivée de xⁿ est n·xⁿ⁻¹ : l'exposant doit diminuer de 1 (n·xⁿ a été écrit). " + chain,
+                wrong_Value(pow_exponent_not_lowered=True),
+            ),
+            Mistake(
+                "autograd.Value/sub_grad_sign",
+                "dans a − b, b doit recevoir −out.grad : ∂(a − b)/∂b = −1. " + chain,
+                wrong_Value(sub_grad_sign=True),
+            ),
         ],
         "Value/unary": [
-            Mistake("autograd.Value/tanh_derivative", "la dérivée de tanh est 1 − tanh²(x), pas 1 − tanh(x). "
-                    + chain, wrong_Value(tanh_derivative=True)),
-            Mistake("autograd.Value/relu_passes_negative", "relu transmet le gradient même quand x ≤ 0 ; sa dérivée "
-                    "vaut 1 si x > 0 et 0 sinon. " + chain, wrong_Value(relu_passes_negative=True)),
-            Mistake("autograd.Value/exp_not_chained", "dans exp, la dérivée locale e^x n'est pas multipliée par "
-                    "out.grad (règle de la chaîne). " + chain, wrong_Value(exp_not_chained=True)),
+            Mistake(
+                "autograd.Value/tanh_derivative",
+                "la dérivée de tanh est 1 − tanh²(x), pas 1 − tanh(x). " + chain,
+                wrong_Value(tanh_derivative=True),
+            ),
+            Mistake(
+                "autograd.Value/relu_passes_negative",
+                "relu transmet le gradient même quand x ≤ 0 ; sa dérivée vaut 1 si x > 0 et 0 sinon. " + chain,
+                wrong_Value(relu_passes_negative=True),
+            ),
+            Mistake(
+                "autograd.Value/exp_not_chained",
+                "dans exp, la dérivée locale e^x n'est pas multipliée par out.grad (règle de la chaîne). " + chain,
+                wrong_Value(exp_not_chained=True),
+            ),
         ],
         "Value/backward": [
-            Mistake("autograd.Value/backward_no_topological_sort", "backward parcourt le graphe en profondeur "
-                    "depuis la sortie sans tri topologique : un nœud utilisé plusieurs fois transmet son gradient "
-                    "avant d'avoir tout reçu, et plusieurs fois. Il faut d'abord trier les nœuds (chaque nœud après "
-                    "ses enfants), puis appeler _backward une seule fois par nœud, dans l'ordre inverse.",
-                    wrong_Value(backward_no_topological_sort=True)),
-            Mistake("autograd.Value/backward_output_grad_not_one", "backward ne fixe pas le gradient de la sortie : "
-                    "dL/dL = 1 (self.grad = 1.0) avant de remonter le graphe ; sinon tous les gradients "
-                    "restent nuls.", wrong_Value(backward_output_grad_not_one=True)),
-            Mistake("autograd.Value/backward_not_reversed", "backward appelle les _backward dans l'ordre topologique "
-                    "(des feuilles vers la sortie) : il faut l'ordre inverse, de la sortie vers les feuilles "
-                    "(reversed(topo)), pour qu'un nœud ait reçu tout son gradient avant de le transmettre.",
-                    wrong_Value(backward_not_reversed=True)),
-            Mistake("autograd.Value/backward_breadth_first", "backward appelle les _backward dans l'ordre d'un "
-                    "parcours en largeur depuis la sortie (une file) : ce n'est pas un ordre topologique. Un nœud "
-                    "atteint par un chemin court transmet son gradient avant que les nœuds qui l'utilisent, plus "
-                    "haut par un chemin plus long, lui aient transmis le leur. Il faut d'abord trier les nœuds "
-                    "(chaque nœud après ses enfants), puis appeler _backward une seule fois par nœud, dans l'ordre "
-                    "inverse.", wrong_Value(walk="breadth_first")),
+            Mistake(
+                "autograd.Value/backward_no_topological_sort",
+                "backward parcourt le graphe en profondeur "
+                "depuis la sortie sans tri topologique : un nœud utilisé plusieurs fois transmet son gradient "
+                "avant d'avoir tout reçu, et plusieurs fois. Il faut d'abord trier les nœuds (chaque nœud après "
+                "ses enfants), puis appeler _backward une seule fois par nœud, dans l'ordre inverse.",
+                wrong_Value(backward_no_topological_sort=True),
+            ),
+            Mistake(
+                "autograd.Value/backward_output_grad_not_one",
+                "backward ne fixe pas le gradient de la sortie : "
+                "dL/dL = 1 (self.grad = 1.0) avant de remonter le graphe ; sinon tous les gradients "
+                "restent nuls.",
+                wrong_Value(backward_output_grad_not_one=True),
+            ),
+            Mistake(
+                "autograd.Value/backward_not_reversed",
+                "backward appelle les _backward dans l'ordre topologique "
+                "(des feuilles vers la sortie) : il faut l'ordre inverse, de la sortie vers les feuilles "
+                "(reversed(topo)), pour qu'un nœud ait reçu tout son gradient avant de le transmettre.",
+                wrong_Value(backward_not_reversed=True),
+            ),
+            Mistake(
+                "autograd.Value/backward_breadth_first",
+                "backward appelle les _backward dans l'ordre d'un "
+                "parcours en largeur depuis la sortie (une file) : ce n'est pas un ordre topologique. Un nœud "
+                "atteint par un chemin court transmet son gradient avant que les nœuds qui l'utilisent, plus "
+                "haut par un chemin plus long, lui aient transmis le leur. Il faut d'abord trier les nœuds "
+                "(chaque nœud après ses enfants), puis appeler _backward une seule fois par nœud, dans l'ordre "
+                "inverse.",
+                wrong_Value(walk="breadth_first"),
+            ),
         ],
     }
 

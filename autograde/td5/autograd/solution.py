@@ -9,6 +9,7 @@ The methods are graded in three cells: arithmetic (+, −, *, /, **), the functi
 (exp, tanh, relu), and ``backward``. The reference methods are sent, as source, into the student's
 kernel for the later cells (autograde/td5/autograd/checks.py): they use nothing but ``Value`` and ``math``.
 """
+
 import math
 
 
@@ -35,6 +36,7 @@ class Value:
             # +=, not =: a node used twice (a + a, or in two branches) sums its contributions
             self.grad += out.grad
             other.grad += out.grad
+
         out._backward = _backward
         return out
 
@@ -45,15 +47,17 @@ class Value:
         def _backward():
             self.grad += other.data * out.grad
             other.grad += self.data * out.grad
+
         out._backward = _backward
         return out
 
     def __pow__(self, n):
         assert isinstance(n, (int, float)), "seules les puissances par un nombre sont prises en charge"
-        out = Value(self.data ** n, (self,), f"**{n}")
+        out = Value(self.data**n, (self,), f"**{n}")
 
         def _backward():
             self.grad += n * self.data ** (n - 1) * out.grad
+
         out._backward = _backward
         return out
 
@@ -64,6 +68,7 @@ class Value:
         def _backward():
             self.grad += out.grad
             other.grad -= out.grad
+
         out._backward = _backward
         return out
 
@@ -73,7 +78,8 @@ class Value:
 
         def _backward():
             self.grad += out.grad / other.data
-            other.grad -= self.data / other.data ** 2 * out.grad
+            other.grad -= self.data / other.data**2 * out.grad
+
         out._backward = _backward
         return out
 
@@ -99,6 +105,7 @@ class Value:
 
         def _backward():
             self.grad += out.data * out.grad  # (e^x)' = e^x, already computed
+
         out._backward = _backward
         return out
 
@@ -107,7 +114,8 @@ class Value:
         out = Value(t, (self,), "tanh")
 
         def _backward():
-            self.grad += (1 - t ** 2) * out.grad
+            self.grad += (1 - t**2) * out.grad
+
         out._backward = _backward
         return out
 
@@ -116,6 +124,7 @@ class Value:
 
         def _backward():
             self.grad += (1.0 if self.data > 0 else 0.0) * out.grad
+
         out._backward = _backward
         return out
 
@@ -132,6 +141,7 @@ class Value:
                 for child in v._prev:
                     build(child)
                 topo.append(v)
+
         build(self)
         self.grad = 1.0
         for v in reversed(topo):

@@ -8,7 +8,7 @@ from .mistakes import MISTAKES
 
 NOTEBOOK = "td5_autograd/01_graphe_de_calcul"  # source/ and release/ hold it as <NOTEBOOK>.ipynb
 # What the release must not state, because a written answer asks the student to derive it (spaces do
-# not count): tests/test_release_hides_derivations.py.
+# not count): tests/unit/test_release_hides_derivations.py.
 HIDDEN_FORMULAS: tuple[str, ...] = (
     # reponse_derivees_locales: the local derivatives of the nodes, then the chain rule
     r"\frac{\partial L}{\partial c} = 2c",
@@ -29,8 +29,16 @@ HIDDEN_FORMULAS: tuple[str, ...] = (
 
 # The graded cells' check ids: how each function is judged, with what catalogue and reference helpers.
 GRADED: tuple[GradedFunction, ...] = (
-    GradedFunction("td5.graphe_de_calcul.hand_gradients", ref.hand_gradients, checks.check_hand_gradients,
-                   MISTAKES["hand_gradients"]),
-    GradedFunction("td5.graphe_de_calcul.forward_difference", ref.forward_difference, checks.check_forward_difference,
-                   MISTAKES["forward_difference"]),
+    GradedFunction(
+        "td5.graphe_de_calcul.hand_gradients",
+        ref.hand_gradients,
+        checks.check_hand_gradients,
+        MISTAKES["hand_gradients"],
+    ),
+    GradedFunction(
+        "td5.graphe_de_calcul.forward_difference",
+        ref.forward_difference,
+        checks.check_forward_difference,
+        MISTAKES["forward_difference"],
+    ),
 )

@@ -8,6 +8,7 @@ dL/dw1 = 2c·x, dL/dw2 = 2c·y, dL/dx = 2c·w1, dL/dy = 2c·w2. All inputs are n
 (``f`` takes an array shaped like ``theta``, the result has ``theta``'s shape, ``theta`` is left as it
 was) with the one-sided difference (f(θ + h eᵢ) − f(θ)) / h, whose error is of order h.
 """
+
 import numpy as np
 
 from ...td1.regression_lineaire.solution import numerical_gradient  # noqa: F401 - TD 1's, recalled where used
@@ -22,7 +23,7 @@ def forward(w1, w2, x, y):
     a = w1 * x
     b = w2 * y
     c = a + b
-    return a, b, c, c ** 2
+    return a, b, c, c**2
 
 
 def hand_gradients(w1, w2, x, y):
@@ -36,7 +37,6 @@ def loss_of(theta):
     """L as a function of the array theta = (w1, w2, x, y), for the finite differences."""
     w1, w2, x, y = theta
     return (w1 * x + w2 * y) ** 2
-
 
 
 def forward_difference(f, theta, h=H):

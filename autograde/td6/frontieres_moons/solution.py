@@ -15,6 +15,7 @@ Constants the notebook fixes: ``make_moons(n_samples=300, noise=0.25, random_sta
 ``MLPClassifier(hidden_layer_sizes=(HIDDEN,), activation="relu", solver="lbfgs", alpha=ALPHA,
 max_iter=MAX_ITER, random_state=0)``.
 """
+
 import numpy as np
 
 N_SAMPLES = 300
@@ -54,9 +55,17 @@ def models():
     from sklearn.linear_model import LogisticRegression
     from sklearn.neural_network import MLPClassifier
 
-    return {"logistic": LogisticRegression(),
-            "mlp": MLPClassifier(hidden_layer_sizes=(HIDDEN,), activation="relu", solver="lbfgs", alpha=ALPHA,
-                                 max_iter=MAX_ITER, random_state=0)}
+    return {
+        "logistic": LogisticRegression(),
+        "mlp": MLPClassifier(
+            hidden_layer_sizes=(HIDDEN,),
+            activation="relu",
+            solver="lbfgs",
+            alpha=ALPHA,
+            max_iter=MAX_ITER,
+            random_state=0,
+        ),
+    }
 
 
 def hidden_activations(mlp, X):

@@ -10,7 +10,7 @@ from .mistakes import MISTAKES
 
 NOTEBOOK = "td6_mlp_mnist/01_mlp_numpy"  # source/ and release/ hold it as <NOTEBOOK>.ipynb
 # What the release must not state, because a written answer asks the student to derive it (spaces do
-# not count): tests/test_release_hides_derivations.py.
+# not count): tests/unit/test_release_hides_derivations.py.
 HIDDEN_FORMULAS: tuple[str, ...] = (
     # reponse_retropropagation: the gradients of backpropagation, through ReLU and the dropout mask, with L2
     r"\frac{1}{N} (P - Y)",
@@ -33,12 +33,23 @@ HIDDEN_FORMULAS: tuple[str, ...] = (
 GRADED: tuple[GradedFunction, ...] = (
     GradedFunction("td6.mlp_numpy.init_params", ref.init_params, checks.check_init_params, MISTAKES["init_params"]),
     GradedFunction("td6.mlp_numpy.dropout", ref.dropout, checks.check_dropout, MISTAKES["dropout"]),
-    GradedFunction("td6.mlp_numpy.forward", ref.forward, checks.check_forward,
-                   MISTAKES["forward"], helpers=cast(dict, checks.ISOLATED["forward"])),
+    GradedFunction(
+        "td6.mlp_numpy.forward",
+        ref.forward,
+        checks.check_forward,
+        MISTAKES["forward"],
+        helpers=cast(dict, checks.ISOLATED["forward"]),
+    ),
     GradedFunction("td6.mlp_numpy.loss", ref.loss, checks.check_loss, MISTAKES["loss"]),
     GradedFunction("td6.mlp_numpy.backward", ref.backward, checks.check_backward, MISTAKES["backward"]),
-    GradedFunction("td6.mlp_numpy.train", ref.train, checks.check_train,
-                   MISTAKES["train"], helpers=cast(dict, checks.ISOLATED["train"])),
-    GradedFunction("td6.mlp_numpy.early_stopping", ref.early_stopping, checks.check_early_stopping,
-                   MISTAKES["early_stopping"]),
+    GradedFunction(
+        "td6.mlp_numpy.train",
+        ref.train,
+        checks.check_train,
+        MISTAKES["train"],
+        helpers=cast(dict, checks.ISOLATED["train"]),
+    ),
+    GradedFunction(
+        "td6.mlp_numpy.early_stopping", ref.early_stopping, checks.check_early_stopping, MISTAKES["early_stopping"]
+    ),
 )

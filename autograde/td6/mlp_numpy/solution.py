@@ -27,12 +27,22 @@ before W2 (``rng.normal(0, sqrt(2 / fan_in), size)``), zero biases, seed 0; MNIS
 carved from the training set (20 %, ``random_state=0``); early stopping with a patience of PATIENCE epochs
 and at most MAX_EPOCHS epochs.
 """
+
 import numpy as np
 
 from ...td1.regression_lineaire.solution import numerical_gradient  # noqa: F401 - TD 1's, recalled where used
+
 # The MNIST split, its validation part, the one-hot labels and the stable softmax are TD 3's, taken up as they are.
 from ...td3.softmax_mnist.solution import (  # noqa: F401
-    EPS, NUM_CLASSES, SPLIT_SEED, TEST_SIZE, make_data, one_hot, softmax, validation_split)
+    EPS,
+    NUM_CLASSES,
+    SPLIT_SEED,
+    TEST_SIZE,
+    make_data,
+    one_hot,
+    softmax,
+    validation_split,
+)
 
 HIDDEN = 128
 INIT_SEED = 0
@@ -93,7 +103,7 @@ def loss(Y, P, params, lam=0.0):
     """Mean cross-entropy + λ/2 (‖W1‖² + ‖W2‖²) (biases not penalised). Y, P: (N, K) -> number."""
     W1, _, W2, _ = params
     data = -np.sum(Y * np.log(np.clip(P, EPS, 1.0))) / len(Y)
-    return float(data + lam / 2.0 * (np.sum(W1 ** 2) + np.sum(W2 ** 2)))
+    return float(data + lam / 2.0 * (np.sum(W1**2) + np.sum(W2**2)))
 
 
 def backward(X, Y, params, P, cache, lam=0.0):
@@ -110,7 +120,6 @@ def backward(X, Y, params, P, cache, lam=0.0):
     dW1 = X.T @ dZ1 + lam * W1
     db1 = dZ1.sum(axis=0)
     return dW1, db1, dW2, db2
-
 
 
 def train(X, Y, params, eta, epochs, batch_size, lam=0.0, p_drop=0.0, seed=SEED):
@@ -130,7 +139,7 @@ def train(X, Y, params, eta, epochs, batch_size, lam=0.0, p_drop=0.0, seed=SEED)
         order = rng.permutation(n)
         batch_losses = []
         for start in range(0, n, batch_size):
-            batch = order[start:start + batch_size]
+            batch = order[start : start + batch_size]
             P, cache = forward(X[batch], params, p_drop, rng)
             batch_losses.append(loss(Y[batch], P, params, lam))
             grads = backward(X[batch], Y[batch], params, P, cache, lam)

@@ -6,10 +6,9 @@
 _REBOUND = "theta is only ever rebound to a new array, never written into, so the row appended never changes"
 EQUIVALENT = {
     "optimize": {
-        "L9: np.array(theta0, dtype=float) → np.array(theta0)":
-            "a copy of theta0 in its own dtype: with an integer theta0 the first step θ − η·g (or the reference "
-            "steps) makes a float array anyway, and row 0 is the same numbers; " + _REBOUND,
-        "L10: theta.copy() → theta": _REBOUND,
-        "L23: theta.copy() → theta": _REBOUND,
+        "np.array(theta0, dtype=float) → np.array(theta0)": "a copy of theta0 in its own dtype: with an integer theta0 the first step θ − η·g (or the reference "
+        "steps) makes a float array anyway, and row 0 is the same numbers; " + _REBOUND,
+        "theta.copy() → theta": _REBOUND,
+        "theta.copy() → theta #2": _REBOUND,
     },
 }

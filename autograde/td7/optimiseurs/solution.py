@@ -15,12 +15,13 @@ The two test functions of the notebook: TD 2's quartic f(w) = 0.25 w⁴ − 1.5 
 (local minimum ≈ −1.2604, local maximum at 1, global minimum ≈ 4.7604) and the elongated bowl
 f(x, y) = (x² + 25 y²) / 2, whose curvatures are 1 along x and 25 along y.
 """
+
 import numpy as np
 
 METHODS = ("sgd", "momentum", "adam")
 
 # The notebook's experiments.
-QUARTIC_START = np.array([-3.0])     # left of the local minimum of the quartic
+QUARTIC_START = np.array([-3.0])  # left of the local minimum of the quartic
 QUARTIC_STEPS = 100
 QUARTIC_HYPER = {"sgd": {"eta": 0.01}, "momentum": {"eta": 0.01, "beta": 0.9}, "adam": {"eta": 0.3}}
 BOWL_CURVATURES = np.array([1.0, 25.0])

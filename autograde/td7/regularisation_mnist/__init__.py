@@ -8,13 +8,21 @@ from .mistakes import MISTAKES
 
 NOTEBOOK = "td7_optimiseurs/02_regularisation_mnist"  # source/ and release/ hold it as <NOTEBOOK>.ipynb
 # What the release must not state, because a written answer asks the student to derive it (spaces do
-# not count): tests/test_release_hides_derivations.py.
+# not count): tests/unit/test_release_hides_derivations.py.
 HIDDEN_FORMULAS: tuple[str, ...] = ()
 
 # The graded cells' check ids: how each function is judged, with what catalogue and reference helpers.
 GRADED: tuple[GradedFunction, ...] = (
-    GradedFunction("td7.regularisation_mnist.l2_penalty_gradient", ref.l2_penalty_gradient, checks.check_l2_penalty_gradient,
-                   MISTAKES["l2_penalty_gradient"]),
-    GradedFunction("td7.regularisation_mnist.l1_penalty_gradient", ref.l1_penalty_gradient, checks.check_l1_penalty_gradient,
-                   MISTAKES["l1_penalty_gradient"]),
+    GradedFunction(
+        "td7.regularisation_mnist.l2_penalty_gradient",
+        ref.l2_penalty_gradient,
+        checks.check_l2_penalty_gradient,
+        MISTAKES["l2_penalty_gradient"],
+    ),
+    GradedFunction(
+        "td7.regularisation_mnist.l1_penalty_gradient",
+        ref.l1_penalty_gradient,
+        checks.check_l1_penalty_gradient,
+        MISTAKES["l1_penalty_gradient"],
+    ),
 )

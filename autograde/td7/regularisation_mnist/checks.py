@@ -1,4 +1,5 @@
 """Hidden-test checks of TD 7, notebook 2 (penalties of the weights)."""
+
 import numpy as np
 
 from ...checking import Case, check_against_reference
@@ -22,11 +23,23 @@ def _cases(rng):
 
 def check_l2_penalty_gradient(student, seed):
     rng = np.random.default_rng(seed)
-    return check_against_reference(student, ref.l2_penalty_gradient, _cases(rng), name="l2_penalty_gradient",
-                                   arg_names=["W", "lam"], mistakes=MISTAKES["l2_penalty_gradient"])
+    return check_against_reference(
+        student,
+        ref.l2_penalty_gradient,
+        _cases(rng),
+        name="l2_penalty_gradient",
+        arg_names=["W", "lam"],
+        mistakes=MISTAKES["l2_penalty_gradient"],
+    )
 
 
 def check_l1_penalty_gradient(student, seed):
     rng = np.random.default_rng(seed)
-    return check_against_reference(student, ref.l1_penalty_gradient, _cases(rng), name="l1_penalty_gradient",
-                                   arg_names=["W", "lam"], mistakes=MISTAKES["l1_penalty_gradient"])
+    return check_against_reference(
+        student,
+        ref.l1_penalty_gradient,
+        _cases(rng),
+        name="l1_penalty_gradient",
+        arg_names=["W", "lam"],
+        mistakes=MISTAKES["l1_penalty_gradient"],
+    )

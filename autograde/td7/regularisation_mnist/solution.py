@@ -9,22 +9,23 @@ Data: a subset of MNIST (``N_SUBSET`` images, fewer with the load_digits fallbac
 into training, validation and test sets (``split``). Hyperparameters are chosen on the validation set;
 the test set is used once, at the end.
 """
+
 import numpy as np
 
 NUM_CLASSES = 10
-N_SUBSET = 5000        # images kept out of the data set (all of them when there are fewer)
-VAL_SIZE = 0.2         # of the subset
-TEST_SIZE = 0.2        # of the subset
+N_SUBSET = 5000  # images kept out of the data set (all of them when there are fewer)
+VAL_SIZE = 0.2  # of the subset
+TEST_SIZE = 0.2  # of the subset
 SPLIT_SEED = 0
 BATCH_SIZE = 100
 EPOCHS = 10
-SEED = 0               # initial weights and the order of the mini-batches
-INIT_SCALE = 0.01      # initial weights: normal, this standard deviation
+SEED = 0  # initial weights and the order of the mini-batches
+INIT_SCALE = 0.01  # initial weights: normal, this standard deviation
 ETAS = {"sgd": (0.1, 0.3, 1.0), "momentum": (0.03, 0.1, 0.3), "adam": (0.003, 0.01, 0.03)}
 BETA, BETA2, EPS = 0.9, 0.999, 1e-8
 LAMBDAS = {"l1": 1e-3, "l2": 1e-2}  # the sparsity experiment, with plain SGD
 ETA_PENALTY = 0.1
-NEAR_ZERO = 1e-3       # |w| below this counts as a zero weight
+NEAR_ZERO = 1e-3  # |w| below this counts as a zero weight
 
 
 def l2_penalty_gradient(W, lam):
@@ -46,8 +47,9 @@ def split(images, labels, seed=SPLIT_SEED):
     keep = np.random.default_rng(seed).permutation(len(images))[:n]
     X, y = images[keep] / 255.0, labels[keep]
     X_rest, X_test, y_rest, y_test = train_test_split(X, y, test_size=TEST_SIZE, random_state=seed, stratify=y)
-    X_train, X_val, y_train, y_val = train_test_split(X_rest, y_rest, test_size=VAL_SIZE / (1 - TEST_SIZE),
-                                                      random_state=seed, stratify=y_rest)
+    X_train, X_val, y_train, y_val = train_test_split(
+        X_rest, y_rest, test_size=VAL_SIZE / (1 - TEST_SIZE), random_state=seed, stratify=y_rest
+    )
     return X_train, X_val, X_test, y_train, y_val, y_test
 
 
@@ -100,7 +102,7 @@ def train(X, y, method, eta, epochs=EPOCHS, penalty_gradient=None, lam=0.0, seed
     for _ in range(epochs):
         order, batch_losses = rng.permutation(len(X)), []
         for start in range(0, len(X), BATCH_SIZE):
-            batch = order[start:start + BATCH_SIZE]
+            batch = order[start : start + BATCH_SIZE]
             loss, dW, db = loss_and_gradients(X[batch], y[batch], *params)
             if penalty_gradient is not None:
                 dW = dW + penalty_gradient(params[0], lam)
@@ -112,7 +114,8 @@ def train(X, y, method, eta, epochs=EPOCHS, penalty_gradient=None, lam=0.0, seed
                 elif method == "momentum":
                     params[i], state[i][0] = sgd_momentum_step(params[i], grad, state[i][0], eta, BETA)
                 else:
-                    params[i], state[i][0], state[i][1] = adam_step(params[i], grad, state[i][0], state[i][1], t,
-                                                                    eta, BETA, BETA2, EPS)
+                    params[i], state[i][0], state[i][1] = adam_step(
+                        params[i], grad, state[i][0], state[i][1], t, eta, BETA, BETA2, EPS
+                    )
         losses.append(np.mean(batch_losses))
     return params[0], params[1], np.array(losses)
