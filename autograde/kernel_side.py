@@ -393,12 +393,23 @@ def arrays_in(value, path: tuple = (), depth: int = 0):
 
 
 def same_array(before: np.ndarray, after) -> bool:
-    """True when ``after`` holds the values of ``before`` (NaN equal to NaN)."""
+    """True when ``after`` holds the values of ``before`` (NaN equal to NaN): the grader's comparison."""
     if type(after) is not np.ndarray or after.shape != before.shape:
         return False
     if before.dtype.kind == "f" or after.dtype.kind == "f":
         return bool(np.array_equal(before, after, equal_nan=True))
     return bool(np.array_equal(before, after))
+
+
+def _same_bytes(before: np.ndarray, after) -> bool:
+    """The kernel's first look: ``after`` has exactly the bytes, type and shape of ``before``.
+
+    Through ndarray's own methods, not numpy's functions, which the student's code may have replaced
+    (``vars(np)["array_equal"] = …``): a patch in their kernel must not break the watch. Anything else
+    is reported, and the grader, whose numpy is its own, compares the values again (:func:`same_array`)."""
+    if type(after) is not np.ndarray or after.shape != before.shape or after.dtype != before.dtype:
+        return False
+    return before.tobytes() == after.tobytes()
 
 
 def call_watching(driver: str, target, helpers, args: tuple):
@@ -415,7 +426,7 @@ def call_watching(driver: str, target, helpers, args: tuple):
                 now = now[step]  # type: ignore[index]  # whatever the student left there: caught below
         except (IndexError, KeyError, TypeError):  # the caller's list or dict itself lost the item
             now = None
-        if not same_array(copy_before, now):
+        if not _same_bytes(copy_before, now):
             changed.append([list(path), now])
     return answer, changed
 

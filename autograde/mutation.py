@@ -153,7 +153,9 @@ def _reference_time(target: Target) -> tuple[float, str | None]:
 def run(selected: list[Target], jobs: int, progress=None) -> list[TargetReport]:
     """Every mutant of every selected target through its checks, ``jobs`` processes at a time."""
     reports = []
-    context = multiprocessing.get_context("fork")  # the workers inherit the imported checks and data
+    # A fork server, not fork: this process may run threads (BLAS, pytest-xdist), which fork does not carry.
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["autograde.mutation", "autograde.registry"])
     with concurrent.futures.ProcessPoolExecutor(jobs, mp_context=context, initializer=_worker_init) as pool:
         pending = []
         for target in selected:

@@ -141,3 +141,22 @@ def test_a_hybrid_class_records_its_nodes_in_creation_order_and_keeps_the_studen
     a, b = hybrid(1.0), hybrid(2.0)
     out = a + b
     assert type(out) is hybrid and created == [a, b, out] and hybrid.__name__ == "Value"
+
+
+def test_the_watch_of_the_inputs_survives_a_students_patched_numpy(monkeypatch):
+    """A student's kernel may replace numpy's comparisons (tests/submissions/hostile.py, numpy_truque):
+    the kernel side still tells a changed input from an unchanged one, through ndarray's own methods."""
+    from autograde.kernel_side import call_watching
+
+    always = lambda a, b=None, *args, **kwargs: np.ones(np.shape(a), dtype=bool)  # noqa: E731
+    for name in ("isclose", "allclose", "array_equal", "equal"):
+        monkeypatch.setattr(np, name, always)
+    W = np.arange(6.0).reshape(3, 2)
+    assert call_watching("call", lambda W: W * 2, None, (W,))[1] == []
+
+    def in_place(W):
+        W *= 2
+        return W
+
+    answer, changed = call_watching("call", in_place, None, (W,))
+    assert [path for path, _ in changed] == [[0]]

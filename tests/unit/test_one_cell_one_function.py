@@ -84,8 +84,40 @@ def statements(source: str, label: str = "<cell>") -> list[tuple[set[str], set[s
     found = []
     for statement in module.body:
         top = symtable.symtable(ast.unparse(statement), label, "exec")
-        found.append((_bound(top), *_read_globals(top)))
+        local = _comprehension_variables(statement)
+        bound, now, later = _bound(top), *_read_globals(top)
+        found.append((bound - local, now - local, later - local))
     return found
+
+
+def _comprehension_variables(statement: ast.stmt) -> set[str]:
+    """The loop variables of its comprehensions that nothing else in the statement binds: local to the
+    comprehension. Python ≥ 3.12 inlines comprehensions, and its symtable reports them at the top."""
+    variables = {
+        n.id
+        for c in ast.walk(statement)
+        if isinstance(c, ast.comprehension)
+        for n in ast.walk(c.target)
+        if isinstance(n, ast.Name)
+    }
+    elsewhere: set[str] = set()
+    for node in ast.walk(statement):
+        if isinstance(node, ast.NamedExpr) and isinstance(node.target, ast.Name):
+            elsewhere.add(node.target.id)
+        elif isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.For, ast.AsyncFor, ast.withitem)):
+            targets = (
+                node.targets
+                if isinstance(node, ast.Assign)
+                else [node.optional_vars if isinstance(node, ast.withitem) else node.target]
+            )
+            elsewhere |= {n.id for t in targets if t is not None for n in ast.walk(t) if isinstance(n, ast.Name)}
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            elsewhere.add(node.name)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            elsewhere |= {(a.asname or a.name).split(".")[0] for a in node.names}
+        elif isinstance(node, ast.ExceptHandler) and node.name:
+            elsewhere.add(node.name)
+    return variables - elsewhere
 
 
 def names(source: str, label: str = "<cell>") -> Names:
