@@ -53,7 +53,7 @@ lint: $(BIN)/.installed
 	$(BIN)/ruff format --check
 	$(BIN)/mypy
 
-## The fast layer only: the tests not marked slow or browser (no grading run, no browser; about 40 s).
+## The fast layer only: the tests not marked slow or browser (no grading run, no browser; about 30 s).
 test-fast: $(BIN)/.installed
 	$(BIN)/python -m pytest -n 2 -m "not slow and not browser"
 
