@@ -29,7 +29,10 @@ pytestmark = pytest.mark.slow
 spec = load_module(SUBMISSIONS / "hostile2.py", "hostile2_samples")
 ASSIGNMENT, LINEAR, MARKER = spec.ASSIGNMENT, spec.LINEAR, spec.MARKER
 SECRET = f"secret-du-correcteur-{MARKER}"
-CELL_TIMEOUT = 10  # every correct cell of notebook 02 takes well under a second of CPU
+# Every correct cell of notebook 02 takes well under a second of CPU; the memory attack's first touch of
+# 5 GB takes several seconds of system time on a virtual machine whose memory a long run has just filled
+# (it went past 10 s in CI, right after the suite as root): its proof is the memory limit, not the time.
+CELL_TIMEOUT = 20
 # The notebook's CPU budget for this run: an honest notebook 02 takes a few seconds of CPU, the
 # replays of rejeu_sans_fin's loss cell 15 s each.
 BUDGET_S = 30
