@@ -18,7 +18,7 @@ from autograde.checking import (
     float32_tolerance,
 )
 from autograde.judge import KernelStudent, read_answer
-from autograde.td7.regularisation_mnist import solution as td7
+from autograde.td8.regularisation_mnist import solution as td8
 
 
 def differs(expected, got, **names):
@@ -176,15 +176,15 @@ def test_a_function_that_overwrites_its_argument_is_caught_in_both_paths_and_the
             else kernel_student({"l1_penalty_gradient": function}, "l1_penalty_gradient")
         )
 
-    assert run_check("td7.regularisation_mnist.l1_penalty_gradient", student(td7.l1_penalty_gradient)).passed
-    verdict = run_check("td7.regularisation_mnist.l1_penalty_gradient", student(l1_in_place_but_right))
+    assert run_check("td8.regularisation_mnist.l1_penalty_gradient", student(td8.l1_penalty_gradient)).passed
+    verdict = run_check("td8.regularisation_mnist.l1_penalty_gradient", student(l1_in_place_but_right))
     assert not verdict.passed
     assert verdict.message.startswith("`l1_penalty_gradient` a modifié son argument `W` en place — cas ")
     assert "une fonction ne doit pas changer les tableaux qu'on lui donne" in verdict.message
     assert "W.copy()" in verdict.message
     assert (
         "a modifié son argument `W` en place"
-        in run_check("td7.regularisation_mnist.l1_penalty_gradient", student(l1_aliasing)).message
+        in run_check("td8.regularisation_mnist.l1_penalty_gradient", student(l1_aliasing)).message
     )
 
 
@@ -273,7 +273,7 @@ def test_a_float32_student_keeps_the_points_of_a_float64_one():
         velocity = np.float32(beta) * velocity + grad
         return theta - np.float32(eta) * velocity, velocity
 
-    assert run_check("td7.optimiseurs.sgd_momentum_step", sgd_momentum_step_float32).passed
+    assert run_check("td8.optimiseurs.sgd_momentum_step", sgd_momentum_step_float32).passed
 
 
 def test_a_yes_or_no_answer_reads_true_or_false():

@@ -86,8 +86,8 @@ def test_a_mutant_is_valid_python_that_differs_and_its_id_is_unique():
 
 # --------------------------------------------------------------------- the issue's false positives
 def test_aliasing_the_callers_array_is_a_mutant():
-    """TD 7: `G = W` then in place — the result written into the caller's W."""
-    from autograde.td7.regularisation_mnist import solution
+    """TD 8: `G = W` then in place — the result written into the caller's W."""
+    from autograde.td8.regularisation_mnist import solution
 
     assert "return lam * np.sign(W) → W[...] = lam * np.sign(W); return W" in ids(
         inspect.getsource(solution.l1_penalty_gradient)
@@ -159,7 +159,7 @@ def test_targets_are_the_graded_functions_and_class_aspects():
 
 
 def test_an_equivalent_entry_that_a_check_kills_is_reported(monkeypatch):
-    (target,) = mutation.select(["td7.regularisation_mnist.l1_penalty_gradient"])
+    (target,) = mutation.select(["td8.regularisation_mnist.l1_penalty_gradient"])
     monkeypatch.setattr(
         mutation,
         "equivalents",

@@ -1,1 +1,0 @@
-"""TD 7 — optimizers (momentum, Adam, learning-rate schedules) and regularisation: one package per notebook."""

@@ -1,0 +1,1 @@
+"""TD 8 — optimizers (momentum, Adam, learning-rate schedules) and regularisation: one package per notebook."""

@@ -1,0 +1,28 @@
+"""TD 8, notebook 2 (02_regularisation_mnist): its solution, its catalogue of mistakes and its checks;
+``GRADED``, its graded functions in the notebook's order (:mod:`autograde.registry`)."""
+
+from ...registry import GradedFunction
+from . import checks
+from . import solution as ref
+from .mistakes import MISTAKES
+
+NOTEBOOK = "td8_optimiseurs/02_regularisation_mnist"  # source/ and release/ hold it as <NOTEBOOK>.ipynb
+# What the release must not state, because a written answer asks the student to derive it (spaces do
+# not count): tests/unit/test_release_hides_derivations.py.
+HIDDEN_FORMULAS: tuple[str, ...] = ()
+
+# The graded cells' check ids: how each function is judged, with what catalogue and reference helpers.
+GRADED: tuple[GradedFunction, ...] = (
+    GradedFunction(
+        "td8.regularisation_mnist.l2_penalty_gradient",
+        ref.l2_penalty_gradient,
+        checks.check_l2_penalty_gradient,
+        MISTAKES["l2_penalty_gradient"],
+    ),
+    GradedFunction(
+        "td8.regularisation_mnist.l1_penalty_gradient",
+        ref.l1_penalty_gradient,
+        checks.check_l1_penalty_gradient,
+        MISTAKES["l1_penalty_gradient"],
+    ),
+)
