@@ -8,7 +8,7 @@ read or replace all of it, and so change only its own answers, which the grader 
 own process.
 
 What crosses the boundary is plain data, as JSON: None, booleans, numbers, strings, tuples, lists,
-dicts with string keys, numpy arrays of booleans or numbers (raw bytes in base64), numpy scalars.
+dicts with string keys or number keys, numpy arrays of booleans or numbers (raw bytes in base64), numpy scalars.
 Into the kernel also go random generators (their state) and :class:`Code` (a function written as
 source by the check, with its bound values). Out of the kernel, anything else becomes an
 :class:`Opaque` that only knows its type's name: never a pickle, never an object.
@@ -105,6 +105,9 @@ def encode(value, depth: int = 0, *, strict: bool = False):
         return {"t": type(value).__name__, "items": [encode(item, depth + 1, strict=strict) for item in value]}
     if type(value) is dict and all(type(key) is str for key in value):
         return {"t": "dict", "items": {key: encode(item, depth + 1, strict=strict) for key, item in value.items()}}
+    if type(value) is dict and all(type(key) in (int, float) for key in value):
+        # Number keys ({η: validation curve}), in the dict's order: a pair list, since JSON keys are strings.
+        return {"t": "map", "items": [[key, encode(item, depth + 1, strict=strict)] for key, item in value.items()]}
     if type(value) is np.random.Generator and type(value.bit_generator) is np.random.PCG64:
         return {"t": "rng", "state": value.bit_generator.state}
     if isinstance(value, Code):
@@ -156,6 +159,11 @@ def decode(data, *, inputs: bool = False, depth: int = 0):
         return tuple(items) if kind == "tuple" else items
     if kind == "dict" and type(data.get("items")) is dict:
         return {str(key): decode(item, inputs=inputs, depth=depth + 1) for key, item in data["items"].items()}
+    if kind == "map" and type(data.get("items")) is list:
+        pairs = data["items"]
+        if not all(type(pair) is list and len(pair) == 2 and type(pair[0]) in (int, float) for pair in pairs):
+            raise WireError("not a dict of number keys")
+        return {key: decode(item, inputs=inputs, depth=depth + 1) for key, item in pairs}
     if kind == "object":
         return Opaque(str(data.get("type", "objet"))[:80])
     if inputs and kind == "rng":

@@ -1,1 +1,1 @@
-"""TD 6 — the multilayer perceptron in numpy on MNIST, and decision boundaries on the moons: one package per notebook."""
+"""TD 6 — the multilayer perceptron in numpy and its training on MNIST: one package per notebook."""

@@ -19,7 +19,13 @@ spec = load_module(SUBMISSIONS / "hostile.py", "hostile_samples")
 LINEAR, MARKER, PORT = spec.LINEAR, spec.MARKER, spec.PORT
 NOT_HANDED_IN = {
     "01_neurone": {"test_activations": 0, "test_neuron": 0},
-    "03_regression_logistique": {"test_loss": 0, "test_gradient": 0, "test_train": 0, "test_predict": 0},
+    "03_regression_logistique": {
+        "test_predict_proba": 0,
+        "test_loss": 0,
+        "test_gradient": 0,
+        "test_train": 0,
+        "test_predict": 0,
+    },
 }
 
 

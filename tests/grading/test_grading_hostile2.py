@@ -38,9 +38,15 @@ CELL_TIMEOUT = 20
 BUDGET_S = 30
 NOT_HANDED_IN = {
     "01_neurone": {"test_activations": 0, "test_neuron": 0},
-    "03_regression_logistique": {"test_loss": 0, "test_gradient": 0, "test_train": 0, "test_predict": 0},
+    "03_regression_logistique": {
+        "test_predict_proba": 0,
+        "test_loss": 0,
+        "test_gradient": 0,
+        "test_train": 0,
+        "test_predict": 0,
+    },
 }
-TOTAL = 26  # TD 1's points, the written answers included: every student's max_score in grades.csv
+TOTAL = 29  # TD 1's points, the written answers included: every student's max_score in grades.csv
 
 
 def linear(loss=2, gradient=3, train=3):

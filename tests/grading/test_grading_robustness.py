@@ -20,10 +20,14 @@ NEURONE, LINEAR, LOGISTIC = "01_neurone", "02_regression_lineaire", "03_regressi
 CELLS = {
     NEURONE: {"test_activations": 2, "test_neuron": 2},
     LINEAR: {"test_loss": 2, "test_gradient": 3, "test_train": 3},
-    LOGISTIC: {"test_loss": 2, "test_gradient": 3, "test_train": 3, "test_predict": 1},
+    LOGISTIC: {"test_predict_proba": 1, "test_loss": 2, "test_gradient": 3, "test_train": 3, "test_predict": 1},
 }
 # The written answers, graded by hand: 0 for now, whatever the student wrote (tests/grading/test_grading_td1.py).
-WRITTEN = {LINEAR: {"reponse_gradient": 2, "reponse_pas_apprentissage": 1}, LOGISTIC: {"reponse_gradient": 2}}
+WRITTEN = {
+    NEURONE: {"reponse_elements": 1},
+    LINEAR: {"reponse_gradient": 2, "reponse_pas_apprentissage": 1},
+    LOGISTIC: {"reponse_expressions": 1, "reponse_gradient": 2},
+}
 
 
 def scores(handed_in=(LINEAR,), **lost):

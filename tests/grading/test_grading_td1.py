@@ -8,12 +8,20 @@ from grading_suite import GradingSuite, but, zero
 FULL = {
     "01_neurone": {"test_activations": 2, "test_neuron": 2},
     "02_regression_lineaire": {"test_loss": 2, "test_gradient": 3, "test_train": 3},
-    "03_regression_logistique": {"test_loss": 2, "test_gradient": 3, "test_train": 3, "test_predict": 1},
+    "03_regression_logistique": {
+        "test_predict_proba": 1,
+        "test_loss": 2,
+        "test_gradient": 3,
+        "test_train": 3,
+        "test_predict": 1,
+    },
 }
-# The written answers, graded by hand: the two gradients derived (MSE, BCE) and the learning rate η.
+# The written answers, graded by hand: the elements of the neuron named, the two gradients derived (MSE, BCE),
+# the learning rate η, and what the sigmoid neuron computes.
 MANUAL = {
+    "01_neurone": {"reponse_elements": 1},
     "02_regression_lineaire": {"reponse_gradient": 2, "reponse_pas_apprentissage": 1},
-    "03_regression_logistique": {"reponse_gradient": 2},
+    "03_regression_logistique": {"reponse_expressions": 1, "reponse_gradient": 2},
 }
 
 
@@ -21,7 +29,7 @@ class TestTD1(GradingSuite):
     ASSIGNMENT = "td1_neurone_regression"
     FULL = FULL
     MANUAL = MANUAL
-    TOTAL = 26  # 21 automatic points + 5 graded by hand
+    TOTAL = 29  # 22 automatic points + 7 graded by hand
     EXPECTED = {
         "alice_boucles": FULL,
         # Automatic points only (MANUAL's written answers are 0 for everyone until a teacher grades them).
@@ -57,7 +65,7 @@ class TestTD1(GradingSuite):
         },
         **{
             f"td1.regression_logistique.{name}": ("03_regression_logistique", f"test_{name}")
-            for name in ("loss", "gradient", "train", "predict")
+            for name in ("predict_proba", "loss", "gradient", "train", "predict")
         },
     }
     CELL_TIMEOUT = 15  # keeps the endless loop cheap: every correct cell is fast

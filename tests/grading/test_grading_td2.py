@@ -7,13 +7,13 @@ from grading_suite import GradingSuite, but, mistakes_of, zero
 
 FULL = {
     "01_descente_1d": {"test_f": 1, "test_df": 2, "test_gradient_descent": 3},
-    "02_mini_batchs": {"test_iterate_minibatches": 3, "test_train_minibatch": 3},
+    "02_mini_lots": {"test_iterate_minibatches": 3, "test_train_minibatch": 3},
 }
-# The written answers, graded by hand: f' derived, the learning rate η and the starting point interpreted, and
-# what the size of a mini-lot changes.
+# The written answers, graded by hand: f' derived, the first three iterates computed, the learning rate η and the
+# starting point interpreted, and what the size of a mini-lot changes.
 MANUAL = {
-    "01_descente_1d": {"reponse_derivee": 1, "reponse_pas": 2, "reponse_initialisation": 2},
-    "02_mini_batchs": {"reponse_taille_lot": 2},
+    "01_descente_1d": {"reponse_derivee": 1, "reponse_iterations": 1, "reponse_pas": 2, "reponse_initialisation": 2},
+    "02_mini_lots": {"reponse_taille_lot": 2},
 }
 
 
@@ -21,7 +21,7 @@ class TestTD2(GradingSuite):
     ASSIGNMENT = "td2_descente_gradient"
     FULL = FULL
     MANUAL = MANUAL
-    TOTAL = 19  # 12 automatic points + 7 graded by hand
+    TOTAL = 20  # 12 automatic points + 8 graded by hand
     EXPECTED = {
         "alice_boucles": FULL,
         # Automatic points only (MANUAL's written answers are 0 for everyone until a teacher grades them).
@@ -36,7 +36,7 @@ class TestTD2(GradingSuite):
     GRADED_IN = {
         **{f"td2.descente_1d.{name}": ("01_descente_1d", f"test_{name}") for name in ("f", "df", "gradient_descent")},
         **{
-            f"td2.mini_batchs.{name}": ("02_mini_batchs", f"test_{name}")
+            f"td2.mini_lots.{name}": ("02_mini_lots", f"test_{name}")
             for name in ("iterate_minibatches", "train_minibatch")
         },
     }
@@ -51,13 +51,13 @@ class TestTD2(GradingSuite):
                 )
 
     def test_a_mistake_is_named_in_the_feedback_too(self, graded):
-        mistake = mistakes_of("td2.mini_batchs.iterate_minibatches")[2]  # x and y shuffled by two permutations
-        feedback = html.unescape(graded.feedback_html("erreurs_3", self.ASSIGNMENT, "02_mini_batchs"))
+        mistake = mistakes_of("td2.mini_lots.iterate_minibatches")[2]  # x and y shuffled by two permutations
+        feedback = html.unescape(graded.feedback_html("erreurs_3", self.ASSIGNMENT, "02_mini_lots"))
         assert mistake.explanation in feedback
 
     def test_train_minibatch_is_judged_alone(self, graded):
         """erreurs_1..4 also break iterate_minibatches; train_minibatch's message only names its own mistake."""
         for k in range(1, 5):
-            message = graded.row(f"erreurs_{k}", "02_mini_batchs", "test_train_minibatch").message
+            message = graded.row(f"erreurs_{k}", "02_mini_lots", "test_train_minibatch").message
             assert message.startswith("`train_minibatch` — erreur reconnue : ")
             assert "iterate_minibatches" not in message

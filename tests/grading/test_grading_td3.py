@@ -7,7 +7,7 @@ from conftest import SUBMISSIONS
 from grading_suite import GradingSuite, but, load_module, mistakes_of, zero
 
 NOTEBOOK = "01_softmax_mnist"
-FUNCTIONS = ("one_hot", "softmax", "cross_entropy", "gradient", "train", "accuracy")
+FUNCTIONS = ("one_hot", "softmax", "cross_entropy", "gradient", "train", "accuracy", "best_setting")
 FULL = {
     NOTEBOOK: {
         "test_one_hot": 1,
@@ -16,10 +16,11 @@ FULL = {
         "test_gradient": 3,
         "test_train": 3,
         "test_accuracy": 1,
+        "test_best_setting": 2,
     }
 }
 # The written answers, graded by hand: the stable softmax explained, the gradient derived, the curves and the
-# choices made on the validation set.
+# setting chosen on the validation set.
 MANUAL = {NOTEBOOK: {"reponse_stabilite": 1, "reponse_gradient": 3, "reponse_courbes": 2}}
 
 
@@ -28,16 +29,24 @@ class TestTD3(GradingSuite):
     FULL = FULL
     MANUAL = MANUAL
     WRITERS = ("alice_boucles", "erreurs_1")
-    TOTAL = 18  # 12 automatic points + 6 graded by hand
+    TOTAL = 20  # 14 automatic points + 6 graded by hand
     EXPECTED = {
         "alice_boucles": FULL,
         # Automatic points only (MANUAL's written answers are 0 for everyone until a teacher grades them).
         # bob_intact hands in the release untouched; erreurs_1..3 make a mistake in every graded cell.
         **dict.fromkeys(["bob_intact", "erreurs_1", "erreurs_2", "erreurs_3"], zero(FULL)),
         # one_hot has only three catalogued mistakes: erreurs_4 writes it right.
-        "erreurs_4": but(FULL, test_softmax=0, test_cross_entropy=0, test_gradient=0, test_train=0, test_accuracy=0),
-        # Only train has a fifth catalogued mistake.
-        "erreurs_5": but(FULL, test_train=0),
+        "erreurs_4": but(
+            FULL,
+            test_softmax=0,
+            test_cross_entropy=0,
+            test_gradient=0,
+            test_train=0,
+            test_accuracy=0,
+            test_best_setting=0,
+        ),
+        # Only train and best_setting have a fifth catalogued mistake.
+        "erreurs_5": but(FULL, test_train=0, test_best_setting=0),
     }
     GRADED_IN = {f"td3.softmax_mnist.{function}": (NOTEBOOK, f"test_{function}") for function in FUNCTIONS}
 
@@ -63,3 +72,7 @@ class TestTD3(GradingSuite):
             "✔ `train` : 3 cas vérifiés, tous corrects. Entraînement complet sur les chiffres 8×8 de load_digits"
             in text
         )
+
+    def test_choosing_eta_before_the_epochs_is_named_in_the_feedback(self, graded):
+        feedback = html.unescape(graded.feedback_html("erreurs_1", self.ASSIGNMENT, NOTEBOOK))
+        assert "erreur reconnue : le pas renvoyé est celui de la plus petite perte après la dernière époque" in feedback

@@ -9,11 +9,12 @@ FULL = {
     "01_reseau_2_3_1": {"test_forward": 2, "test_count_parameters": 2, "test_backward": 4, "test_gradient_check": 2},
     "02_activations": {"test_derivees_sigmoide_tanh": 2, "test_derivees_relu": 2},
 }
-# The written answers, graded by hand: back-propagation derived in the 2 → 3 → 1 network, the derivatives of the
-# activations, saturation and the vanishing gradient.
+# The written answers, graded by hand: the forward pass, the count of parameters and back-propagation derived in the
+# 2 → 3 → 1 network; why a hidden activation must be non-linear, the derivatives of the activations, saturation and
+# the vanishing gradient.
 MANUAL = {
-    "01_reseau_2_3_1": {"reponse_retropropagation": 3},
-    "02_activations": {"reponse_derivees": 2, "reponse_saturation": 2},
+    "01_reseau_2_3_1": {"reponse_passe_avant": 1, "reponse_parametres": 1, "reponse_retropropagation": 3},
+    "02_activations": {"reponse_non_lineaire": 2, "reponse_derivees": 2, "reponse_saturation": 2},
 }
 
 
@@ -22,7 +23,7 @@ class TestTD4(GradingSuite):
     FULL = FULL
     MANUAL = MANUAL
     WRITERS = ("lea_boucles",)
-    TOTAL = 21  # 14 automatic points + 7 graded by hand
+    TOTAL = 25  # 14 automatic points + 11 graded by hand
     EXPECTED = {
         # Automatic points only (MANUAL's written answers are 0 for everyone until a teacher grades them).
         "lea_boucles": FULL,

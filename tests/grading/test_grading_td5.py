@@ -9,9 +9,13 @@ FULL = {
     "01_graphe_de_calcul": {"test_hand_gradients": 2, "test_forward_difference": 2},
     "02_autograd": {"test_Value_arithmetic": 3, "test_Value_unary": 2, "test_Value_backward": 3},
 }
-# The written answers, graded by hand: the local derivatives and the chain rule, then the choice of the step h.
-# numerical_gradient is TD 1's, given (recalled) in both notebooks: its points went to forward_difference.
-MANUAL = {"01_graphe_de_calcul": {"reponse_derivees_locales": 2, "reponse_precision": 2}}
+# The written answers, graded by hand: the local derivatives and the chain rule, the choice of the step h, then how
+# automatic differentiation works and what it costs. numerical_gradient is TD 1's, given (recalled) in both
+# notebooks: its points went to forward_difference.
+MANUAL = {
+    "01_graphe_de_calcul": {"reponse_derivees_locales": 2, "reponse_precision": 2},
+    "02_autograd": {"reponse_autograd": 2},
+}
 
 
 class TestTD5(GradingSuite):
@@ -19,7 +23,7 @@ class TestTD5(GradingSuite):
     FULL = FULL
     MANUAL = MANUAL
     WRITERS = ("alice_autre_style",)
-    TOTAL = 16  # 12 automatic points + 4 graded by hand
+    TOTAL = 18  # 12 automatic points + 6 graded by hand
     EXPECTED = {
         # Automatic points only (MANUAL's written answers are 0 for everyone until a teacher grades them).
         "alice_autre_style": FULL,

@@ -6,49 +6,35 @@ from grading_suite import GradingSuite, but, load_module, mistakes_of, zero
 
 FULL = {
     "01_mlp_numpy": {
-        "test_init_params": 2,
-        "test_dropout": 2,
         "test_forward": 3,
-        "test_loss": 2,
         "test_backward": 4,
-        "test_train": 3,
+        "test_train": 4,
         "test_early_stopping": 2,
     },
-    "02_frontieres_moons": {"test_grid_points": 2},
 }
-# The written answers, graded by hand: backpropagation derived, then the conclusions on initialisation,
-# regularisation, what the hidden layer makes of the moons and the choice of H and alpha on a validation set.
-MANUAL = {
-    "01_mlp_numpy": {"reponse_retropropagation": 3, "reponse_regularisation": 2, "reponse_initialisation": 2},
-    "02_frontieres_moons": {"reponse_representation_cachee": 1, "reponse_choix_hyperparametres": 2},
-}
-NOT_HANDED_IN = {("erreurs_5", "02_frontieres_moons"), ("erreurs_6", "02_frontieres_moons")}
+# The written answers, graded by hand: backpropagation derived, then the two sanity checks explained
+# (the loss of the untrained network, a tiny subset learnt by heart).
+MANUAL = {"01_mlp_numpy": {"reponse_retropropagation": 3, "reponse_controles": 2}}
+NOT_HANDED_IN: set[tuple[str, str]] = set()
 
 
 class TestTD6(GradingSuite):
     ASSIGNMENT = "td6_mlp_mnist"
     FULL = FULL
     MANUAL = MANUAL
-    TOTAL = 30  # 20 automatic points + 10 graded by hand
+    TOTAL = 18  # 13 automatic points + 5 graded by hand
     EXPECTED = {
         # Automatic points only (MANUAL's written answers are 0 for everyone until a teacher grades them).
         "alice_boucles": FULL,
-        # bob_intact hands in the release untouched; erreurs_1..3 make a mistake in every graded cell.
-        **dict.fromkeys(["bob_intact", "erreurs_1", "erreurs_2", "erreurs_3"], zero(FULL)),
-        # dropout has three catalogued mistakes: erreurs_4's dropout is right.
-        "erreurs_4": but(zero(FULL), test_dropout=2),
-        # Only backward, train and early_stopping have a fifth catalogued mistake, only backward a sixth.
-        # erreurs_5 and erreurs_6 do not hand in 02_frontieres_moons (no such mistake there): "non rendu", 0.
-        "erreurs_5": but(FULL, test_backward=0, test_train=0, test_early_stopping=0, test_grid_points=0),
-        "erreurs_6": but(FULL, test_backward=0, test_grid_points=0),
+        # bob_intact hands in the release untouched; erreurs_1..4 make a mistake in every graded cell.
+        **dict.fromkeys(["bob_intact", "erreurs_1", "erreurs_2", "erreurs_3", "erreurs_4"], zero(FULL)),
+        # Only train and early_stopping have a fifth catalogued mistake.
+        "erreurs_5": but(FULL, test_train=0, test_early_stopping=0),
     }
     MISTAKE_STUDENTS = sorted(s for s in EXPECTED if s.startswith("erreurs_"))
     GRADED_IN = {
-        **{
-            f"td6.mlp_numpy.{name}": ("01_mlp_numpy", f"test_{name}")
-            for name in ("init_params", "dropout", "forward", "loss", "backward", "train", "early_stopping")
-        },
-        "td6.frontieres_moons.grid_points": ("02_frontieres_moons", "test_grid_points"),
+        f"td6.mlp_numpy.{name}": ("01_mlp_numpy", f"test_{name}")
+        for name in ("forward", "backward", "train", "early_stopping")
     }
 
     def test_the_samples_prove_the_whole_catalogue(self, graded):

@@ -92,7 +92,7 @@ def test_two_assignments_share_one_gradebook(semester):
     with Gradebook("sqlite:///" + str(course / "gradebook.db")) as gradebook:
         assert sorted(a.name for a in gradebook.assignments) == [TD1, TD3]
         assert gradebook.find_submission(TD1, "alice_honnete").score == 8
-        assert gradebook.find_submission(TD3, "alice_boucles").score == 12
+        assert gradebook.find_submission(TD3, "alice_boucles").score == 14
         assert sorted(s.id for s in gradebook.students) == [
             "alice_boucles",
             "alice_honnete",

@@ -1,16 +1,31 @@
-"""Every source notebook runs headless with all its self-checks and hidden tests passing, and its
-solution cells give the same results as the reference module."""
+"""Every source notebook runs headless with all its self-checks and hidden tests passing, its given cells
+print no key fact of a written answer of its TD or a later one, and its solution cells give the same
+results as the reference module."""
 
 import re
 
 import numpy as np
 import pytest
 from conftest import SOURCE, execute, nbgrader_meta, notebook_id, notebooks, read, run_in_process
+from keyfacts import output_leaks
 
 from autograde import run_check, student_name
 
 SOURCE_NOTEBOOKS = notebooks(SOURCE)
 CHECK_CALL = re.compile(r'hidden_test\((\[[^\]]*\]|"[^"]+")')
+
+
+# Each notebook is executed once for the two tests that read its outputs (`make test` gives a whole file
+# to one worker: --dist loadfile).
+EXECUTED: dict = {}
+
+
+def executed(path):
+    """The executed notebook (outputs kept) and the errors of its cells."""
+    if path not in EXECUTED:
+        nb = read(path)
+        EXECUTED[path] = (nb, execute(nb, path.parent))
+    return EXECUTED[path]
 
 
 def test_there_are_source_notebooks():
@@ -20,8 +35,8 @@ def test_there_are_source_notebooks():
 @pytest.mark.slow
 @pytest.mark.parametrize("path", SOURCE_NOTEBOOKS, ids=notebook_id)
 def test_source_notebook_runs_with_every_test_passing(path):
-    nb = read(path)
-    assert execute(nb, path.parent) == []
+    nb, errors = executed(path)
+    assert errors == []
     # The automatically graded cells (a written answer, a graded Markdown cell, is graded by hand).
     graded = [c for c in nb.cells if nbgrader_meta(c).get("grade") and c.cell_type == "code"]
     assert graded, "a source notebook has graded cells"
@@ -29,6 +44,17 @@ def test_source_notebook_runs_with_every_test_passing(path):
         stderr = [o for o in cell.outputs if o.output_type == "stream" and o.name == "stderr"]
         assert stderr == [], f"{nbgrader_meta(cell)['grade_id']} writes to stderr, which nbgrader scores 0"
         assert any("✔" in o.get("text", "") for o in cell.outputs), "a passing hidden test says so"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", SOURCE_NOTEBOOKS, ids=notebook_id)
+def test_given_cells_print_no_key_fact_of_their_td_or_a_later_one(path):
+    """What the student sees printed by the given cells (self-checks included: their output shows once the
+    answer is right) must not answer a written question (docs/course-conventions.md#key-facts-and-the-leak-test)."""
+    leaks = output_leaks(executed(path)[0], path)
+    EXECUTED.pop(path)  # read by both tests: free its outputs
+    if leaks:
+        pytest.fail("a given cell prints a key fact:\n" + "\n".join(leaks), pytrace=False)
 
 
 def checked_functions(path):
@@ -72,7 +98,7 @@ def test_logistic_regression_notebook_data_and_fit_are_the_reference_ones():
 
     namespace = run_in_process(SOURCE / "td1_neurone_regression" / "03_regression_logistique.ipynb")
     x_train, x_test, y_train, y_test = ref.make_data()
-    assert np.array_equal(namespace["x_train"], x_train) and np.array_equal(namespace["y_test"], y_test)
+    assert np.array_equal(namespace["X_train"], x_train) and np.array_equal(namespace["y_test"], y_test)
     w, b, _ = ref.train(x_train, y_train, ref.ETA, ref.EPOCHS)
     assert np.allclose(namespace["w"], w) and np.isclose(namespace["b"], b)
     assert np.isclose(namespace["test_accuracy"], ref.accuracy(y_test, ref.predict(x_test, w, b)))

@@ -23,6 +23,13 @@ def one_line_changes(source, *changes):
 
 # alice: everything right, written with explicit loops and other formulas than the reference.
 NEURONE = {
+    "reponse_elements": r"""
+1. $x_i$ : les entrées ; $w_i$ : les poids ; $b$ : le biais ; $\Sigma$ fait la somme pondérée des entrées plus le
+biais, $z$ est la pré-activation ; $f$ : la fonction d'activation ; $y$ : la sortie. Les paramètres sont les $w_i$
+et $b$.
+2. $f$ est la marche (1 si $z \geq 0$, 0 sinon) et $b = -\theta$, car $\sum_i w_i x_i \geq \theta$ équivaut à
+$\sum_i w_i x_i - \theta \geq 0$.
+""",
     "activations": """
 def id(z):
     return z
@@ -98,6 +105,25 @@ def train(x, y, eta, epochs):
 }
 
 LOGISTIQUE = {
+    # alice copies her part-1 functions, as the notebook asks.
+    "reprise_partie_1": """
+def sigmoid(z):
+    return np.exp(-np.logaddexp(0.0, -z))
+
+
+def neuron(x, w, b, f):
+    return f(x @ w + b)
+""",
+    "predict_proba": """
+def predict_proba(X, w, b):
+    return neuron(X, w, b, sigmoid)
+""",
+    "reponse_expressions": r"""
+1. $z_i = \mathbf{x}_i \cdot \mathbf{w} + b$ puis $\hat{y}_i = \sigma(z_i)$.
+2. $\hat{y}_i$ est la probabilité que l'exemple soit de classe 1, car $\sigma$ est entre 0 et 1.
+3. $\sigma(0) = 0,5$ et $\sigma$ croît : classe 1 quand $z_i \geq 0$. La frontière est la droite
+$w_1 x_1 + w_2 x_2 + b = 0$.
+""",
     "reponse_gradient": r"""
 1. $\sigma'(z) = \frac{e^{-z}}{(1 + e^{-z})^2} = \sigma(z) (1 - \sigma(z))$.
 2. $\frac{\partial \ell_i}{\partial \hat{y}_i} = -\frac{y_i}{\hat{y}_i} + \frac{1 - y_i}{1 - \hat{y}_i}$, et avec
@@ -212,9 +238,9 @@ def gradient(x, y_hat, y):
 
 # ---------------------------------------------------------------- mistake k of every graded function
 # erreurs_k: the k-th catalogued mistake of every graded function that has at least k of them (catalogue
-# sizes: id 4, sigmoid 3, relu 3, tanh 3, neuron 3; linear loss 4, gradient 5, train 3; logistic loss 4,
-# gradient 4, train 3, predict 3). Each wrong cell gets 0 and its message names the mistake
-# (tests/grading/test_grading_td1.py). A mistake of one line is a one-line change of alice's answer (of
+# sizes: id 4, sigmoid 3, relu 3, tanh 3, neuron 3; linear loss 4, gradient 5, train 3; logistic
+# predict_proba 3, loss 4, gradient 4, train 3, predict 3). Each wrong cell gets 0 and its message names the
+# mistake (tests/grading/test_grading_td1.py). A mistake of one line is a one-line change of alice's answer (of
 # GRADIENT_VECTORISE for the linear-regression gradient); the others are written whole, each saying why.
 ACTIVATIONS, NEURON = NEURONE["activations"], NEURONE["neuron"]
 LOSS_LIN, TRAIN_LIN = REGRESSION["loss"], REGRESSION["train"]
@@ -234,6 +260,7 @@ SIGMOID, RELU, TANH = (
     "return 2.0 / (1.0 + np.exp(-2.0 * z)) - 1.0",
 )
 CLASSES = "return np.array([1 if p >= 0.5 else 0 for p in predict_proba(x, w, b)])"
+PROBA, CALL = LOGISTIQUE["predict_proba"], "return neuron(X, w, b, sigmoid)"
 
 ERREURS = {
     1: {
@@ -258,6 +285,8 @@ ERREURS = {
             "train": one_line_change(TRAIN_LIN, STEP_LIN, "w, b = w + eta * dw, b + eta * db"),
         },
         "03_regression_logistique": {
+            # l'identité au lieu de la sigmoïde
+            "predict_proba": one_line_change(PROBA, CALL, "return neuron(X, w, b, lambda z: z)"),
             # ŷ borné à [0, 1] : log(0) n'est pas évité
             "loss": one_line_change(LOSS_LOG, CLIP, "pi = min(max(pi, 0), 1)"),
             # (y − ŷ) au lieu de (ŷ − y)
@@ -307,6 +336,8 @@ def neuron(x, w, b, f):
             "train": one_line_change(TRAIN_LIN, STEP_LIN, "w, b = w - dw, b - db"),
         },
         "03_regression_logistique": {
+            # biais oublié
+            "predict_proba": one_line_change(PROBA, CALL, "return neuron(X, w, 0.0, sigmoid)"),
             # signe moins oublié
             "loss": one_line_change(LOSS_LOG, TERMS, "total += yi * np.log(pi) + (1 - yi) * np.log(1 - pi)"),
             # pas de division par n
@@ -364,6 +395,8 @@ def train(x, y, eta, epochs):
 """,
         },
         "03_regression_logistique": {
+            # la probabilité de la classe 0
+            "predict_proba": one_line_change(PROBA, CALL, "return 1 - neuron(X, w, b, sigmoid)"),
             # somme au lieu de moyenne
             "loss": one_line_change(LOSS_LOG, RETURN_LOSS_LOG, "return total"),
             # dL/db : le vecteur (ŷ − y)/n, pas sa somme

@@ -14,7 +14,7 @@ _spec.loader.exec_module(_build)
 one_line_change = _build.one_line_change
 
 DESCENTE_1D = "01_descente_1d"
-MINI_BATCHS = "02_mini_batchs"
+MINI_LOTS = "02_mini_lots"
 
 # alice: everything right, written otherwise than the reference (Horner's scheme, lists, a while loop,
 # the gradient written inline), and her written answers (graded by hand: "à corriger à la main" until a
@@ -70,6 +70,12 @@ $1,25 \times 2 = 2,5$ et la dérivée de $6w$ est $6$. Donc $f'(w) = w^3 - 4,5 w
 
 Vérification : $f'(1) = 1 - 4,5 - 2,5 + 6 = 0$.
 """,
+    "reponse_iterations": r"""
+$w^{(1)} = 2 - 0,05 \times f'(2) = 2 - 0,05 \times (-9) = 2,45$ ;
+$f'(2,45) \approx -12,4301$ donc $w^{(2)} \approx 2,45 + 0,6215 = 3,0715$ ;
+$f'(3,0715) \approx -15,1554$ donc $w^{(3)} \approx 3,0715 + 0,7578 = 3,8293$.
+La pente est négative, donc $w$ avance vers la droite, vers le minimum global (4,76).
+""",
     "reponse_pas": r"""
 1. Avec $\eta = 0,5$ : $w^{(1)} = 2 - 0,5 \times (-9) = 6,5$, on saute par-dessus le minimum (vers 4,76). En 6,5 la
 pente vaut $f'(6,5) = 74,25$, donc $w^{(2)} = 6,5 - 37,125 = -30,625$. Chaque pas arrive là où la pente est plus
@@ -93,13 +99,14 @@ pas et éventuellement faire plusieurs entraînements.
     "gradient_descent": DESCENT,
 }
 
-MINI_LOTS = {
+LOTS = {
     "reponse_taille_lot": r"""
 1. Par époque, $B = 1$ va beaucoup plus vite ; par mise à jour, les trois courbes sont presque les mêmes. Dans une
-époque, chaque exemple sert une fois, donc une époque coûte pareil pour toutes les tailles, mais il y a $n/B$ mises
+époque, chaque exemple sert une fois, donc une époque coûte pareil pour toutes les tailles, mais il y a $N/B$ mises
 à jour (arrondi au-dessus) : une mise à jour sur un petit lot coûte beaucoup moins cher.
 2. Avec $B = 1$, la perte n'arrive pas exactement au minimum et elle bouge d'une époque à l'autre, car le gradient
-d'un seul exemple est bruité. La variance de la moyenne de $B$ gradients indépendants est $\sigma^2 / B$.
+d'un seul exemple est bruité. La moyenne de $B$ gradients a une variance $\sigma^2 / B$, donc un écart type
+$\sigma / \sqrt{B}$ : pour diviser le bruit par 2, il faut 4 fois plus d'exemples par lot, et un pas 4 fois plus cher.
 3. Petit lot : beaucoup de pas, pas chers, mais bruités ; grand lot : gradient précis mais peu de pas et chers.
 $B = 32$ est un compromis, et ça se vectorise bien.
 """,
@@ -107,7 +114,7 @@ $B = 32$ est un compromis, et ça se vectorise bien.
     "train_minibatch": TRAIN,
 }
 
-ALICE = {DESCENTE_1D: DESCENTE, MINI_BATCHS: MINI_LOTS}
+ALICE = {DESCENTE_1D: DESCENTE, MINI_LOTS: LOTS}
 
 HORNER = "return (((0.25 * w - 1.5) * w - 1.25) * w + 6) * w"
 DF_LINE = "return ((w - 4.5) * w - 2.5) * w + 6"
@@ -124,7 +131,7 @@ ERREURS = {
             "df": one_line_change(DF, DF_LINE, "return -(((w - 4.5) * w - 2.5) * w + 6)"),
             "gradient_descent": one_line_change(DESCENT, STEP, "w = w + eta * pente"),
         },
-        MINI_BATCHS: {
+        MINI_LOTS: {
             "iterate_minibatches": one_line_change(BATCHES, "while debut < n:", "while debut + batch_size <= n:"),
             "train_minibatch": one_line_change(
                 TRAIN, UPDATE, "w, b = w - eta * np.sum(ecart * xb) / len(x), b - eta * np.sum(ecart) / len(x)"
@@ -141,7 +148,7 @@ def f(w):
             "df": one_line_change(DF, DF_LINE, "return ((0.25 * w - 1.5) * w - 1.25) * w + 6"),
             "gradient_descent": one_line_change(DESCENT, "chemin = [w0]", "chemin = []"),
         },
-        MINI_BATCHS: {
+        MINI_LOTS: {
             "iterate_minibatches": one_line_change(BATCHES, "melange = rng.permutation(n)", "melange = np.arange(n)"),
             # Not one line in place: the update is dedented out of the loop over the batches.
             "train_minibatch": """
@@ -168,7 +175,7 @@ def f(w):
             "df": one_line_change(DF, DF_LINE, "return ((w - 4.5) * w - 2.5) * w"),
             "gradient_descent": one_line_change(DESCENT, "for _ in range(n_steps):", "for _ in range(1, n_steps):"),
         },
-        MINI_BATCHS: {
+        MINI_LOTS: {
             "iterate_minibatches": one_line_change(BATCHES, PAIRS, "x_m, y_m = x[melange], y[rng.permutation(n)]"),
             "train_minibatch": one_line_change(TRAIN, UPDATE, "w, b = w - np.mean(ecart * xb), b - np.mean(ecart)"),
         },
@@ -178,7 +185,7 @@ def f(w):
             "df": one_line_change(DF, DF_LINE, "return (((w - 4.5) * w - 2.5) * w + 6) * w"),
             "gradient_descent": one_line_change(DESCENT, STEP, "w = w - pente"),
         },
-        MINI_BATCHS: {
+        MINI_LOTS: {
             "iterate_minibatches": one_line_change(BATCHES, PAIRS, "x_m, y_m = x[melange], y"),
             # Not one line in place: the loss is recorded before the loop over the batches.
             "train_minibatch": """
@@ -197,7 +204,7 @@ def train_minibatch(x, y, eta, epochs, batch_size):
     },
     # Only train_minibatch has a fifth and a sixth catalogued mistake.
     5: {
-        MINI_BATCHS: {
+        MINI_LOTS: {
             # Not one line: the losses of the batches are kept and averaged.
             "train_minibatch": """
 def train_minibatch(x, y, eta, epochs, batch_size):
@@ -216,7 +223,7 @@ def train_minibatch(x, y, eta, epochs, batch_size):
         },
     },
     6: {
-        MINI_BATCHS: {
+        MINI_LOTS: {
             "train_minibatch": one_line_change(
                 TRAIN,
                 "for xb, yb in iterate_minibatches(x, y, batch_size, rng):",

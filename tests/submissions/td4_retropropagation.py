@@ -28,6 +28,21 @@ def changes(source, *pairs):
 # lea: everything right, written with loops, one example at a time, and other formulas than the reference.
 # Her written answers are graded by hand ("à corriger à la main" until a teacher grades them).
 LEA_RESEAU = {
+    "reponse_passe_avant": r"""
+Pour un exemple : $z^{(1)}_j = W^{(1)}_{1j} x_1 + W^{(1)}_{2j} x_2 + b^{(1)}_j$ et $a^{(1)}_j = \sigma(z^{(1)}_j)$ pour
+j = 1, 2, 3, puis $z^{(2)} = W'_1 a^{(1)}_1 + W'_2 a^{(1)}_2 + W'_3 a^{(1)}_3 + b'$, $\hat{y} = \sigma(z^{(2)})$ et
+$L = (\hat{y} - y)^2 / 2$.
+
+En matrices : $z^{(1)} = x W^{(1)} + b^{(1)}$ (1 × 3), $a^{(1)} = \sigma(z^{(1)})$, $z^{(2)} = a^{(1)} W' + b'$ (1 × 1).
+Sur un lot : $Z_1 = X W^{(1)} + b^{(1)}$ est N × 3, chaque ligne est un exemple ; le même biais est ajouté à toutes
+les lignes (broadcasting de numpy). Puis $A_1 = \sigma(Z_1)$, $Z_2 = A_1 W' + b'$ (N × 1), $\hat{Y} = \sigma(Z_2)$.
+""",
+    "reponse_parametres": r"""
+1. Paramètres : poids et biais. Hyperparamètres : nombre de couches, de neurones, activations, perte, η, époques.
+2. 2 × 3 poids + 3 biais pour la couche cachée, 3 poids + 1 biais pour la sortie : 6 + 3 + 3 + 1 = 13.
+3. Chaque couche k → k + 1 a $n_k n_{k+1}$ poids et $n_{k+1}$ biais (un par neurone qui calcule, l'entrée n'en a
+   pas) : total $\sum_{k=0}^{p} n_{k+1}(n_k + 1)$.
+""",
     "reponse_retropropagation": r"""
 **Sortie.** $\frac{\partial L}{\partial \hat{y}} = \hat{y} - y$ (le 2 du carré part avec le 1/2). Comme
 $\sigma' = \sigma(1 - \sigma)$, $\frac{\partial \hat{y}}{\partial z^{(2)}} = \hat{y}(1 - \hat{y})$, donc
@@ -44,12 +59,12 @@ Avec une ligne par exemple : $\Delta_2 = (\hat{Y} - Y) * \hat{Y} * (1 - \hat{Y})
 $dW_1 = X^T \Delta_1$ (2 × 3), $db_1$ = somme des lignes de $\Delta_1$ (3 valeurs).
 """,
     "forward": """
-def forward(x, y, W1, b1, W2, b2):
-    N = x.shape[0]
+def forward(X, y, W1, b1, W2, b2):
+    N = X.shape[0]
     z1 = np.zeros((N, 3))
     for n in range(N):
         for j in range(3):
-            z1[n, j] = x[n, 0] * W1[0, j] + x[n, 1] * W1[1, j] + b1[j]
+            z1[n, j] = X[n, 0] * W1[0, j] + X[n, 1] * W1[1, j] + b1[j]
     a1 = 1 / (1 + np.exp(-z1))
     z2 = np.zeros((N, 1))
     for n in range(N):
@@ -65,19 +80,19 @@ def count_parameters(layer_sizes):
     return sum(layer_sizes[k] * layer_sizes[k + 1] + layer_sizes[k + 1] for k in range(len(layer_sizes) - 1))
 """,
     "backward": """
-def backward(x, y, W1, b1, W2, b2):
+def backward(X, y, W1, b1, W2, b2):
     # un exemple à la fois, comme sur la feuille, puis on somme les contributions
-    N = len(x)
+    N = len(X)
     dW1, db1 = np.zeros((2, 3)), np.zeros(3)
     dW2, db2 = np.zeros((3, 1)), np.zeros(1)
     for n in range(N):
-        a = sigmoid(x[n] @ W1 + b1)
+        a = sigmoid(X[n] @ W1 + b1)
         y_hat = sigmoid(a @ W2 + b2)
         delta2 = (y_hat - y[n]) * y_hat * (1 - y_hat) / N
         dW2 += np.outer(a, delta2)
         db2 += delta2
         delta1 = (W2 @ delta2) * a * (1 - a)
-        dW1 += np.outer(x[n], delta1)
+        dW1 += np.outer(X[n], delta1)
         db1 += delta1
     return dW1, db1, dW2, db2
 """,
@@ -103,6 +118,36 @@ def gradient_check(f, params, grads, h=1e-5):
 }
 
 LEA_ACTIVATIONS = {
+    "reponse_non_lineaire": r"""
+1. Sans sigmoïde cachée, $z^{(2)} = (x W^{(1)} + b^{(1)}) W' + b' = x (W^{(1)} W') + (b^{(1)} W' + b')$ : c'est un
+   seul neurone, de poids $W^{(1)} W'$ (2 × 1) et de biais $b^{(1)} W' + b'$. Avec dix couches c'est pareil, un
+   produit de matrices reste une matrice.
+2. La sigmoïde de sortie donne un nombre entre 0 et 1, une probabilité.
+3. Les activations cachées doivent être non linéaires, sinon tout le réseau reste linéaire (affine) et ne sépare
+   pas le XOR.
+""",
+    "verification_un_neurone": """
+rng = np.random.default_rng(4)
+W1, b1, W2, b2 = rng.normal(size=(2, 3)), rng.normal(size=3), rng.normal(size=(3, 1)), rng.normal(size=1)
+X = rng.normal(size=(5, 2))
+two_layers = sigmoid((X @ W1 + b1) @ W2 + b2)
+w_single = np.dot(W1, W2)
+b_single = np.dot(b1, W2) + b2
+one_neuron = sigmoid(X @ w_single + b_single)
+assert np.allclose(two_layers, one_neuron)
+""",
+    "couche": """
+def mse_gradient(y_hat, y):
+    N = y.shape[0]
+    return (y_hat - y) / N
+
+
+def layer_backward(dA, Z, A_prev, W, activation_prime):
+    dZ = dA * activation_prime(Z)
+    dW = np.dot(A_prev.T, dZ)
+    dA_prev = np.dot(dZ, W.T)
+    return dW, dA_prev
+""",
     "reponse_derivees": r"""
 1. $\sigma'(z) = \frac{e^{-z}}{(1 + e^{-z})^2} = \frac{1}{1 + e^{-z}} \times \frac{e^{-z}}{1 + e^{-z}} = \sigma(z)(1 - \sigma(z))$,
    car $\frac{e^{-z}}{1 + e^{-z}} = 1 - \sigma(z)$.
@@ -144,8 +189,8 @@ LEA = {RESEAU: LEA_RESEAU, ACTIVATIONS: LEA_ACTIVATIONS}
 
 # The vectorised correct answers the mistakes are written from.
 FORWARD = """
-def forward(x, y, W1, b1, W2, b2):
-    z1 = x @ W1 + b1
+def forward(X, y, W1, b1, W2, b2):
+    z1 = X @ W1 + b1
     a1 = sigmoid(z1)
     z2 = a1 @ W2 + b2
     y_hat = sigmoid(z2)
@@ -161,14 +206,14 @@ def count_parameters(layer_sizes):
 """
 # Their backward calls their own (wrong) forward: it is judged with the reference forward all the same.
 BACKWARD = """
-def backward(x, y, W1, b1, W2, b2):
-    z1, a1, z2, y_hat, L = forward(x, y, W1, b1, W2, b2)
-    N = x.shape[0]
+def backward(X, y, W1, b1, W2, b2):
+    z1, a1, z2, y_hat, L = forward(X, y, W1, b1, W2, b2)
+    N = X.shape[0]
     dz2 = (y_hat - y) / N * y_hat * (1 - y_hat)
     dW2 = a1.T @ dz2
     db2 = dz2.sum(axis=0)
     dz1 = (dz2 @ W2.T) * a1 * (1 - a1)
-    dW1 = x.T @ dz1
+    dW1 = X.T @ dz1
     db1 = dz1.sum(axis=0)
     return dW1, db1, dW2, db2
 """
@@ -208,7 +253,7 @@ ERREURS = {
             "forward": one_line_change(FORWARD, "y_hat = sigmoid(z2)", "y_hat = z2"),
             "count_parameters": one_line_change(COUNT, "total += n_in * n_out + n_out", "total += n_in * n_out"),
             "backward": changes(
-                BACKWARD, ("dW2 = a1.T @ dz2", "dW2 = dz2.T @ a1"), ("dW1 = x.T @ dz1", "dW1 = dz1.T @ x")
+                BACKWARD, ("dW2 = a1.T @ dz2", "dW2 = dz2.T @ a1"), ("dW1 = X.T @ dz1", "dW1 = dz1.T @ X")
             ),
             "gradient_check": one_line_change(
                 CHECK, "ecart = np.abs(grads[k] - numeric)", "ecart = grads[k] - numeric"

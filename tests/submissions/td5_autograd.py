@@ -49,6 +49,14 @@ def forward_difference(f, theta, h=1e-5):
 """
 
 GRAPHE = {
+    "graphe": """
+CHILDREN = {
+    "a": ("w1", "x"),
+    "b": ("w2", "y"),
+    "c": ("a", "b"),
+    "L": ("c",),
+}
+""",
     # alice's written answers (graded by hand: "à corriger à la main" until a teacher grades them).
     "reponse_derivees_locales": r"""
 Dérivées locales : $\frac{\partial L}{\partial c} = 2c$, $\frac{\partial c}{\partial a} = \frac{\partial c}{\partial b} = 1$,
@@ -236,7 +244,21 @@ def hand_gradients(w1, w2, x, y):
     return 2 * c * x, 2 * c * y, 2 * c * w1, 2 * c * w2
 """
 
-ALICE = {"01_graphe_de_calcul": GRAPHE, "02_autograd": {"Value": value_class(), "copie_partie_1": COPIE}}
+BILAN = r"""
+1. Chaque opération garde ses entrées (les enfants), son type et une fonction _backward qui sait calculer les
+   dérivées locales avec les valeurs de la passe avant.
+2. Il faut qu'un nœud ait reçu tout son gradient avant de le passer à ses enfants. Dans L = c·c + c, c reçoit 1 de
+   l'addition et 2c du produit ; si on le traitait avant le produit, a et b ne recevraient que 1 × (leur dérivée).
+3. Quand un nœud sert deux fois, les gradients des deux chemins s'additionnent : avec =, a * a aurait a comme
+   gradient au lieu de 2a.
+4. Différences centrées : 2 évaluations par paramètre, donc 2P. Passe arrière : toutes les dérivées pour à peu près
+   le prix d'une passe avant. Avec des millions de paramètres, c'est la seule façon raisonnable d'entraîner.
+"""
+
+ALICE = {
+    "01_graphe_de_calcul": GRAPHE,
+    "02_autograd": {"Value": value_class(), "copie_partie_1": COPIE, "reponse_autograd": BILAN},
+}
 
 # ------------------------------------------------------------------ the catalogued mistakes, as students write them
 WRONG = {

@@ -44,7 +44,6 @@ def test_td1_gives_the_numerical_gradient_and_later_tds_recall_it():
         "td4_retropropagation",
         "td5_autograd",
         "td6_mlp_mnist",
-        "td8_optimiseurs",
     } <= recalling
 
 

@@ -156,13 +156,12 @@ def kernel_student(namespace, name):
 
 def l1_aliasing(W, lam):
     G = W  # the caller's array itself
-    G *= 0.0
-    G += lam * np.sign(W + 1e-300)
+    G[...] = np.sign(G) * np.maximum(np.abs(G) - lam, 0.0)
     return G
 
 
 def l1_in_place_but_right(W, lam):
-    result = lam * np.sign(W)
+    result = np.sign(W) * np.maximum(np.abs(W) - lam, 0.0)
     W[...] = 0.0
     return result
 
@@ -170,21 +169,17 @@ def l1_in_place_but_right(W, lam):
 @pytest.mark.parametrize("local", [True, False], ids=["local", "kernel"])
 def test_a_function_that_overwrites_its_argument_is_caught_in_both_paths_and_the_reference_is_not(local):
     def student(function):
-        return (
-            LocalStudent.of(function)
-            if local
-            else kernel_student({"l1_penalty_gradient": function}, "l1_penalty_gradient")
-        )
+        return LocalStudent.of(function) if local else kernel_student({"soft_threshold": function}, "soft_threshold")
 
-    assert run_check("td8.regularisation_mnist.l1_penalty_gradient", student(td8.l1_penalty_gradient)).passed
-    verdict = run_check("td8.regularisation_mnist.l1_penalty_gradient", student(l1_in_place_but_right))
+    assert run_check("td8.regularisation_mnist.soft_threshold", student(td8.soft_threshold)).passed
+    verdict = run_check("td8.regularisation_mnist.soft_threshold", student(l1_in_place_but_right))
     assert not verdict.passed
-    assert verdict.message.startswith("`l1_penalty_gradient` a modifié son argument `W` en place — cas ")
+    assert verdict.message.startswith("`soft_threshold` a modifié son argument `W` en place — cas ")
     assert "une fonction ne doit pas changer les tableaux qu'on lui donne" in verdict.message
     assert "W.copy()" in verdict.message
     assert (
         "a modifié son argument `W` en place"
-        in run_check("td8.regularisation_mnist.l1_penalty_gradient", student(l1_aliasing)).message
+        in run_check("td8.regularisation_mnist.soft_threshold", student(l1_aliasing)).message
     )
 
 

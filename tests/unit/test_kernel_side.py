@@ -31,6 +31,7 @@ from autograde.kernel_side import Code, Opaque, WireError, dumps, encode, hybrid
         np.int64(7),
         np.bool_(True),
         (np.ones(2), 3.0, (np.zeros(1),)),
+        {0.1: [1.0, 0.5], 1: [2.0]},  # number keys ({η: validation curve}) cross as pairs
     ],
 )
 def test_plain_data_makes_the_round_trip_unchanged(value):
@@ -42,6 +43,10 @@ def test_plain_data_makes_the_round_trip_unchanged(value):
         assert all(np.array_equal(a, b) for a, b in zip(back, value) if isinstance(a, np.ndarray))
     else:
         assert back == value or (value != value and back != back)
+
+
+def test_a_dict_of_number_keys_keeps_its_order():
+    assert list(loads(dumps({1.0: [], 0.01: [], 0.1: []}))) == [1.0, 0.01, 0.1]
 
 
 def test_nan_crosses_as_nan():
@@ -82,6 +87,9 @@ def test_subclasses_of_containers_and_arrays_are_not_plain_data():
         {"t": "rng", "state": {}},
         {"not": "tagged"},
         [1, 2],
+        {"t": "map", "items": [["0.1", {"t": "list", "items": []}]]},
+        {"t": "map", "items": [[True, {"t": "list", "items": []}]]},
+        {"t": "map", "items": [[0.1]]},
     ],
 )
 def test_the_grader_refuses_what_is_not_plain_data(record):

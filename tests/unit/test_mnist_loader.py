@@ -13,7 +13,7 @@ from autograde import mnist
 
 def test_every_mnist_assignment_ships_the_reference_loader():
     reference = (REPO / "autograde" / "mnist.py").read_bytes()
-    for assignment in ("td3_mnist_softmax", "td6_mlp_mnist", "td8_optimiseurs"):
+    for assignment in ("td3_mnist_softmax", "td6_mlp_mnist", "td7_regularisation", "td8_optimiseurs"):
         assert (REPO / "source" / assignment / "mnist.py").read_bytes() == reference, assignment
 
 

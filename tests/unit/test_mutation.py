@@ -89,8 +89,9 @@ def test_aliasing_the_callers_array_is_a_mutant():
     """TD 8: `G = W` then in place — the result written into the caller's W."""
     from autograde.td8.regularisation_mnist import solution
 
-    assert "return lam * np.sign(W) → W[...] = lam * np.sign(W); return W" in ids(
-        inspect.getsource(solution.l1_penalty_gradient)
+    assert (
+        "return np.sign(W) * np.maximum(np.abs(W) - t, 0.0) → W[...] = np.sign(W) * np.maximum(np.abs(W) - t, 0.0); return W"
+        in ids(inspect.getsource(solution.soft_threshold))
     )
 
 
@@ -159,19 +160,19 @@ def test_targets_are_the_graded_functions_and_class_aspects():
 
 
 def test_an_equivalent_entry_that_a_check_kills_is_reported(monkeypatch):
-    (target,) = mutation.select(["td8.regularisation_mnist.l1_penalty_gradient"])
+    (target,) = mutation.select(["td8.regularisation_mnist.soft_threshold"])
     monkeypatch.setattr(
         mutation,
         "equivalents",
         lambda package: {
-            "l1_penalty_gradient": {
-                "lam * np.sign(W) → np.sign(W)": "wrongly said equivalent",
+            "soft_threshold": {
+                "np.abs(W) - t → np.abs(W)": "wrongly said equivalent",
                 "gone → gone": "no longer generated",
             }
         },
     )
     (report,) = mutation.run([target], jobs=1)
-    assert report.stale == ["gone → gone", "lam * np.sign(W) → np.sign(W)"]
+    assert report.stale == ["gone → gone", "np.abs(W) - t → np.abs(W)"]
     assert not report.ok
 
 

@@ -76,7 +76,11 @@ def secret_lines(assignment: str) -> set[str]:
             if not cell.metadata.get("nbgrader", {}).get("solution"):
                 solution = []
             secret |= {
-                line.strip() for part in hidden + solution for line in part.splitlines() if len(line.strip()) > 15
+                line.strip()
+                for part in hidden + solution
+                for line in part.splitlines()
+                # a Markdown table's rule (| --- | --- |) is layout, not a secret
+                if len(line.strip()) > 15 and re.search(r"\w", line)
             }
             public.append(re.sub(r"### BEGIN (SOLUTION|HIDDEN TESTS)\n.*?### END \1", "", cell.source, flags=re.S))
     shown = "\n".join(public)

@@ -24,7 +24,12 @@ def test_every_source_notebook_is_released():
 
 
 # nbgrader copies every other file of source/<assignment>/ into the release: only these may be there.
-SHIPPED_FILES = {"td3_mnist_softmax/mnist.py", "td6_mlp_mnist/mnist.py", "td8_optimiseurs/mnist.py"}
+SHIPPED_FILES = {
+    "td3_mnist_softmax/mnist.py",
+    "td6_mlp_mnist/mnist.py",
+    "td7_regularisation/mnist.py",
+    "td8_optimiseurs/mnist.py",
+}
 
 
 def test_source_assignments_hold_nothing_but_notebooks_and_the_shipped_files():

@@ -12,7 +12,7 @@ from autograde.td1.neurone import solution as neuron
 from autograde.td1.regression_lineaire import solution as linear
 from autograde.td1.regression_logistique import solution as logistic
 from autograde.td2.descente_1d import solution as descent
-from autograde.td2.mini_batchs import solution as minibatch
+from autograde.td2.mini_lots import solution as minibatch
 
 
 def test_predict_classes_an_example_on_the_boundary_as_one():
@@ -30,6 +30,19 @@ def test_predict_classes_an_example_on_the_boundary_as_one():
         assert run_check("td1.regression_logistique.predict", on_the_scores, seed=seed).passed
 
 
+def test_predict_proba_is_judged_with_the_reference_neuron_and_sigmoid():
+    """The student's copies of part 1's neuron and sigmoid are graded in part 1: predict_proba, which calls
+    them, is judged with the reference ones, and a direct formula is right too."""
+
+    def predict_proba(X, w, b):
+        return neuron(X, w, b, sigmoid)  # noqa: F821 - bound to the reference helpers by the check
+
+    assert run_check("td1.regression_logistique.predict_proba", predict_proba, seed=0).passed
+    assert run_check(
+        "td1.regression_logistique.predict_proba", lambda X, w, b: 1 / (1 + np.exp(-(X @ w + b))), seed=1
+    ).passed
+
+
 def test_batches_drawn_once_before_the_epochs_are_told_the_order_never_changes():
     """The same answers as a generator made again at every epoch, by another cause: the explanation
     names what the answers show (one order for every epoch), not a generator made again."""
@@ -45,8 +58,8 @@ def test_batches_drawn_once_before_the_epochs_are_told_the_order_never_changes()
             losses[epoch] = minibatch.loss(y, minibatch.predict(x, w, b))
         return w, b, losses
 
-    verdict = run_check("td2.mini_batchs.train_minibatch", train_minibatch, seed=0)
-    assert verdict.mistake == "mini_batchs.train_minibatch/rng_each_epoch"
+    verdict = run_check("td2.mini_lots.train_minibatch", train_minibatch, seed=0)
+    assert verdict.mistake == "mini_lots.train_minibatch/rng_each_epoch"
     assert "même ordre" in verdict.message and "recréé" not in verdict.message
 
 
@@ -92,14 +105,15 @@ IN_PLACE = [
     ("td1.regression_lineaire.gradient", linear.gradient, "x"),
     ("td1.regression_lineaire.gradient", linear.gradient, "y"),
     ("td1.regression_lineaire.train", linear.train, "y"),
+    ("td1.regression_logistique.predict_proba", logistic.predict_proba, "X"),
     ("td1.regression_logistique.loss", logistic.loss, "y"),
     ("td1.regression_logistique.gradient", logistic.gradient, "y_hat"),
-    ("td1.regression_logistique.train", logistic.train, "x"),
+    ("td1.regression_logistique.train", logistic.train, "X"),
     ("td1.regression_logistique.predict", logistic.predict, "w"),
     ("td2.descente_1d.f", descent.f, "w"),
     ("td2.descente_1d.df", descent.df, "w"),
-    ("td2.mini_batchs.iterate_minibatches", minibatch.iterate_minibatches, "x"),
-    ("td2.mini_batchs.train_minibatch", minibatch.train_minibatch, "y"),
+    ("td2.mini_lots.iterate_minibatches", minibatch.iterate_minibatches, "x"),
+    ("td2.mini_lots.train_minibatch", minibatch.train_minibatch, "y"),
 ]
 
 
@@ -126,5 +140,5 @@ def test_batches_of_data_shuffled_in_place_are_told_so():
         x[:], y[:] = x[order], y[order]
         return [(x[s : s + batch_size], y[s : s + batch_size]) for s in range(0, len(x), batch_size)]
 
-    verdict = run_check("td2.mini_batchs.iterate_minibatches", iterate_minibatches, seed=0)
+    verdict = run_check("td2.mini_lots.iterate_minibatches", iterate_minibatches, seed=0)
     assert not verdict.passed and "son argument `x` et son argument `y`" in verdict.message, verdict

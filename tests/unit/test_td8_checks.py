@@ -8,6 +8,7 @@ import pytest
 
 from autograde import run_check
 from autograde.td8.optimiseurs import solution as ref
+from autograde.td8.regularisation_mnist import solution as reg
 
 SEEDS = range(8)
 RTOL, ATOL = 1e-6, 1e-9  # check_against_reference's defaults, which TD 8's checks use
@@ -123,17 +124,34 @@ def optimize_moving_theta0(grad_f, theta0, method, n_steps, eta, beta=0.9, beta2
     return np.array(path)
 
 
-def l2_in_place(W, lam):
+def soft_threshold_in_place(W, t):
+    """Right values, but the caller's weights are overwritten by their thresholded values."""
     G = W
-    G *= lam
+    G[...] = np.sign(G) * np.maximum(np.abs(G) - t, 0.0)
     return G
 
 
-def l1_in_place(W, lam):
-    """The issue's student: right values, but the caller's weights are overwritten by their gradient."""
-    G = W
-    G[...] = lam * np.sign(G)
-    return G
+def fit_penalized_in_place(X, Y, X_val, Y_val, W, b, penalty, lam, eta, epochs):
+    """Right values, but W and b are the caller's arrays, updated step by step."""
+    history = {"train_loss": [], "val_loss": []}
+    for _ in range(epochs):
+        dW, db = reg.gradient(X, reg.softmax(X @ W + b), Y)
+        if penalty == "L1":
+            W[...] = reg.soft_threshold(W - eta * dW, eta * lam)
+        else:
+            W -= eta * (dW + lam * W)
+        b -= eta * db
+        history["train_loss"].append(reg.cross_entropy(Y, reg.softmax(X @ W + b)))
+        history["val_loss"].append(reg.cross_entropy(Y_val, reg.softmax(X_val @ W + b)))
+    return W.copy(), b.copy(), history
+
+
+def train_in_place(X, Y, X_val, Y_val, params, method, eta, epochs, batch_size=32, drop=1.0, every=1, seed=0):
+    """Right values, but the four arrays of the caller's params are trained in place."""
+    learnt, history = ref.train(X, Y, X_val, Y_val, params, method, eta, epochs, batch_size, drop, every, seed)
+    for theta, new in zip(params, learnt):
+        theta[...] = new
+    return tuple(p.copy() for p in params), history
 
 
 @pytest.mark.parametrize(
@@ -142,8 +160,13 @@ def l1_in_place(W, lam):
         ("td8.optimiseurs.sgd_momentum_step", momentum_in_place, "son argument `theta` et son argument `velocity`"),
         ("td8.optimiseurs.adam_step", adam_moments_in_place, "son argument `m` et son argument `v`"),
         ("td8.optimiseurs.optimize", optimize_moving_theta0, "son argument `theta0`"),
-        ("td8.regularisation_mnist.l2_penalty_gradient", l2_in_place, "son argument `W`"),
-        ("td8.regularisation_mnist.l1_penalty_gradient", l1_in_place, "son argument `W`"),
+        (
+            "td8.optimiseurs.train",
+            train_in_place,
+            "`params[0]`, `params[1]`, `params[2]` et `params[3]` (dans son argument `params`)",
+        ),
+        ("td8.regularisation_mnist.soft_threshold", soft_threshold_in_place, "son argument `W`"),
+        ("td8.regularisation_mnist.fit_penalized", fit_penalized_in_place, "son argument `W` et son argument `b`"),
     ],
 )
 def test_a_function_that_changes_its_inputs_in_place_fails_and_is_told_which(check_id, student, changed):
@@ -162,10 +185,22 @@ def test_right_functions_that_write_only_into_their_own_arrays_pass():
         velocity += grad
         return theta - eta * velocity, velocity
 
-    def l1(W, lam):
-        G = np.zeros_like(W)
-        G[W > 0], G[W < 0] = lam, -lam
+    def soft_threshold(W, t):
+        G = W.copy()
+        G[np.abs(G) <= t] = 0.0
+        G[G > t] -= t
+        G[G < -t] += t
         return G
+
+    def train(X, Y, X_val, Y_val, params, method, eta, epochs, batch_size=32, drop=1.0, every=1, seed=0):
+        """Its own copies, trained in place; the history as arrays."""
+        copies = [np.array(p, dtype=float) for p in params]
+        learnt, history = ref.train(
+            X, Y, X_val, Y_val, tuple(copies), method, eta, epochs, batch_size, drop, every, seed
+        )
+        for theta, new in zip(copies, learnt):
+            theta[...] = new
+        return tuple(copies), {key: np.array(values) for key, values in history.items()}
 
     def optimize(grad_f, theta0, method, n_steps, eta, beta=0.9, beta2=0.999, eps=1e-8):
         theta = np.array(theta0, dtype=float)
@@ -173,7 +208,8 @@ def test_right_functions_that_write_only_into_their_own_arrays_pass():
 
     for seed in SEEDS:
         assert run_check("td8.optimiseurs.sgd_momentum_step", momentum, seed=seed).passed
-        assert run_check("td8.regularisation_mnist.l1_penalty_gradient", l1, seed=seed).passed
+        assert run_check("td8.regularisation_mnist.soft_threshold", soft_threshold, seed=seed).passed
+        assert run_check("td8.optimiseurs.train", train, seed=seed).passed
         assert run_check("td8.optimiseurs.optimize", optimize, seed=seed).passed
 
 
@@ -197,3 +233,44 @@ def test_optimize_whose_copy_of_theta0_keeps_integers_fails():
 
     verdict = run_check("td8.optimiseurs.optimize", optimize, seed=0)
     assert not verdict.passed and "θ₀ en entiers" in verdict.message, verdict
+
+
+# ------------------------------------------------------------------------------ train and fit_penalized
+def test_train_that_ignores_its_seed_or_decay_fails():
+    def with_fixed(**fixed):
+        def train(X, Y, X_val, Y_val, params, method, eta, epochs, batch_size=32, drop=1.0, every=1, seed=0):
+            given = {"batch_size": batch_size, "drop": drop, "every": every, "seed": seed, **fixed}
+            return ref.train(X, Y, X_val, Y_val, params, method, eta, epochs, **given)
+
+        return train
+
+    for fixed in ({"seed": 0}, {"drop": 1.0}, {"every": 1}, {"batch_size": 32}):
+        for seed in SEEDS:
+            assert not run_check("td8.optimiseurs.train", with_fixed(**fixed), seed=seed).passed, (fixed, seed)
+
+
+def test_train_returning_a_history_without_its_keys_is_told_what_to_return():
+    def train(X, Y, X_val, Y_val, params, method, eta, epochs, batch_size=32, drop=1.0, every=1, seed=0):
+        learnt, history = ref.train(X, Y, X_val, Y_val, params, method, eta, epochs, batch_size, drop, every, seed)
+        return learnt, {"train": history["train_loss"], "val": history["val_loss"]}
+
+    verdict = run_check("td8.optimiseurs.train", train, seed=0)
+    assert not verdict.passed and "les clés de history sont 'train', 'val'" in verdict.message, verdict
+
+
+def test_fit_penalized_with_the_l2_step_written_as_a_decay_factor_passes():
+    def fit(X, Y, X_val, Y_val, W, b, penalty, lam, eta, epochs):
+        history = {"train_loss": [], "val_loss": []}
+        for _ in range(epochs):
+            dW, db = reg.gradient(X, reg.softmax(X @ W + b), Y)
+            if penalty == "L2":
+                W = (1 - eta * lam) * W - eta * dW
+            else:
+                W = reg.soft_threshold(W - eta * dW, eta * lam)
+            b = b - eta * db
+            history["train_loss"].append(reg.cross_entropy(Y, reg.softmax(X @ W + b)))
+            history["val_loss"].append(reg.cross_entropy(Y_val, reg.softmax(X_val @ W + b)))
+        return W, b, history
+
+    for seed in SEEDS:
+        assert run_check("td8.regularisation_mnist.fit_penalized", fit, seed=seed).passed, seed

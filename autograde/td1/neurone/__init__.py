@@ -9,7 +9,10 @@ from .mistakes import MISTAKES
 NOTEBOOK = "td1_neurone_regression/01_neurone"  # source/ and release/ hold it as <NOTEBOOK>.ipynb
 # What the release must not state, because a written answer asks the student to derive it (spaces do
 # not count): tests/unit/test_release_hides_derivations.py.
-HIDDEN_FORMULAS: tuple[str, ...] = ()
+HIDDEN_FORMULAS: tuple[str, ...] = (
+    # reponse_elements, question 2: the bias of a threshold unit
+    r"b = -\theta",
+)
 
 # The graded cells' check ids: how each function is judged, with what catalogue and reference helpers.
 GRADED: tuple[GradedFunction, ...] = (

@@ -11,8 +11,8 @@ NOTEBOOK = "td1_neurone_regression/02_regression_lineaire"  # source/ and releas
 # not count): tests/unit/test_release_hides_derivations.py.
 HIDDEN_FORMULAS: tuple[str, ...] = (
     # reponse_gradient: the gradient of the half mean squared error
-    r"\frac{\partial L}{\partial w} = \frac{1}{n} \sum_{i=1}^{n} (\hat{y}_i - y_i)\, x_i",
-    r"\frac{\partial L}{\partial b} = \frac{1}{n} \sum_{i=1}^{n} (\hat{y}_i - y_i)",
+    r"\frac{\partial L}{\partial w} = \frac{1}{N} \sum_{i=1}^{N} (\hat{y}_i - y_i)\, x_i",
+    r"\frac{\partial L}{\partial b} = \frac{1}{N} \sum_{i=1}^{N} (\hat{y}_i - y_i)",
 )
 
 # The graded cells' check ids: how each function is judged, with what catalogue and reference helpers.

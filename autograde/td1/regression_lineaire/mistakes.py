@@ -10,7 +10,7 @@ from .solution import B_INIT, W_INIT, gradient, loss, predict
 
 
 def wrong_loss(half=True, mean=True, squared=True):
-    """`loss` with the chosen mistakes; without flags, the right one, L = 1/(2n) Σ (ŷᵢ − yᵢ)².
+    """`loss` with the chosen mistakes; without flags, the right one, L = 1/(2N) Σ (ŷᵢ − yᵢ)².
 
     ``half=False``: the 1/2 forgotten; ``mean=False``: the sum, not divided by n; ``squared=False``: the
     differences ŷᵢ − yᵢ not squared."""
@@ -50,8 +50,8 @@ def wrong_train(**flags):
 
 
 def _catalogue():
-    formula_loss = "Rappel : L = 1/(2n) Σ (ŷᵢ − yᵢ)²."
-    formula_grad = "Rappel : dL/dw = 1/n Σ (ŷᵢ − yᵢ)·xᵢ et dL/db = 1/n Σ (ŷᵢ − yᵢ)."
+    formula_loss = "Rappel : L = 1/(2N) Σ (ŷᵢ − yᵢ)²."
+    formula_grad = "Rappel : dL/dw = 1/N Σ (ŷᵢ − yᵢ)·xᵢ et dL/db = 1/N Σ (ŷᵢ − yᵢ)."
     return {
         "loss": [
             Mistake(
@@ -61,12 +61,12 @@ def _catalogue():
             ),
             Mistake(
                 "regression_lineaire.loss/sum_not_mean",
-                "la somme n'est pas divisée par n (somme au lieu de moyenne). " + formula_loss,
+                "la somme n'est pas divisée par N (somme au lieu de moyenne). " + formula_loss,
                 wrong_loss(mean=False),
             ),
             Mistake(
                 "regression_lineaire.loss/sum_no_half",
-                "ni la division par n ni le facteur 1/2 ne sont appliqués. " + formula_loss,
+                "ni la division par N ni le facteur 1/2 ne sont appliqués. " + formula_loss,
                 wrong_loss(half=False, mean=False),
             ),
             Mistake(
@@ -83,7 +83,7 @@ def _catalogue():
             ),
             Mistake(
                 "regression_lineaire.gradient/not_divided_by_n",
-                "le gradient n'est pas divisé par le nombre d'exemples n. " + formula_grad,
+                "le gradient n'est pas divisé par le nombre d'exemples N. " + formula_grad,
                 wrong_gradient(divide=False),
             ),
             Mistake(

@@ -1,8 +1,8 @@
 """TD 1, notebook 2: simple linear regression ŷ = w·x + b trained by gradient descent.
 
-Shapes: ``x: (n,)``, ``y: (n,)``, ``y_hat: (n,)``; ``w`` and ``b`` are numbers.
-The loss is half the mean squared error, L = 1/(2n) Σ (ŷᵢ − yᵢ)², whose gradient is
-dL/dw = 1/n Σ (ŷᵢ − yᵢ) xᵢ and dL/db = 1/n Σ (ŷᵢ − yᵢ).
+Shapes: ``x: (N,)``, ``y: (N,)``, ``y_hat: (N,)``; ``w`` and ``b`` are numbers.
+The loss is half the mean squared error, L = 1/(2N) Σ (ŷᵢ − yᵢ)², whose gradient is
+dL/dw = 1/N Σ (ŷᵢ − yᵢ) xᵢ and dL/db = 1/N Σ (ŷᵢ − yᵢ).
 """
 
 import numpy as np
@@ -23,17 +23,17 @@ def make_data(n=100, seed=0):
 
 
 def predict(x, w, b):
-    """ŷ = w·x + b. x: (n,) -> (n,)."""
+    """ŷ = w·x + b. x: (N,) -> (N,)."""
     return w * x + b
 
 
 def loss(y, y_hat):
-    """L = 1/(2n) Σ (ŷᵢ − yᵢ)². y, y_hat: (n,) -> number."""
+    """L = 1/(2N) Σ (ŷᵢ − yᵢ)². y, y_hat: (N,) -> number."""
     return float(np.mean((y_hat - y) ** 2) / 2.0)
 
 
 def gradient(x, y_hat, y):
-    """(dL/dw, dL/db) = (1/n Σ (ŷᵢ − yᵢ) xᵢ, 1/n Σ (ŷᵢ − yᵢ)). x, y_hat, y: (n,) -> two numbers."""
+    """(dL/dw, dL/db) = (1/N Σ (ŷᵢ − yᵢ) xᵢ, 1/N Σ (ŷᵢ − yᵢ)). x, y_hat, y: (N,) -> two numbers."""
     residual = y_hat - y
     return float(np.mean(residual * x)), float(np.mean(residual))
 
@@ -42,7 +42,7 @@ def train(x, y, eta, epochs):
     """Batch gradient descent from (W_INIT, B_INIT).
 
     Each epoch: predict, record the loss (before the update), compute the gradient, step.
-    x, y: (n,). Returns (w, b, losses) with losses: (epochs,).
+    x, y: (N,). Returns (w, b, losses) with losses: (epochs,).
     """
     w, b = W_INIT, B_INIT
     losses = np.empty(epochs)

@@ -3,6 +3,7 @@
 import numpy as np
 
 from ...checking import Case, accuracy_verdict, check_against_reference
+from ..neurone import solution as neurone
 from . import solution as ref
 from .mistakes import MISTAKES
 
@@ -15,9 +16,30 @@ def _data(rng, n, d):
 
 # Functions judged on their own: the names they may call resolve to the reference ones.
 ISOLATED = {
+    # The student's neuron and sigmoid, copied from notebook 1, are graded there.
+    "predict_proba": {"neuron": neurone.neuron, "sigmoid": ref.sigmoid},
     "train": {"predict_proba": ref.predict_proba, "loss": ref.loss, "gradient": ref.gradient, "sigmoid": ref.sigmoid},
     "predict": {"predict_proba": ref.predict_proba, "sigmoid": ref.sigmoid},
 }
+
+
+def check_predict_proba(student, seed):
+    rng = np.random.default_rng(seed)
+    cases = []
+    for n, d in ((1, 2), (int(rng.integers(3, 10)), 2), (int(rng.integers(20, 60)), int(rng.integers(3, 6)))):
+        x, _ = _data(rng, n, d)
+        # |b| ≥ 1, so that a forgotten bias moves every output well beyond the tolerance.
+        b = float(rng.choice([-1.0, 1.0]) * rng.uniform(1.0, 2.0))
+        cases.append(Case(f"N = {n}, D = {d}", (x, rng.normal(size=d), b)))
+    return check_against_reference(
+        student,
+        ref.predict_proba,
+        cases,
+        name="predict_proba",
+        arg_names=["X", "w", "b"],
+        mistakes=MISTAKES["predict_proba"],
+        helpers=ISOLATED["predict_proba"],
+    )
 
 
 def check_loss(student, seed):
@@ -44,7 +66,7 @@ def check_gradient(student, seed):
         ref.gradient,
         cases,
         name="gradient",
-        arg_names=["x", "y_hat", "y"],
+        arg_names=["X", "y_hat", "y"],
         fields=("dL/dw", "dL/db"),
         mistakes=MISTAKES["gradient"],
     )
@@ -63,7 +85,7 @@ def check_train(student, seed):
         ref.train,
         cases,
         name="train",
-        arg_names=["x", "y", "eta", "epochs"],
+        arg_names=["X", "y", "eta", "epochs"],
         fields=("le w final", "le b final", "losses (la perte de chaque époque)"),
         mistakes=MISTAKES["train"],
         helpers=ISOLATED["train"],
@@ -93,7 +115,7 @@ def check_predict(student, seed):
         ref.predict,
         cases,
         name="predict",
-        arg_names=["x", "w", "b"],
+        arg_names=["X", "w", "b"],
         mistakes=MISTAKES["predict"],
         helpers=ISOLATED["predict"],
     )

@@ -6,7 +6,21 @@ import numpy as np
 from ...checking import Mistake
 from .. import wrong_training
 from ..wrong_training import train_mistakes
-from .solution import EPS, gradient, loss, predict_proba
+from .solution import EPS, gradient, loss, predict_proba, sigmoid
+
+
+def wrong_predict_proba(activation=True, bias=True, negative_class=False):
+    """`predict_proba` with the chosen mistakes; without flags, the right one, σ(X w + b).
+
+    ``activation=False``: z itself, the sigmoid forgotten (the identity passed to neuron);
+    ``bias=False``: σ(X w), b forgotten; ``negative_class=True``: 1 − σ(X w + b), the probability of class 0."""
+
+    def predict_proba(X, w, b):
+        z = X @ w + (b if bias else 0.0)
+        y_hat = sigmoid(z) if activation else z
+        return 1.0 - y_hat if negative_class else y_hat
+
+    return predict_proba
 
 
 def wrong_loss(clip=True, sign=-1.0, mean=True, negative_class=True):
@@ -26,10 +40,10 @@ def wrong_loss(clip=True, sign=-1.0, mean=True, negative_class=True):
 
 
 def wrong_gradient(sign=1.0, divide=True, bias="mean"):
-    """`gradient` with the chosen mistakes; without flags, the right one, (xᵀ(ŷ − y)/n, mean(ŷ − y)).
+    """`gradient` with the chosen mistakes; without flags, the right one, (xᵀ(ŷ − y)/N, mean(ŷ − y)).
 
     ``sign=-1``: (y − ŷ) instead of (ŷ − y); ``divide=False``: not divided by n; ``bias``: dL/db as
-    "mean" (right), "per_example" (the vector (ŷ − y)/n, not summed) or "residual" (the vector ŷ − y)."""
+    "mean" (right), "per_example" (the vector (ŷ − y)/N, not summed) or "residual" (the vector ŷ − y)."""
 
     def gradient(x, y_hat, y):
         residual = y_hat - y
@@ -66,9 +80,29 @@ def wrong_predict(threshold=0.5, probabilities=False, inverted=False):
 
 
 def _catalogue():
-    formula_loss = "Rappel : L = −1/n Σ [yᵢ log ŷᵢ + (1 − yᵢ) log(1 − ŷᵢ)]."
-    formula_grad = "Rappel : dL/dw = 1/n xᵀ(ŷ − y) (forme (D,)) et dL/db = 1/n Σ (ŷᵢ − yᵢ) (un nombre)."
+    formula_loss = "Rappel : L = −1/N Σ [yᵢ log ŷᵢ + (1 − yᵢ) log(1 − ŷᵢ)]."
+    formula_grad = "Rappel : dL/dw = 1/N Xᵀ(ŷ − y) (forme (D,)) et dL/db = 1/N Σ (ŷᵢ − yᵢ) (un nombre)."
+    formula_proba = "Rappel : ŷ = σ(X w + b), soit neuron(X, w, b, sigmoid)."
     return {
+        "predict_proba": [
+            Mistake(
+                "regression_logistique.predict_proba/no_activation",
+                "les sorties ne sont pas toutes dans ]0, 1[ : ce sont les valeurs X w + b, sans la sigmoïde. "
+                + formula_proba,
+                wrong_predict_proba(activation=False),
+            ),
+            Mistake(
+                "regression_logistique.predict_proba/bias_forgotten",
+                "les sorties ne dépendent pas de b : le biais manque dans la somme. " + formula_proba,
+                wrong_predict_proba(bias=False),
+            ),
+            Mistake(
+                "regression_logistique.predict_proba/class_zero",
+                "chaque sortie vaut 1 moins la bonne : c'est la probabilité de la classe 0, pas celle de la classe 1. "
+                + formula_proba,
+                wrong_predict_proba(negative_class=True),
+            ),
+        ],
         "loss": [
             Mistake(
                 "regression_logistique.loss/log_zero",
@@ -83,7 +117,7 @@ def _catalogue():
             ),
             Mistake(
                 "regression_logistique.loss/sum_not_mean",
-                "la somme n'est pas divisée par n (somme au lieu de moyenne). " + formula_loss,
+                "la somme n'est pas divisée par N (somme au lieu de moyenne). " + formula_loss,
                 wrong_loss(mean=False),
             ),
             Mistake(
@@ -100,7 +134,7 @@ def _catalogue():
             ),
             Mistake(
                 "regression_logistique.gradient/not_divided_by_n",
-                "le gradient n'est pas divisé par n. " + formula_grad,
+                "le gradient n'est pas divisé par N. " + formula_grad,
                 wrong_gradient(divide=False),
             ),
             Mistake(

@@ -1,9 +1,9 @@
 """TD 1, notebook 3: logistic regression, one sigmoid neuron for binary classification.
 
-Shapes: ``x: (n, D)``, ``y: (n,)`` with labels in {0, 1}, ``y_hat: (n,)`` probabilities;
-``w: (D,)``, ``b`` a number. The loss is the binary cross-entropy
-L = −1/n Σ [yᵢ log ŷᵢ + (1 − yᵢ) log(1 − ŷᵢ)], whose gradient is
-dL/dw = 1/n xᵀ(ŷ − y) and dL/db = 1/n Σ (ŷᵢ − yᵢ).
+Shapes: ``X: (N, D)``, one example per row, ``y: (N,)`` with labels in {0, 1}, ``y_hat: (N,)``
+probabilities; ``w: (D,)``, ``b`` a number. The loss is the binary cross-entropy
+L = −1/N Σ [yᵢ log ŷᵢ + (1 − yᵢ) log(1 − ŷᵢ)], whose gradient is
+dL/dw = 1/N Xᵀ(ŷ − y) and dL/db = 1/N Σ (ŷᵢ − yᵢ).
 """
 
 import numpy as np
@@ -20,7 +20,7 @@ def make_data(seed=0):
     from sklearn.datasets import make_classification
     from sklearn.model_selection import train_test_split
 
-    x, y = make_classification(
+    X, y = make_classification(
         n_samples=400,
         n_features=2,
         n_redundant=0,
@@ -29,48 +29,48 @@ def make_data(seed=0):
         class_sep=1.5,
         random_state=seed,
     )
-    return train_test_split(x, y, test_size=0.25, random_state=seed)
+    return train_test_split(X, y, test_size=0.25, random_state=seed)
 
 
-def predict_proba(x, w, b):
-    """ŷ = σ(x·w + b). x: (n, D) -> (n,)."""
-    return sigmoid(x @ w + b)
+def predict_proba(X, w, b):
+    """ŷ = σ(X w + b), the neuron of notebook 1 with the sigmoid. X: (N, D) -> (N,)."""
+    return sigmoid(X @ w + b)
 
 
 def loss(y, y_hat):
-    """Binary cross-entropy, mean over the n examples. y, y_hat: (n,) -> number."""
+    """Binary cross-entropy, mean over the N examples. y, y_hat: (N,) -> number."""
     p = np.clip(y_hat, EPS, 1.0 - EPS)
     return float(-np.mean(y * np.log(p) + (1.0 - y) * np.log(1.0 - p)))
 
 
-def gradient(x, y_hat, y):
-    """(dL/dw, dL/db) = (xᵀ(ŷ − y)/n, mean(ŷ − y)). x: (n, D) -> ((D,), number)."""
+def gradient(X, y_hat, y):
+    """(dL/dw, dL/db) = (Xᵀ(ŷ − y)/N, mean(ŷ − y)). X: (N, D) -> ((D,), number)."""
     residual = y_hat - y
-    return x.T @ residual / len(y), float(np.mean(residual))
+    return X.T @ residual / len(y), float(np.mean(residual))
 
 
-def train(x, y, eta, epochs):
+def train(X, y, eta, epochs):
     """Batch gradient descent from w = 0 (D zeros), b = 0.
 
     Each epoch: predict, record the loss (before the update), compute the gradient, step.
     Returns (w, b, losses) with w: (D,), losses: (epochs,).
     """
-    w, b = np.zeros(x.shape[1]), 0.0
+    w, b = np.zeros(X.shape[1]), 0.0
     losses = np.empty(epochs)
     for epoch in range(epochs):
-        y_hat = predict_proba(x, w, b)
+        y_hat = predict_proba(X, w, b)
         losses[epoch] = loss(y, y_hat)
-        dw, db = gradient(x, y_hat, y)
+        dw, db = gradient(X, y_hat, y)
         w = w - eta * dw
         b = b - eta * db
     return w, b, losses
 
 
-def predict(x, w, b):
-    """Class labels: 1 where ŷ ≥ 0.5, else 0. x: (n, D) -> (n,) of ints."""
-    return (predict_proba(x, w, b) >= 0.5).astype(int)
+def predict(X, w, b):
+    """Class labels: 1 where ŷ ≥ 0.5, else 0. X: (N, D) -> (N,) of ints."""
+    return (predict_proba(X, w, b) >= 0.5).astype(int)
 
 
 def accuracy(y_true, y_pred):
-    """Fraction of correct labels. y_true, y_pred: (n,) -> number in [0, 1]."""
+    """Fraction of correct labels. y_true, y_pred: (N,) -> number in [0, 1]."""
     return float(np.mean(y_true == y_pred))

@@ -12,6 +12,8 @@ NOTEBOOK = "td2_descente_gradient/01_descente_1d"  # source/ and release/ hold i
 HIDDEN_FORMULAS: tuple[str, ...] = (
     # reponse_derivee: the derivative of the quartic
     r"f'(w) = w^3 - 4{,}5\,w^2 - 2{,}5\,w + 6",
+    # reponse_iterations: the first three iterates, computed by hand
+    r"w^{(1)} = 2{,}45",
     # reponse_pas: why a step diverges (the stability bound near a minimum, in its grading guide)
     r"\eta < 2 / f''(w^\star)",
 )

@@ -39,4 +39,7 @@ GRADED: tuple[GradedFunction, ...] = (
         MISTAKES["accuracy"],
         helpers=checks.ISOLATED["accuracy"],
     ),
+    GradedFunction(
+        "td3.softmax_mnist.best_setting", ref.best_setting, checks.check_best_setting, MISTAKES["best_setting"]
+    ),
 )

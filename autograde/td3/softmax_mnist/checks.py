@@ -4,9 +4,23 @@ No check needs MNIST: the cases are small random arrays, and the quality of a fu
 judged on scikit-learn's ``load_digits`` (1,797 digits of 8×8 pixels, shipped with scikit-learn).
 """
 
+from dataclasses import dataclass, replace
+
 import numpy as np
 
-from ...checking import Case, accuracy_verdict, check_against_reference, float32_tolerance, reference_answer
+from ...checking import (
+    Case,
+    Mistake,
+    Student,
+    Verdict,
+    accuracy_verdict,
+    as_student,
+    check_against_reference,
+    float32_tolerance,
+    fmt,
+    reference_answer,
+)
+from ...kernel_side import rebind
 from . import solution as ref
 from .mistakes import MISTAKES
 
@@ -117,11 +131,15 @@ def check_gradient(student, seed):
     )
 
 
-def _blobs(rng, n, d, k):
-    """n points in D dimensions around k random centres, with their one-hot labels."""
-    labels = rng.integers(0, k, size=n)
+def _blobs(rng, n, d, k, n_val):
+    """n training and n_val validation points in D dimensions around k random centres, with their one-hot
+    labels: (X, Y, X_val, Y_val)."""
     centres = rng.normal(0, 2, size=(k, d))
-    return centres[labels] + rng.normal(0, 1, size=(n, d)), ref.one_hot(labels, k)
+    sets = []
+    for size in (n, n_val):
+        labels = rng.integers(0, k, size=size)
+        sets += [centres[labels] + rng.normal(0, 1, size=(size, d)), ref.one_hot(labels, k)]
+    return tuple(sets)
 
 
 def _digits(seed):
@@ -136,9 +154,74 @@ def _digits(seed):
     return x_train, x_test, ref.one_hot(y_train, 10), ref.one_hot(y_test, 10)
 
 
+HISTORY_KEYS = ("train_loss", "val_loss")
+TRAIN_ARGS = ["X", "Y", "X_val", "Y_val", "eta", "epochs", "batch_size", "seed"]
+TRAIN_FIELDS = ("W", "b", ("history", tuple(f"history['{key}']" for key in HISTORY_KEYS)))
+
+
+def _curve(values):
+    """A history's list of numbers as a float array (the contract says a list; an array is as good)."""
+    if isinstance(values, list) and all(isinstance(v, (int, float, np.integer, np.floating)) for v in values):
+        return np.asarray(values, dtype=np.float64)
+    return values
+
+
+def history_as_tuple(answer):
+    """``(W, b, history)`` with the history's two curves as a pair of arrays, which the comparison
+    names (« history['val_loss'] »); anything else as it is."""
+    if type(answer) is tuple and len(answer) == 3 and type(answer[2]) is dict:
+        return (answer[0], answer[1], tuple(_curve(answer[2].get(key)) for key in HISTORY_KEYS))
+    return answer
+
+
+@dataclass(frozen=True)
+class _HistoryStudent(Student):
+    """The student's ``train`` seen through :func:`history_as_tuple`."""
+
+    inner: Student | None = None
+
+    def _student(self) -> Student:
+        if self.inner is None:  # a default only because Student's own fields have defaults
+            raise TypeError("_HistoryStudent wraps a student")
+        return self.inner
+
+    def using(self, driver=None, helpers=None):
+        return replace(self, inner=self._student().using(driver, helpers))
+
+    def watched(self, *args, watch: bool = True):
+        answer, changed = self._student().watched(*args, watch=watch)
+        return history_as_tuple(answer), changed
+
+
+class _HistoryReference:
+    """A reference or catalogued ``train`` (with the reference helpers) seen through :func:`history_as_tuple`.
+    Not a plain function, so the driver calls it as it is."""
+
+    def __init__(self, function):
+        self.function = rebind(function, ISOLATED["train"])
+
+    def __call__(self, *args):
+        return history_as_tuple(self.function(*args))
+
+
+def _history_problem(answer, epochs: int) -> str | None:
+    """What is wrong with the form of ``train``'s answer, in French, or None."""
+    if type(answer) is not tuple or len(answer) != 3:
+        return "doit renvoyer le triplet (W, b, history)"
+    history = answer[2]
+    if type(history) is not dict or set(history) != set(HISTORY_KEYS):
+        return "doit renvoyer pour history un dictionnaire de deux clés, 'train_loss' et 'val_loss'"
+    for key in HISTORY_KEYS:
+        curve = _curve(history[key])
+        if not isinstance(curve, np.ndarray) or curve.shape != (epochs,):
+            return f"doit renvoyer dans history['{key}'] une liste de {epochs} nombres, un par époque"
+    return None
+
+
 def _train_cases(rng):
     """1, a few and a dozen epochs. The last batch holds one example, then none (N a multiple of the batch
-    size), then a few: the loop's bound is exercised on both sides."""
+    size), then a few: the loop's bound is exercised on both sides. The validation set is drawn around
+    the same centres as the training set, and differs from it in size."""
     cases = []
     for epochs, batch_size, eta, d, k, last in (
         (1, 4, 0.5, 3, 3, 1),
@@ -147,62 +230,72 @@ def _train_cases(rng):
     ):
         last = int(rng.integers(2, batch_size)) if last is None else last
         n = batch_size * int(rng.integers(2, 4)) + last
-        X, Y = _blobs(rng, n, d, k)
+        n_val = _sizes(rng, 5, 12, avoid=(n,))
+        X, Y, X_val, Y_val = _blobs(rng, n, d, k, n_val)
         train_seed = int(rng.integers(1000))
         batches = f"dernier lot de {last}" if last else "lots tous complets"
         cases.append(
             Case(
-                f"epochs = {epochs}, N = {n}, batch_size = {batch_size} ({batches}), seed = {train_seed}",
-                (X, Y, eta, epochs, batch_size, train_seed),
+                f"epochs = {epochs}, N = {n}, batch_size = {batch_size} ({batches}), {n_val} exemples de "
+                f"validation, seed = {train_seed}",
+                (X, Y, X_val, Y_val, eta, epochs, batch_size, train_seed),
             )
         )
     return cases
 
 
+def _flat(answer) -> np.ndarray:
+    W, b, curves = history_as_tuple(answer)
+    return np.concatenate([np.ravel(W), np.ravel(b), *curves])
+
+
 def train_tolerance(cases):
     """The tolerance of the trajectory, derived from the computation, so that a correct train computed
     in float32 passes: every case's number of steps (mini-batches over all epochs), each step's sums (over
-    the D features of X W, over the batch for Xᵀ(P − Y)), at the scale of the values (W, b, losses).
+    the D features of X W, over the batch for Xᵀ(P − Y), over the whole set for the history's mean
+    losses), at the scale of the values (W, b, losses).
     The largest case sets it for all (about 3e-4 for 60 steps of batches of 16): a wrong trajectory (a
     sign, η, a batch left out, another order) differs by far more."""
-    steps = max(epochs * -(-len(X) // batch_size) for X, _, _, epochs, batch_size, _ in (c.args for c in cases))
-    terms = max(max(X.shape[1], batch_size) for X, _, _, _, batch_size, _ in (c.args for c in cases))
+    steps = max(epochs * -(-len(X) // batch_size) for X, _, _, _, _, epochs, batch_size, _ in (c.args for c in cases))
+    terms = max(
+        max(X.shape[1], len(X), len(X_val), batch_size)
+        for X, _, X_val, _, _, _, batch_size, _ in (c.args for c in cases)
+    )
     scale = max(
         1.0,
-        *(
-            float(
-                np.max(
-                    np.abs(
-                        np.concatenate(
-                            [np.ravel(v) for v in reference_answer(ref.train, c.args, "call", ISOLATED["train"])]
-                        )
-                    )
-                )
-            )
-            for c in cases
-        ),
+        *(float(np.max(np.abs(_flat(reference_answer(ref.train, c.args, "call", ISOLATED["train"]))))) for c in cases),
     )
     return float32_tolerance(steps, scale=scale, terms=terms)
 
 
 def check_train(student, seed):
-    """Trajectory (W, b, per-epoch losses) after 1, a few and a dozen epochs against the reference,
-    within float32 round-off (:func:`train_tolerance`), then the test accuracy of a full training on
-    load_digits.
+    """Trajectory (W, b, and the history's two per-epoch losses) after 1, a few and a dozen epochs
+    against the reference, within float32 round-off (:func:`train_tolerance`), then the test accuracy
+    of a full training on load_digits.
 
     ``train`` runs with the reference ``softmax``, ``cross_entropy`` and ``gradient``, so a mistake
     in one of those costs that function's points, not train's as well.
     """
     rng = np.random.default_rng(seed)
     cases = _train_cases(rng)
+    student = as_student(student)
+    if student.callable:
+        first = cases[0]
+        try:
+            problem = _history_problem(student.using(helpers=ISOLATED["train"])(*first.args), first.args[5])
+        except Exception:  # noqa: BLE001 - a student that raises is told so by the comparison below
+            problem = None
+        if problem:
+            return Verdict(False, f"`train` {problem} — cas 1/{len(cases)} ({first.label}).")
+        student = _HistoryStudent(student.name, student.kind, student.type, student.driver, student.helpers, student)
     verdict = check_against_reference(
         student,
-        ref.train,
+        _HistoryReference(ref.train),
         cases,
         name="train",
-        arg_names=["X", "Y", "eta", "epochs", "batch_size", "seed"],
-        fields=("W", "b", "losses"),
-        mistakes=MISTAKES["train"],
+        arg_names=TRAIN_ARGS,
+        fields=TRAIN_FIELDS,
+        mistakes=[Mistake(m.name, m.explanation, _HistoryReference(m.compute)) for m in MISTAKES["train"]],
         helpers=ISOLATED["train"],
         **train_tolerance(cases),
     )
@@ -210,7 +303,8 @@ def check_train(student, seed):
         return verdict
     x_train, x_test, y_train, y_test = _digits(int(rng.integers(1000)))
     train_seed = int(rng.integers(1000))
-    args = (x_train, y_train, ref.ETA, ref.EPOCHS, ref.BATCH_SIZE, train_seed)
+    # The digits' test split stands for the validation set: only the weights are judged here.
+    args = (x_train, y_train, x_test, y_test, ref.ETA, ref.EPOCHS, ref.BATCH_SIZE, train_seed)
     W, b, _ = student.using(helpers=ISOLATED["train"])(*args)
     W_ref, b_ref, _ = ref.train(*args)
     acc = ref.accuracy(y_test, ref.softmax(x_test @ np.asarray(W, dtype=float) + np.asarray(b, dtype=float)))
@@ -234,4 +328,68 @@ def check_accuracy(student, seed):
         arg_names=["Y", "P"],
         mistakes=MISTAKES["accuracy"],
         helpers=ISOLATED["accuracy"],
+    )
+
+
+def _losses_text(val_losses) -> str:
+    """« {0.5: [0.91, 0.62, 0.7], 0.05: […]} », the case as the student would print it."""
+    return (
+        "{"
+        + ", ".join(
+            f"{fmt(eta)}: [{', '.join(fmt(v, digits=4) for v in losses)}]" for eta, losses in val_losses.items()
+        )
+        + "}"
+    )
+
+
+def _distinct_losses(rng, count):
+    """``count`` different losses in [0.2, 1.5[, rounded to 3 decimals (readable, and no accidental tie)."""
+    return [float(v) / 1000 for v in rng.choice(np.arange(200, 1500), size=count, replace=False)]
+
+
+def _best_setting_cases(rng):
+    """Plain dicts {η: validation losses after epochs 1, 2, …}, each η with the same number of epochs.
+
+    1. Two η, the minimum inside the curve of the η that is not the best after the last epoch (η then
+       epochs in two steps fails; so do 0-based epochs and the largest loss).
+    2. Three η, random distinct losses.
+    3. A tie: the same smallest loss for (first η, a late epoch), (second η, an early one) and (third η,
+       the same early one and a later one): the fewest epochs, then the first η.
+    4. One η, one epoch.
+    """
+    etas = [float(v) for v in rng.permutation([0.5, 0.05, 0.2, 1.0, 0.01])]
+    cases = []
+    epochs = _sizes(rng, 5, 8)
+    best_at = int(rng.integers(2, epochs - 1))  # 1-based, inside the curve
+    values = sorted(_distinct_losses(rng, 2 * epochs))
+    low, high = values[:epochs], values[epochs:]
+    # Down to low[0] at epoch best_at, then up again (to max(low)).
+    u_shaped = sorted(low[1:best_at], reverse=True) + [low[0]] + sorted(low[best_at:])
+    # Down all along, ending between low[0] and low[1]: below the U's last value, above its minimum.
+    decreasing = sorted(high, reverse=True)[:-1] + [(low[0] + low[1]) / 2]
+    first, second = etas[0], etas[1]
+    cases.append({first: u_shaped, second: decreasing} if rng.random() < 0.5 else {second: decreasing, first: u_shaped})
+    epochs = _sizes(rng, 4, 7)
+    cases.append({eta: _distinct_losses(rng, epochs) for eta in etas[:3]})
+    epochs = _sizes(rng, 6, 9)
+    losses = {eta: _distinct_losses(rng, epochs) for eta in etas[:3]}
+    smallest = min(min(curve) for curve in losses.values()) - 0.1
+    early, late = int(rng.integers(1, 3)), int(rng.integers(4, epochs))
+    for eta, epoch in ((etas[0], late), (etas[1], early), (etas[2], early), (etas[2], epochs)):
+        losses[eta][epoch - 1] = smallest
+    cases.append(losses)
+    cases.append({etas[3]: _distinct_losses(rng, 1)})
+    return [Case(f"val_losses = {_losses_text(val_losses)}", (val_losses,)) for val_losses in cases]
+
+
+def check_best_setting(student, seed):
+    cases = _best_setting_cases(np.random.default_rng(seed))
+    return check_against_reference(
+        student,
+        ref.best_setting,
+        cases,
+        name="best_setting",
+        arg_names=["val_losses"],
+        fields=("eta", "epochs"),
+        mistakes=MISTAKES["best_setting"],
     )

@@ -69,20 +69,21 @@ def wrong_gradient(divide=True, transposed=False, sign=1.0, sum_bias=True):
     return gradient
 
 
-def wrong_train(sign=-1.0, use_eta=True, shuffle=True, reseed_every_epoch=False, drop_last=False):
+def wrong_train(sign=-1.0, batch_mean_history=False, shuffle=True, reseed_every_epoch=False, drop_last=False):
     """`train` with the chosen mistakes; without flags, the right one.
 
-    ``sign=+1``: climbs the gradient; ``use_eta=False``: steps by the raw gradient; ``shuffle=False``:
-    the batches in the data's order; ``reseed_every_epoch``: the generator created again at every epoch
-    (the same order every epoch); ``drop_last``: the last, smaller batch left out."""
+    ``sign=+1``: climbs the gradient; ``batch_mean_history``: history["train_loss"] is the mean of the
+    losses of the epoch's batches, each taken before its update, not the loss of the end-of-epoch
+    weights on the whole training set; ``shuffle=False``: the batches in the data's order;
+    ``reseed_every_epoch``: the generator created again at every epoch (the same order every epoch);
+    ``drop_last``: the last, smaller batch left out."""
 
-    def train(X, Y, eta, epochs, batch_size, seed):
+    def train(X, Y, X_val, Y_val, eta, epochs, batch_size, seed):
         n, d = X.shape
         W, b = np.zeros((d, Y.shape[1])), np.zeros(Y.shape[1])
         rng = np.random.default_rng(seed)
-        losses = np.empty(epochs)
-        step = eta if use_eta else 1.0
-        for epoch in range(epochs):
+        history = {"train_loss": [], "val_loss": []}
+        for _ in range(epochs):
             if reseed_every_epoch:
                 rng = np.random.default_rng(seed)
             order = rng.permutation(n) if shuffle else np.arange(n)
@@ -93,12 +94,45 @@ def wrong_train(sign=-1.0, use_eta=True, shuffle=True, reseed_every_epoch=False,
                 P = softmax(X[batch] @ W + b)
                 batch_losses.append(cross_entropy(Y[batch], P))
                 dW, db = gradient(X[batch], P, Y[batch])
-                W = W + sign * step * dW
-                b = b + sign * step * db
-            losses[epoch] = np.mean(batch_losses)
-        return W, b, losses
+                W = W + sign * eta * dW
+                b = b + sign * eta * db
+            on_train = np.mean(batch_losses) if batch_mean_history else cross_entropy(Y, softmax(X @ W + b))
+            history["train_loss"].append(float(on_train))
+            history["val_loss"].append(cross_entropy(Y_val, softmax(X_val @ W + b)))
+        return W, b, history
 
     return train
+
+
+def wrong_best_setting(
+    eta_then_epochs=False, from_zero=False, largest=False, ties_to_last=False, ties_to_first_eta=False
+):
+    """`best_setting` with the chosen mistakes; without flags, the right one.
+
+    ``eta_then_epochs``: η chosen on the loss after the last epoch, then the best epoch of that η's curve
+    alone; ``from_zero``: the epoch's index counted from 0; ``largest``: the largest loss (the argmax of an
+    accuracy); ``ties_to_last``: on a tie, the last pair met going through the dict η by η (``<=``);
+    ``ties_to_first_eta``: on a tie, the first η of the dict whatever its number of epochs."""
+
+    def best_setting(val_losses):
+        if eta_then_epochs:
+            eta = min(val_losses, key=lambda key: val_losses[key][-1])
+            return eta, int(np.argmin(val_losses[eta])) + (0 if from_zero else 1)
+        sign = -1.0 if largest else 1.0
+        best = None
+        for position, (eta, losses) in enumerate(val_losses.items()):
+            for epoch, loss in enumerate(losses, start=0 if from_zero else 1):
+                if ties_to_last:
+                    key = (sign * loss, -position, -epoch)
+                elif ties_to_first_eta:
+                    key = (sign * loss, position, epoch)
+                else:
+                    key = (sign * loss, epoch, position)
+                if best is None or key < best[0]:
+                    best = (key, eta, epoch)
+        return best[1], best[2]
+
+    return best_setting
 
 
 def wrong_accuracy(fraction=True, axis=1, percent=False):
@@ -121,6 +155,10 @@ def _catalogue():
     formula_grad = (
         "Rappel : dL/dW = Xᵀ(P − Y)/N, de forme (D, K), et dL/db = Σᵢ (Pᵢ − Yᵢ)/N, de forme (K,), "
         "où N est le nombre de lignes de X."
+    )
+    formula_best = (
+        " Rappel : (eta, epochs) est le couple de la plus petite valeur de val_losses[eta][epochs - 1] ; à "
+        "égalité, le plus petit nombre d'époques, puis le premier pas dans l'ordre du dictionnaire."
     )
     formula_acc = "Rappel : exactitude = proportion des lignes où argmax(P, axis=1) == argmax(Y, axis=1), entre 0 et 1."
     return {
@@ -227,10 +265,12 @@ def _catalogue():
                 wrong_train(sign=+1.0),
             ),
             Mistake(
-                "softmax_mnist.train/ignores_eta",
-                "les mises à jour se font avec un pas de 1, comme si le pas "
-                "d'apprentissage η n'était pas utilisé : W ← W − η·dL/dW et b ← b − η·dL/db.",
-                wrong_train(use_eta=False),
+                "softmax_mnist.train/batch_mean_history",
+                "history['train_loss'] est la moyenne des pertes des mini-lots de l'époque, chacune mesurée "
+                "avant la mise à jour de son lot, donc avec des poids différents : la perte d'apprentissage d'une "
+                "époque se mesure à la fin de l'époque, sur tout le jeu d'entraînement, avec les poids de ce "
+                "moment-là, exactement comme la perte de validation.",
+                wrong_train(batch_mean_history=True),
             ),
             Mistake(
                 "softmax_mnist.train/no_shuffle",
@@ -279,6 +319,42 @@ def _catalogue():
                 "le résultat est en pourcentage : l'exactitude attendue est une "
                 "proportion entre 0 et 1. " + formula_acc,
                 wrong_accuracy(percent=True),
+            ),
+        ],
+        "best_setting": [
+            Mistake(
+                "softmax_mnist.best_setting/eta_then_epochs",
+                "le pas renvoyé est celui de la plus petite perte après la dernière époque, et le nombre d'époques "
+                "est ensuite cherché sur la courbe de ce pas seulement : le pas et le nombre d'époques se "
+                "choisissent ensemble, au plus petit de toutes les pertes du dictionnaire, quelle que soit "
+                "l'époque." + formula_best,
+                wrong_best_setting(eta_then_epochs=True),
+            ),
+            Mistake(
+                "softmax_mnist.best_setting/epochs_from_zero",
+                "le nombre d'époques renvoyé est l'indice du minimum dans sa liste, 1 de moins que le nombre "
+                "d'époques : l'élément d'indice 0 est la perte après la 1re époque, les époques se comptent à partir de 1."
+                + formula_best,
+                wrong_best_setting(from_zero=True),
+            ),
+            Mistake(
+                "softmax_mnist.best_setting/largest_loss",
+                "le réglage renvoyé est celui de la plus grande perte de validation : une perte se minimise "
+                "(c'est une exactitude qui se maximise)." + formula_best,
+                wrong_best_setting(largest=True),
+            ),
+            Mistake(
+                "softmax_mnist.best_setting/ties_to_last",
+                "à égalité de perte, le réglage renvoyé est le dernier rencontré en parcourant le dictionnaire : "
+                "il faut le plus petit nombre d'époques, puis le premier pas du dictionnaire." + formula_best,
+                wrong_best_setting(ties_to_last=True),
+            ),
+            Mistake(
+                "softmax_mnist.best_setting/ties_to_first_eta",
+                "à égalité de perte, le réglage renvoyé est celui du premier pas du dictionnaire, même quand un "
+                "autre pas atteint la même perte en moins d'époques : à égalité, on prend d'abord le plus petit "
+                "nombre d'époques, puis le premier pas." + formula_best,
+                wrong_best_setting(ties_to_first_eta=True),
             ),
         ],
     }

@@ -1,5 +1,6 @@
 """TD 3, notebook 1: softmax regression on MNIST (784 → 10), trained by mini-batch gradient descent,
-its learning rate and number of epochs chosen on a validation split, the test set used once at the end.
+its learning rate and number of epochs chosen together on a validation split, the test set used once
+at the end.
 
 Shapes: ``X: (N, D)`` pixels in [0, 1] (D = 784 for MNIST, 64 for the load_digits fallback),
 ``labels: (N,)`` integers in 0..K−1, ``Y: (N, K)`` one-hot, ``W: (D, K)``, ``b: (K,)``,
@@ -9,11 +10,13 @@ The loss is the mean cross-entropy L = −1/N Σᵢ Σₖ Yᵢₖ log Pᵢₖ (P
 gradient is dL/dW = Xᵀ(P − Y)/N, shape (D, K), and dL/db = Σᵢ (Pᵢ − Yᵢ)/N, shape (K,).
 
 Constants the notebook fixes: the split ``train_test_split(images, labels, test_size=0.2,
-random_state=42)`` (8,000 / 2,000 on the 10,000 digits of data/mnist), pixels / 255; the validation
-split taken from the training digits, ``train_test_split(X_train, y_train, test_size=0.2,
-random_state=0)`` (6,400 / 1,600); K = 10, η = 0.1 for the statement, batch 32, 20 epochs, W = 0 and
-b = 0 at the start, shuffling seed 0; the model selection compares the learning rates 0.01, 0.1 and 1
-after 20 epochs, then the numbers of epochs 1 to 20 for the chosen one, on the validation set.
+random_state=42)`` (8,000 / 2,000 on the 10,000 digits of data/mnist), pixels / 255; the 8,000 split
+again ``train_test_split(X_rest, y_rest, test_size=0.2, random_state=0)`` into the training set the
+weights learn from and the validation set (6,400 / 1,600); K = 10, η = 0.1 for the statement, batch
+32, 20 epochs, W = 0 and b = 0 at the start, shuffling seed 0. The model selection trains once per
+learning rate of ETAS for MAX_EPOCHS epochs and picks (η, epochs) together on the validation loss
+after each epoch (:func:`best_setting`); the retained model is trained again with them (the same
+seed: the same weights) and measured once on the test set.
 """
 
 import numpy as np
@@ -26,13 +29,15 @@ VAL_SEED = 0
 EPS = 1e-12  # P is clipped to [EPS, 1] so that log never sees 0
 ETA = 0.1
 BATCH_SIZE = 32
-EPOCHS = 20  # also the largest number of epochs the model selection tries
+EPOCHS = 20  # the statement's number of epochs
+MAX_EPOCHS = 40  # the model selection tries 1…MAX_EPOCHS epochs for every learning rate
 SEED = 0  # seed of the generator that shuffles the training set at every epoch
 ETAS = (0.01, 0.1, 1.0)  # learning rates compared on the validation set
 
 
 def make_data(path=None):
-    """The notebook's data: (X_train, X_test, y_train, y_test), X in [0, 1] of shape (N, D), y labels (N,).
+    """The notebook's first split: (X_rest, X_test, y_rest, y_test), X in [0, 1] of shape (N, D), y labels (N,);
+    X_rest is split again by :func:`validation_split`.
 
     MNIST from ``path`` or ``MNIST_DIR`` (load_digits when none is found), split 80 % / 20 %
     with ``random_state=42``, pixels divided by 255.
@@ -48,15 +53,16 @@ def make_data(path=None):
     return images_train / 255.0, images_test / 255.0, y_train, y_test
 
 
-def validation_split(X_train, y_train):
-    """(X_fit, X_val, y_fit, y_val): the training digits split 80 % / 20 % with ``random_state=0``.
+def validation_split(X_rest, y_rest):
+    """(X_train, X_val, y_train, y_val): the digits left beside the test set, split 80 % / 20 % with
+    ``random_state=0``.
 
-    The model learns on the fit part; the validation part judges the settings; the test set is kept
-    for the end. X_train: (N, D), y_train: (N,).
+    The weights learn on the training set; the validation set judges the settings; the test set is
+    kept for the end. X_rest: (N, D), y_rest: (N,).
     """
     from sklearn.model_selection import train_test_split
 
-    return train_test_split(X_train, y_train, test_size=VAL_SIZE, random_state=VAL_SEED)
+    return train_test_split(X_rest, y_rest, test_size=VAL_SIZE, random_state=VAL_SEED)
 
 
 def one_hot(labels, num_classes):
@@ -83,40 +89,53 @@ def gradient(X, P, Y):
     return X.T @ residual / len(X), residual.sum(axis=0) / len(X)
 
 
-def train(X, Y, eta, epochs, batch_size, seed):
-    """Mini-batch gradient descent from W = 0 (D, K) and b = 0 (K,).
+def train(X, Y, X_val, Y_val, eta, epochs, batch_size, seed):
+    """Mini-batch gradient descent from W = 0 (D, K) and b = 0 (K,), with its per-epoch history.
 
     ``rng = np.random.default_rng(seed)`` is created once; every epoch draws
     ``order = rng.permutation(N)`` and visits the batches ``order[start:start + batch_size]`` for
-    ``start`` in ``range(0, N, batch_size)`` (the last one may be smaller). For each batch: P,
-    its loss (recorded before the update), the gradient, W ← W − η dL/dW, b ← b − η dL/db.
-    ``losses[epoch]`` is the plain mean of the epoch's batch losses.
-    X: (N, D), Y: (N, K) one-hot. Returns (W (D, K), b (K,), losses (epochs,)).
-
-    The generator draws the same orders whatever ``epochs`` is, so ``train(..., epochs=e, ...)``
-    returns the weights a longer run with the same seed has after its e-th epoch.
+    ``start`` in ``range(0, N, batch_size)`` (the last one may be smaller). For each batch: P, the
+    gradient, W ← W − η dL/dW, b ← b − η dL/db. At the end of each epoch, the mean cross-entropy of
+    the current (W, b) on the whole training set and on the whole validation set.
+    X: (N, D), Y: (N, K) one-hot; X_val: (N_val, D), Y_val: (N_val, K).
+    Returns (W (D, K), b (K,), history), history = {"train_loss": [...], "val_loss": [...]}, one
+    number per epoch.
     """
     n, d = X.shape
     W, b = np.zeros((d, Y.shape[1])), np.zeros(Y.shape[1])
     rng = np.random.default_rng(seed)
-    losses = np.empty(epochs)
-    for epoch in range(epochs):
+    history = {"train_loss": [], "val_loss": []}
+    for _ in range(epochs):
         order = rng.permutation(n)
-        batch_losses = []
         for start in range(0, n, batch_size):
             batch = order[start : start + batch_size]
-            P = softmax(X[batch] @ W + b)
-            batch_losses.append(cross_entropy(Y[batch], P))
-            dW, db = gradient(X[batch], P, Y[batch])
+            dW, db = gradient(X[batch], softmax(X[batch] @ W + b), Y[batch])
             W = W - eta * dW
             b = b - eta * db
-        losses[epoch] = np.mean(batch_losses)
-    return W, b, losses
+        history["train_loss"].append(cross_entropy(Y, softmax(X @ W + b)))
+        history["val_loss"].append(cross_entropy(Y_val, softmax(X_val @ W + b)))
+    return W, b, history
 
 
 def accuracy(Y, P):
     """Fraction of rows whose most probable class is the true one. Y: (N, K) one-hot, P: (N, K) -> number."""
     return float(np.mean(P.argmax(axis=1) == Y.argmax(axis=1)))
+
+
+def best_setting(val_losses):
+    """The (eta, epochs) of the smallest validation loss over a grid.
+
+    val_losses = {eta: [loss after epoch 1, 2, …]}. Epochs are counted from 1. Ties go to the fewest
+    epochs, then to the first eta in the dict's order (hence the dict's position in each candidate:
+    the tuples never compare two etas).
+    """
+    candidates = [
+        (loss, epoch, position, eta)
+        for position, (eta, losses) in enumerate(val_losses.items())
+        for epoch, loss in enumerate(losses, start=1)
+    ]
+    _, epochs, _, eta = min(candidates)
+    return eta, epochs
 
 
 def evaluate(X, Y, W, b):
@@ -125,43 +144,24 @@ def evaluate(X, Y, W, b):
     return cross_entropy(Y, P), accuracy(Y, P)
 
 
-def epoch_curves(X_fit, Y_fit, X_val, Y_val, eta, epochs, batch_size, seed):
-    """Loss and accuracy on the fit and validation parts after each epoch 1..epochs.
+def grid_histories(X_train, Y_train, X_val, Y_val, etas=ETAS, max_epochs=MAX_EPOCHS):
+    """{eta: history} of one training of ``max_epochs`` epochs per learning rate of ``etas``: the whole
+    grid (eta, 1…max_epochs), each curve from one training."""
+    return {eta: train(X_train, Y_train, X_val, Y_val, eta, max_epochs, BATCH_SIZE, SEED)[2] for eta in etas}
 
-    The weights after epoch e are those of ``train`` run for e epochs with the same seed.
-    Returns a dict of arrays of shape (epochs,): fit_loss, fit_accuracy, val_loss, val_accuracy.
+
+def select_and_train(X_train, y_train, X_val, y_val):
+    """The notebook's model selection, then its retained model: (eta, epochs) of the smallest validation
+    loss over the grid, then the training with them (the same seed: the very model the validation
+    measured).
+
+    Returns (histories {eta: history}, eta, epochs, W (D, K), b (K,), history).
     """
-    curves = {name: np.empty(epochs) for name in ("fit_loss", "fit_accuracy", "val_loss", "val_accuracy")}
-    for e in range(1, epochs + 1):
-        W, b, _ = train(X_fit, Y_fit, eta, e, batch_size, seed)
-        curves["fit_loss"][e - 1], curves["fit_accuracy"][e - 1] = evaluate(X_fit, Y_fit, W, b)
-        curves["val_loss"][e - 1], curves["val_accuracy"][e - 1] = evaluate(X_val, Y_val, W, b)
-    return curves
-
-
-def choose_eta(X_fit, Y_fit, X_val, Y_val, etas=ETAS, epochs=EPOCHS, batch_size=BATCH_SIZE, seed=SEED):
-    """The learning rate of ``etas`` whose model, after ``epochs`` epochs, has the smallest validation loss."""
-    val_losses = [evaluate(X_val, Y_val, *train(X_fit, Y_fit, eta, epochs, batch_size, seed)[:2])[0] for eta in etas]
-    return etas[int(np.argmin(val_losses))]
-
-
-def best_epochs(val_losses):
-    """The number of epochs (1-based) with the smallest validation loss; the first one on a tie."""
-    return int(np.argmin(val_losses)) + 1
-
-
-def select_and_train(X_train, y_train):
-    """The notebook's model selection, then its final model: η chosen among ETAS and the number of
-    epochs on the validation curves, then a training on all the training digits with them.
-
-    X_train: (N, D), y_train: (N,). Returns (eta, epochs, W (D, K), b (K,), losses (epochs,)).
-    """
-    X_fit, X_val, y_fit, y_val = validation_split(X_train, y_train)
-    Y_fit, Y_val = one_hot(y_fit, NUM_CLASSES), one_hot(y_val, NUM_CLASSES)
-    eta = choose_eta(X_fit, Y_fit, X_val, Y_val)
-    epochs = best_epochs(epoch_curves(X_fit, Y_fit, X_val, Y_val, eta, EPOCHS, BATCH_SIZE, SEED)["val_loss"])
-    W, b, losses = train(X_train, one_hot(y_train, NUM_CLASSES), eta, epochs, BATCH_SIZE, SEED)
-    return eta, epochs, W, b, losses
+    Y_train, Y_val = one_hot(y_train, NUM_CLASSES), one_hot(y_val, NUM_CLASSES)
+    histories = grid_histories(X_train, Y_train, X_val, Y_val)
+    eta, epochs = best_setting({eta: history["val_loss"] for eta, history in histories.items()})
+    W, b, history = train(X_train, Y_train, X_val, Y_val, eta, epochs, BATCH_SIZE, SEED)
+    return histories, eta, epochs, W, b, history
 
 
 def predict(X, W, b):

@@ -10,6 +10,9 @@ NOTEBOOK = "td4_retropropagation/02_activations"  # source/ and release/ hold it
 # What the release must not state, because a written answer asks the student to derive it (spaces do
 # not count): tests/unit/test_release_hides_derivations.py.
 HIDDEN_FORMULAS: tuple[str, ...] = (
+    # reponse_non_lineaire: without a hidden activation, the network is one neuron
+    r"W^{(1)} W'",
+    r"\mathbf{b}^{(1)} W' + b'",
     # reponse_derivees: the derivatives in terms of the functions themselves, ReLU's piecewise
     r"\sigma'(z) = \sigma(z)\,\big(1 - \sigma(z)\big)",
     r"\tanh'(z) = 1 - \tanh^2(z)",

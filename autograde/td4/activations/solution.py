@@ -15,7 +15,7 @@ LEAKY_ALPHA = 0.01  # default slope of leaky ReLU for z < 0
 # The vanishing-gradient experiment of the notebook.
 VG_DEPTHS = tuple(range(1, 21))  # numbers of hidden layers
 VG_WIDTH = 64  # input dimension and width of every hidden layer
-VG_N = 128  # examples in the batch
+VG_N = 128  # N, the examples in the batch
 VG_SEED = 0  # the same seed for every depth: sigmoid and ReLU get the same weights and data
 
 
@@ -45,32 +45,40 @@ def leaky_relu_prime(z, alpha=LEAKY_ALPHA):
     return np.where(np.asarray(z) > 0, 1.0, alpha)
 
 
-def first_layer_gradient_norm(depth, activation, activation_prime, width=VG_WIDTH, n=VG_N, seed=VG_SEED):
+def mse_gradient(y_hat, y):
+    """dL/dŷ for L = 1/(2N) Σ (ŷ − y)²: (ŷ − y)/N, shaped like y_hat (N, 1). The notebook's copy is the student's."""
+    return (y_hat - y) / len(y)
+
+
+def layer_backward(dA, Z, A_prev, W, activation_prime):
+    """One layer Z = A_prev W, A = f(Z), crossed backwards: (dL/dW, dL/dA_prev) from dA = dL/dA.
+
+    The student writes it from their own ``backward`` of notebook 1 (not graded again)."""
+    dZ = dA * activation_prime(Z)
+    return A_prev.T @ dZ, dZ @ W.T
+
+
+def first_layer_gradient_norm(depth, activation, activation_prime, width=VG_WIDTH, N=VG_N, seed=VG_SEED):
     """‖dL/dW⁽¹⁾‖ (Frobenius norm) of an MLP with ``depth`` hidden layers, at initialisation.
 
-    Network: input x: (n, width) ~ N(0, 1), ``depth`` hidden layers of ``width`` units with ``activation``
-    (z = a W, W: (n_in, n_out), no bias), a linear output unit, L = 1/(2n) Σ (ŷ − y)² with targets
-    y ~ N(0, 1). Weights He-initialised (N(0, 2/n_in)) for both activations. Drawn in this order from
-    default_rng(seed): x, y, then the weight matrices from the first layer to the output one.
+    Network: input X: (N, width) ~ N(0, 1), ``depth`` hidden layers of ``width`` units with ``activation``
+    (Z = A W, W: (n_in, n_out), no bias), a linear output unit, L = 1/(2N) Σ (ŷ − y)² with targets
+    y ~ N(0, 1). Weights drawn from N(0, 1/n_in) for both activations (not He's 2/n_in: TD 7 asks for it). Drawn in this order from
+    default_rng(seed): X, y, then the weight matrices from the first layer to the output one.
     """
     rng = np.random.default_rng(seed)
-    x = rng.normal(size=(n, width))
-    y = rng.normal(size=(n, 1))
+    X = rng.normal(size=(N, width))
+    y = rng.normal(size=(N, 1))
     sizes = [width] * (depth + 1) + [1]
-    weights = [rng.normal(0.0, np.sqrt(2.0 / n_in), size=(n_in, n_out)) for n_in, n_out in zip(sizes[:-1], sizes[1:])]
-    pre_activations, inputs = [], [x]
-    a = x
+    weights = [rng.normal(0.0, 1.0 / np.sqrt(n_in), size=(n_in, n_out)) for n_in, n_out in zip(sizes[:-1], sizes[1:])]
+    pre_activations, inputs = [], [X]
     for W in weights[:-1]:
-        z = a @ W
-        pre_activations.append(z)
-        a = activation(z)
-        inputs.append(a)
-    y_hat = a @ weights[-1]
-    grad_a = ((y_hat - y) / n) @ weights[-1].T
+        pre_activations.append(inputs[-1] @ W)
+        inputs.append(activation(pre_activations[-1]))
+    y_hat = inputs[-1] @ weights[-1]
+    _, grad_A = layer_backward(mse_gradient(y_hat, y), y_hat, inputs[-1], weights[-1], np.ones_like)
     for k in reversed(range(depth)):
-        grad_z = grad_a * activation_prime(pre_activations[k])
-        grad_W = inputs[k].T @ grad_z
-        grad_a = grad_z @ weights[k].T
+        grad_W, grad_A = layer_backward(grad_A, pre_activations[k], inputs[k], weights[k], activation_prime)
     return float(np.linalg.norm(grad_W))
 
 

@@ -7,7 +7,7 @@ from ...kernel_side import arrays_in
 from . import solution as ref
 from .mistakes import MISTAKES
 
-ARGS = ["x", "y", "W1", "b1", "W2", "b2"]
+ARGS = ["X", "y", "W1", "b1", "W2", "b2"]
 FORWARD_FIELDS = ("z1", "a1", "z2", "y_hat", "la perte L")
 BACKWARD_FIELDS = ("dW1", "db1", "dW2", "db2")
 

@@ -79,10 +79,10 @@ def wrong_gradient_check(absolute=True, guard=True, reduce="max", per_parameter=
 
 
 def _catalogue():
-    forward_formulas = "Rappel : z1 = x W1 + b1, a1 = σ(z1), z2 = a1 W2 + b2, ŷ = σ(z2), L = 1/(2N) Σ (ŷᵢ − yᵢ)²."
+    forward_formulas = "Rappel : z1 = X W1 + b1, a1 = σ(z1), z2 = a1 W2 + b2, ŷ = σ(z2), L = 1/(2N) Σ (ŷᵢ − yᵢ)²."
     backward_formulas = (
         "Rappel : dL/dz2 = (ŷ − y)/N · ŷ(1 − ŷ), dW2 = a1ᵀ dz2, db2 = Σ dz2 (sur le lot), "
-        "dL/dz1 = (dz2 W2ᵀ) · a1(1 − a1), dW1 = xᵀ dz1, db1 = Σ dz1."
+        "dL/dz1 = (dz2 W2ᵀ) · a1(1 − a1), dW1 = Xᵀ dz1, db1 = Σ dz1."
     )
     count_formula = "Rappel : une couche nₖ → nₖ₊₁ a nₖ·nₖ₊₁ poids et nₖ₊₁ biais, soit Σₖ (nₖ + 1)·nₖ₊₁."
     error_formula = (
@@ -115,8 +115,8 @@ def _catalogue():
         "backward": [
             Mistake(
                 "reseau_2_3_1.backward/transposed_weights",
-                "les gradients des poids sont transposés (dz1ᵀ x au "
-                "lieu de xᵀ dz1) : dL/dW doit avoir la forme de W, (2, 3) pour W1 et (3, 1) pour W2. "
+                "les gradients des poids sont transposés (dz1ᵀ X au "
+                "lieu de Xᵀ dz1) : dL/dW doit avoir la forme de W, (2, 3) pour W1 et (3, 1) pour W2. "
                 + backward_formulas,
                 wrong_backward(transposed=True),
             ),

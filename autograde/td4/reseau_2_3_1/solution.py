@@ -3,9 +3,9 @@
 The sheet's network, for a batch of N examples stored one per row, with the course's convention
 ``Z = X @ W + b`` (W of shape (n_in, n_out), TD 1):
 
-- ``x: (N, 2)``, ``y: (N, 1)`` (targets in [0, 1]);
+- ``X: (N, 2)``, ``y: (N, 1)`` (targets in [0, 1]);
 - hidden layer ``W1: (2, 3)``, ``b1: (3,)``; output layer ``W2: (3, 1)`` (the sheet's W'), ``b2: (1,)`` (b');
-- ``z1 = x W1 + b1: (N, 3)``, ``a1 = σ(z1): (N, 3)``, ``z2 = a1 W2 + b2: (N, 1)``, ``ŷ = σ(z2): (N, 1)``;
+- ``z1 = X W1 + b1: (N, 3)``, ``a1 = σ(z1): (N, 3)``, ``z2 = a1 W2 + b2: (N, 1)``, ``ŷ = σ(z2): (N, 1)``;
 - ``L = 1/(2N) Σᵢ (ŷᵢ − yᵢ)²``, a number: the sheet's ½(ŷ − y)² averaged over the batch (equal for N = 1).
 
 Gradients have the shapes of their parameters: dW1 (2, 3), db1 (3,), dW2 (3, 1), db2 (1,).
@@ -22,21 +22,21 @@ GUARD = 1e-12  # floor of the denominator of the relative error, for entries whe
 XOR_SEED, XOR_ETA, XOR_EPOCHS = 1, 2.0, 5_000
 
 
-def make_example(seed=0, n=8):
-    """The notebook's batch and parameters for the gradient check: (x, y, W1, b1, W2, b2), drawn in this order."""
+def make_example(seed=0, N=8):
+    """The notebook's batch and parameters for the gradient check: (X, y, W1, b1, W2, b2), drawn in this order."""
     rng = np.random.default_rng(seed)
-    x = rng.normal(size=(n, 2))
-    y = rng.uniform(size=(n, 1))
+    X = rng.normal(size=(N, 2))
+    y = rng.uniform(size=(N, 1))
     W1 = rng.normal(size=(2, 3))
     b1 = rng.normal(size=3)
     W2 = rng.normal(size=(3, 1))
     b2 = rng.normal(size=1)
-    return x, y, W1, b1, W2, b2
+    return X, y, W1, b1, W2, b2
 
 
-def forward(x, y, W1, b1, W2, b2):
+def forward(X, y, W1, b1, W2, b2):
     """Forward pass. Returns the tuple (z1, a1, z2, y_hat, L): (N, 3), (N, 3), (N, 1), (N, 1), number."""
-    z1 = x @ W1 + b1
+    z1 = X @ W1 + b1
     a1 = sigmoid(z1)
     z2 = a1 @ W2 + b2
     y_hat = sigmoid(z2)
@@ -44,19 +44,19 @@ def forward(x, y, W1, b1, W2, b2):
     return z1, a1, z2, y_hat, L
 
 
-def backward(x, y, W1, b1, W2, b2):
+def backward(X, y, W1, b1, W2, b2):
     """Gradients of L by the chain rule. Returns (dW1, db1, dW2, db2): (2, 3), (3,), (3, 1), (1,).
 
     dL/dŷ = (ŷ − y)/N; dL/dz2 = dL/dŷ · ŷ(1 − ŷ); dW2 = a1ᵀ dz2; db2 = Σ over the batch of dz2;
-    dL/da1 = dz2 W2ᵀ; dL/dz1 = dL/da1 · a1(1 − a1); dW1 = xᵀ dz1; db1 = Σ over the batch of dz1.
+    dL/da1 = dz2 W2ᵀ; dL/dz1 = dL/da1 · a1(1 − a1); dW1 = Xᵀ dz1; db1 = Σ over the batch of dz1.
     """
-    _, a1, _, y_hat, _ = forward(x, y, W1, b1, W2, b2)
-    n = x.shape[0]
-    dz2 = (y_hat - y) / n * y_hat * (1.0 - y_hat)
+    _, a1, _, y_hat, _ = forward(X, y, W1, b1, W2, b2)
+    N = X.shape[0]
+    dz2 = (y_hat - y) / N * y_hat * (1.0 - y_hat)
     dW2 = a1.T @ dz2
     db2 = dz2.sum(axis=0)
     dz1 = (dz2 @ W2.T) * a1 * (1.0 - a1)
-    dW1 = x.T @ dz1
+    dW1 = X.T @ dz1
     db1 = dz1.sum(axis=0)
     return dW1, db1, dW2, db2
 
@@ -98,14 +98,14 @@ def train_xor(epochs=XOR_EPOCHS, eta=XOR_ETA, seed=XOR_SEED):
     """The notebook's closing demo: the 2→3→1 network trained on XOR with its hand gradients.
 
     Returns (W1, b1, W2, b2, losses)."""
-    x = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
+    X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
     y = np.array([[0.0], [1.0], [1.0], [0.0]])
     rng = np.random.default_rng(seed)
     W1, b1 = rng.normal(size=(2, 3)), np.zeros(3)
     W2, b2 = rng.normal(size=(3, 1)), np.zeros(1)
     losses = np.empty(epochs)
     for epoch in range(epochs):
-        losses[epoch] = forward(x, y, W1, b1, W2, b2)[-1]
-        dW1, db1, dW2, db2 = backward(x, y, W1, b1, W2, b2)
+        losses[epoch] = forward(X, y, W1, b1, W2, b2)[-1]
+        dW1, db1, dW2, db2 = backward(X, y, W1, b1, W2, b2)
         W1, b1, W2, b2 = W1 - eta * dW1, b1 - eta * db1, W2 - eta * dW2, b2 - eta * db2
     return W1, b1, W2, b2, losses

@@ -1,19 +1,20 @@
 """Hidden-test checks of TD 6, notebook 1 (multilayer perceptron in numpy, early stopping)."""
 
+from dataclasses import dataclass, replace
+
 import numpy as np
 
-from ...checking import Case, accuracy_verdict, check_against_reference
+from ...checking import Case, Student, Verdict, accuracy_verdict, as_student, check_against_reference
 from . import solution as ref
 from .mistakes import MISTAKES
 
 # Functions judged on their own: the names they may call resolve to the reference ones.
 ISOLATED = {
-    "forward": {"dropout": ref.dropout},
     "train": {
         "forward": ref.forward,
         "backward": ref.backward,
         "loss": ref.loss,
-        "dropout": ref.dropout,
+        "cross_entropy": ref.cross_entropy,
         "relu": ref.relu,
         "softmax": ref.softmax,
         "one_hot": ref.one_hot,
@@ -43,206 +44,173 @@ def _classification(rng, n, d, k):
     return X, ref.one_hot(labels, k)
 
 
-def check_init_params(student, seed):
-    rng = np.random.default_rng(seed)
-    cases = [
-        Case("petite couche", (3, 5, 2, int(rng.integers(1000)))),
-        Case("couches moyennes", (int(rng.integers(10, 20)), int(rng.integers(24, 40)), 4, int(rng.integers(1000)))),
-        Case("64 → 32 → 10", (64, 32, 10, int(rng.integers(1000)))),
-    ]
-    return check_against_reference(
-        student,
-        ref.init_params,
-        cases,
-        name="init_params",
-        arg_names=["n_in", "n_hidden", "n_out", "seed"],
-        fields=PARAMS,
-        mistakes=MISTAKES["init_params"],
-    )
-
-
-def check_dropout(student, seed):
-    rng = np.random.default_rng(seed)
-    cases = []
-    for label, shape, p, training in (
-        ("p = 0,5", (1, 6), 0.5, True),
-        ("p quelconque", (int(rng.integers(4, 9)), int(rng.integers(5, 12))), float(rng.uniform(0.1, 0.4)), True),
-        ("p = 0 : rien n'est éteint", (3, 4), 0.0, True),
-        ("test : training=False", (5, 7), 0.5, False),
-    ):
-        A = np.maximum(0.0, rng.normal(size=shape))
-        cases.append(Case(label, (A, p, np.random.default_rng(int(rng.integers(1_000_000))), training)))
-    A = np.maximum(0.0, rng.normal(size=(4, 5)))
-    cases.append(
-        Case("training omis (True par défaut), p = 0,3", (A, 0.3, np.random.default_rng(int(rng.integers(1000)))))
-    )
-    return check_against_reference(
-        student,
-        ref.dropout,
-        cases,
-        name="dropout",
-        arg_names=["A", "p", "rng", "training"],
-        fields=("A après dropout", "mask"),
-        mistakes=MISTAKES["dropout"],
-    )
-
-
 def check_forward(student, seed):
     rng = np.random.default_rng(seed)
     cases = []
     d, h, k = 3, 4, 3
-    cases.append(Case("un seul exemple, sans dropout", (rng.normal(size=(1, d)), _params(rng, d, h, k), 0.0, None)))
-    n, d, h, k = int(rng.integers(5, 12)), int(rng.integers(4, 8)), int(rng.integers(5, 9)), 4
-    cases.append(Case("sans dropout", (rng.normal(size=(n, d)), _params(rng, d, h, k), 0.0, None)))
-    n = int(rng.integers(5, 12))
-    cases.append(
-        Case(
-            "entraînement avec dropout",
-            (rng.normal(size=(n, d)), _params(rng, d, h, k), 0.5, np.random.default_rng(int(rng.integers(1_000_000)))),
-        )
-    )
+    cases.append(Case("un seul exemple", (rng.normal(size=(1, d)), _params(rng, d, h, k))))
+    for _ in range(2):
+        n, d, h, k = int(rng.integers(5, 12)), int(rng.integers(4, 8)), int(rng.integers(5, 9)), 4
+        cases.append(Case("un mini-lot", (rng.normal(size=(n, d)), _params(rng, d, h, k))))
+    # As many classes as hidden units and as inputs: a transposed convention gives arrays of the right shape.
     n = int(rng.integers(3, 8))
-    cases.append(
-        Case("logits de l'ordre de 1000", (rng.normal(size=(n, d)), _params(rng, d, h, k, scale=800.0), 0.0, None))
-    )
-    n = int(rng.integers(3, 8))
-    cases.append(Case("p_drop et rng omis (test, pas de dropout)", (rng.normal(size=(n, d)), _params(rng, d, h, k))))
-    # Prediction with the training's p_drop: no generator, so no dropout (the mask is 1 everywhere).
-    n = int(rng.integers(3, 8))
-    cases.append(
-        Case("prédiction : p_drop = 0,5 mais pas de rng", (rng.normal(size=(n, d)), _params(rng, d, h, k), 0.5, None))
-    )
+    cases.append(Case("D = H = K", (rng.normal(size=(n, 4)), _params(rng, 4, 4, 4))))
     return check_against_reference(
         student,
         ref.forward,
         cases,
         name="forward",
-        arg_names=["X", "params", "p_drop", "rng"],
+        arg_names=["X", "params"],
         mistakes=MISTAKES["forward"],
-        fields=("P", ("le cache", ("le cache Z1", "le cache A1", "le cache mask"))),
-        helpers=ISOLATED["forward"],
-    )
-
-
-def check_loss(student, seed):
-    rng = np.random.default_rng(seed)
-    cases = []
-    for n, lam in (
-        (1, 0.1),
-        (int(rng.integers(5, 15)), 0.0),
-        (int(rng.integers(20, 60)), float(rng.uniform(0.01, 0.5))),
-    ):
-        d, h, k = int(rng.integers(2, 6)), int(rng.integers(3, 8)), 3
-        X, Y = _classification(rng, n, d, k)
-        params = _params(rng, d, h, k)
-        label = "un seul exemple" if n == 1 else "avec L2" if lam else "sans L2"
-        cases.append(Case(label, (Y, ref.forward(X, params)[0], params, lam)))
-    # A confident wrong answer: the probability of the true class is exactly 0.
-    Y = ref.one_hot(np.array([0, 1, 2, 1]), 3)
-    P = np.array([[0.0, 1.0, 0.0], [0.2, 0.7, 0.1], [0.1, 0.1, 0.8], [0.5, 0.5, 0.0]])
-    cases.append(Case("une probabilité de la bonne classe vaut 0", (Y, P, _params(rng, 2, 3, 3), 0.05)))
-    X, Y = _classification(rng, 6, 3, 3)
-    params = _params(rng, 3, 4, 3)
-    cases.append(Case("lam omis (0 par défaut)", (Y, ref.forward(X, params)[0], params)))
-    return check_against_reference(
-        student, ref.loss, cases, name="loss", arg_names=["Y", "P", "params", "lam"], mistakes=MISTAKES["loss"]
+        fields=("P", ("le cache", ("le cache Z1", "le cache A1"))),
     )
 
 
 def check_backward(student, seed):
     rng = np.random.default_rng(seed)
     cases = []
-    for n, lam, p_drop in (
-        (1, 0.1, 0.0),
-        (int(rng.integers(5, 15)), 0.0, 0.0),
-        (int(rng.integers(20, 50)), float(rng.uniform(0.01, 0.3)), 0.5),
-    ):
+    for n in (1, int(rng.integers(5, 15)), int(rng.integers(20, 50))):
         d, h, k = int(rng.integers(2, 6)), int(rng.integers(4, 9)), 3
         X, Y = _classification(rng, n, d, k)
         params = _params(rng, d, h, k)
-        drop_rng = np.random.default_rng(int(rng.integers(1_000_000))) if p_drop else None
-        P, cache = ref.forward(X, params, p_drop, drop_rng)
-        label = (
-            "un seul exemple, sans dropout"
-            if n == 1
-            else f"avec un masque de dropout (p = {p_drop})"
-            if p_drop
-            else "sans dropout"
-        )
-        cases.append(Case(label, (X, Y, params, P, cache, lam)))
-    # lam omitted; a row of X at 0 and biases at 0 make Z1 exactly 0 there, where ReLU's derivative is 0
+        P, cache = ref.forward(X, params)
+        cases.append(Case("un seul exemple" if n == 1 else "un mini-lot", (X, Y, params, P, cache)))
+    # A row of X at 0 and biases at 0 make Z1 exactly 0 there, where the notebook takes ReLU's derivative as 0.
     n, d, h, k = 8, 3, 5, 3
     X, Y = _classification(rng, n, d, k)
     X[2] = 0.0
     W1, b1, W2, b2 = _params(rng, d, h, k)
     b1[::2] = 0.0
     params = (W1, b1, W2, b2)
-    P, cache = ref.forward(X, params)
-    cases.append(Case("lam omis (0 par défaut), Z1 = 0 en quelques points", (X, Y, params, P, cache)))
+    cases.append(Case("Z1 = 0 en quelques points", (X, Y, params, *ref.forward(X, params))))
     return check_against_reference(
         student,
         ref.backward,
         cases,
         name="backward",
-        arg_names=["X", "Y", "params", "P", "cache", "lam"],
+        arg_names=["X", "Y", "params", "P", "cache"],
         fields=("dW1", "db1", "dW2", "db2"),
         mistakes=MISTAKES["backward"],
     )
 
 
 QUALITY = {"hidden": 32, "eta": 0.1, "epochs": 10, "batch_size": 32}
+HISTORY_KEYS = ("train_loss", "val_loss")
+
+
+def _history_as_arrays(answer):
+    """``(params, history)`` with the history's two lists as arrays, so that they compare entry by entry
+    (``history["train_loss"]`` in messages); any other answer as it is."""
+    if isinstance(answer, tuple) and len(answer) == 2 and isinstance(answer[1], dict):
+        history = answer[1]
+        if set(history) == set(HISTORY_KEYS):
+            curves = []
+            for key in HISTORY_KEYS:
+                try:
+                    curves.append(np.asarray(history[key], dtype=float))
+                except (TypeError, ValueError):
+                    curves.append(history[key])
+            return answer[0], tuple(curves)
+    return answer
+
+
+def _converted(function):
+    def converted(*args):
+        return _history_as_arrays(function(*args))
+
+    return converted
+
+
+@dataclass(frozen=True)
+class _HistoryStudent(Student):
+    """The student's ``train`` with the history's lists as arrays (the comparison reads arrays)."""
+
+    inner: Student | None = None
+
+    def using(self, driver=None, helpers=None):
+        return replace(self, inner=self.inner.using(driver, helpers))
+
+    def watched(self, *args, watch=True):
+        got, reported = self.inner.watched(*args, watch=watch)
+        return _history_as_arrays(got), reported
+
+
+def _shape_problem(answer):
+    """A French sentence when ``answer`` is not ``(params, history)`` with the history's two keys, else None."""
+    expected = 'le couple (params, history), où history = {"train_loss": [...], "val_loss": [...]}'
+    if not (isinstance(answer, tuple) and len(answer) == 2):
+        return f"`train` doit renvoyer {expected}"
+    if not isinstance(answer[1], dict):
+        return f"`train` doit renvoyer {expected} ; le 2e élément n'est pas un dictionnaire"
+    if set(answer[1]) != set(HISTORY_KEYS):
+        keys = ", ".join(repr(key) for key in answer[1]) or "aucune"
+        return f"`train` doit renvoyer {expected} ; les clés de history sont {keys}"
+    return None
+
+
+def _bound(function):
+    """``function`` with the reference helpers (how the student's train is run) and the history as arrays."""
+    from ...kernel_side import with_helpers
+
+    return _converted(with_helpers(function, ISOLATED["train"]))
 
 
 def check_train(student, seed):
-    """Trajectory on small synthetic problems against the reference, then the test accuracy of a
-    full training on sklearn's load_digits; run with the reference forward/backward/loss/dropout
-    so that only train's own mistakes cost train's points."""
+    """Trajectory and per-epoch history on small synthetic problems against the reference, then the
+    test accuracy of a full training on sklearn's load_digits; run with the reference forward, backward
+    and loss, so that only train's own mistakes cost train's points."""
+    from ...checking import StudentRaised
+
     rng = np.random.default_rng(seed)
     cases = []
-    for n, epochs, batch_size, lam, p_drop in (
-        (int(rng.integers(11, 19)), 1, 4, 0.0, 0.0),
-        (int(rng.integers(25, 40)) * 2 + 1, int(rng.integers(2, 4)), 8, float(rng.uniform(0.01, 0.1)), 0.0),
-        (int(rng.integers(20, 30)) * 3 + 1, 2, 6, 0.0, 0.3),
+    for n, epochs, batch_size in (
+        (int(rng.integers(11, 19)), 1, 4),
+        (int(rng.integers(25, 40)) * 2 + 1, int(rng.integers(3, 5)), 8),
+        (int(rng.integers(20, 30)) * 3 + 1, 2, 6),
     ):
         d, h, k = int(rng.integers(3, 6)), int(rng.integers(4, 8)), 3
         X, Y = _classification(rng, n, d, k)
-        params = ref.init_params(d, h, k, int(rng.integers(1000)))
+        X_val, Y_val = _classification(rng, int(rng.integers(5, 12)), d, k)
+        params = _params(rng, d, h, k)
         eta = float(rng.choice([0.05, 0.1, 0.5]))
-        label = "avec dropout" if p_drop else "avec L2" if lam else "sans L2 ni dropout"
-        cases.append(Case(label, (X, Y, params, eta, epochs, batch_size, lam, p_drop, int(rng.integers(1000)))))
+        cases.append(
+            Case("petit problème", (X, Y, X_val, Y_val, params, eta, epochs, batch_size, int(rng.integers(1000))))
+        )
     extra = np.random.default_rng([seed, 1])  # its own draws: the cases above and the quality run keep theirs
     X, Y = _classification(extra, 21, 4, 3)
-    cases.append(
-        Case(
-            "lam, p_drop et seed omis (0, 0 et 0 par défaut)",
-            (X, Y, ref.init_params(4, 5, 3, int(extra.integers(1000))), 0.1, 2, 5),
+    X_val, Y_val = _classification(extra, 7, 4, 3)
+    cases.append(Case("seed omis (0 par défaut)", (X, Y, X_val, Y_val, _params(extra, 4, 5, 3), 0.1, 2, 5)))
+    student = as_student(student)
+    if student.callable:
+        try:
+            problem = _shape_problem(student.using(helpers=ISOLATED["train"])(*cases[0].args))
+        except StudentRaised:
+            problem = None  # check_against_reference says what was raised
+        if problem:
+            return Verdict(False, problem + ".")
+        student = _HistoryStudent(
+            student.name, student.kind, student.type, inner=student.using(helpers=ISOLATED["train"])
         )
-    )
+    mistakes = [replace(mistake, compute=_bound(mistake.compute)) for mistake in MISTAKES["train"]]
     verdict = check_against_reference(
         student,
-        ref.train,
+        _bound(ref.train),
         cases,
         name="train",
-        arg_names=["X", "Y", "params", "eta", "epochs", "batch_size", "lam", "p_drop", "seed"],
-        fields=(("les paramètres appris", ("W1 appris", "b1 appris", "W2 appris", "b2 appris")), "losses"),
-        mistakes=MISTAKES["train"],
-        helpers=ISOLATED["train"],
+        arg_names=["X", "Y", "X_val", "Y_val", "params", "eta", "epochs", "batch_size", "seed"],
+        fields=(
+            ("les paramètres appris", ("W1 appris", "b1 appris", "W2 appris", "b2 appris")),
+            ("history", ('history["train_loss"]', 'history["val_loss"]')),
+        ),
+        mistakes=mistakes,
     )
     if not verdict.passed:
         return verdict
     X_train, X_test, y_train, y_test = ref.digits_data(seed=int(rng.integers(1000)))
-    args = (
-        X_train,
-        ref.one_hot(y_train, 10),
-        ref.init_params(64, QUALITY["hidden"], 10, 0),
-        QUALITY["eta"],
-        QUALITY["epochs"],
-        QUALITY["batch_size"],
-        0.0,
-        0.0,
-        0,
-    )
-    params, _ = student.using(helpers=ISOLATED["train"])(*args)
+    Y_train, Y_test = ref.one_hot(y_train, 10), ref.one_hot(y_test, 10)
+    start = ref.init_params(64, QUALITY["hidden"], 10, 0)
+    args = (X_train, Y_train, X_test, Y_test, start, QUALITY["eta"], QUALITY["epochs"], QUALITY["batch_size"], 0)
+    params, _ = student(*args)
     params_ref, _ = ref.train(*args)
     try:
         acc = ref.accuracy(y_test, ref.predict(X_test, tuple(np.asarray(p, dtype=float) for p in params)))

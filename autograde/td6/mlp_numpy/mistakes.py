@@ -4,143 +4,86 @@
 import numpy as np
 
 from ...checking import Mistake
-from .solution import EPS, INIT_SEED, SEED, backward, dropout, forward, loss, relu, softmax
+from .solution import SEED, backward, forward, loss, relu, softmax
 
 
-def wrong_init_params(std_rule="he", random_biases=False):
-    """`init_params` with the chosen mistakes; without flags, the right one.
-
-    ``std_rule``: the standard deviation of a layer's weights, "he" √(2/n_in) (right), "xavier"
-    √(2/(n_in + n_out)), "variance" 2/n_in (the variance taken for the standard deviation) or "fan_out"
-    √(2/n_out); ``random_biases``: biases drawn like the weights, right after them."""
-
-    def init_params(n_in, n_hidden, n_out, seed=INIT_SEED):
-        rng = np.random.default_rng(seed)
-        layers = []
-        for fan_in, fan_out in ((n_in, n_hidden), (n_hidden, n_out)):
-            std = {
-                "he": np.sqrt(2.0 / fan_in),
-                "xavier": np.sqrt(2.0 / (fan_in + fan_out)),
-                "variance": 2.0 / fan_in,
-                "fan_out": np.sqrt(2.0 / fan_out),
-            }[std_rule]
-            W = rng.normal(0.0, std, size=(fan_in, fan_out))
-            b = rng.normal(0.0, std, size=fan_out) if random_biases else np.zeros(fan_out)
-            layers += [W, b]
-        return tuple(layers)
-
-    return init_params
-
-
-def wrong_dropout(scale=True, keep_is_p=False, ignore_training=False):
-    """`dropout` with the chosen mistakes; without flags, the right one.
-
-    ``scale=False``: the kept units are not divided by 1 − p; ``keep_is_p``: p taken for the probability
-    of keeping a unit (u < p, divided by p); ``ignore_training``: masks drawn at test time too."""
-
-    def dropout(A, p, rng, training=True):
-        if not training and not ignore_training:
-            return A, np.ones_like(A)
-        u = rng.random(A.shape)
-        keep = (u < p) if keep_is_p else (u >= p)
-        mask = (keep / (p if keep_is_p else 1.0 - p)) if scale else keep * 1.0
-        return A * mask, mask
-
-    return dropout
-
-
-def wrong_forward(naive_softmax=False, relu_output=False, columns=False, softmax_axis=1):
+def wrong_forward(relu_output=False, columns=False, hidden_relu=True, biases=True):
     """`forward` with the chosen mistakes; without flags, the right one.
 
-    ``naive_softmax``: exp without subtracting the row's maximum; ``relu_output``: ReLU on the logits
-    too; ``columns``: the slides' convention, one example per column (every array transposed);
-    ``softmax_axis=0``: each column normalised instead of each row."""
+    ``relu_output``: ReLU on the logits too; ``columns``: the slides' convention, one example per column
+    (every array transposed); ``hidden_relu=False``: no ReLU on the hidden layer (A1 = Z1);
+    ``biases=False``: b1 and b2 left out."""
 
-    def forward(X, params, p_drop=0.0, rng=None):
+    def forward(X, params):
         W1, b1, W2, b2 = params
+        if not biases:
+            b1, b2 = 0.0 * b1, 0.0 * b2
         if columns:
             Z1 = W1.T @ X.T + b1[:, None]
-            A1, mask = dropout(relu(Z1), p_drop, rng, training=rng is not None)
-            P = softmax((W2.T @ A1 + b2[:, None]).T).T
-            return P, (Z1, A1, mask)
+            A1 = relu(Z1)
+            return softmax((W2.T @ A1 + b2[:, None]).T).T, (Z1, A1)
         Z1 = X @ W1 + b1
-        A1, mask = dropout(relu(Z1), p_drop, rng, training=rng is not None)
+        A1 = relu(Z1) if hidden_relu else Z1
         Z2 = A1 @ W2 + b2
         if relu_output:
             Z2 = relu(Z2)
-        E = np.exp(Z2) if naive_softmax else np.exp(Z2 - Z2.max(axis=softmax_axis, keepdims=True))
-        return E / E.sum(axis=softmax_axis, keepdims=True), (Z1, A1, mask)
+        return softmax(Z2), (Z1, A1)
 
     return forward
 
 
-def wrong_loss(l2_factor=0.5, with_biases=False, mean=True, clip=True):
-    """`loss` with the chosen mistakes; without flags, the right one.
-
-    ``l2_factor``: the factor of λ‖W‖² (½ is right); ``with_biases``: the biases penalised too;
-    ``mean=False``: the cross-entropy summed, not averaged; ``clip=False``: log(P) without bounding P."""
-
-    def loss(Y, P, params, lam=0.0):
-        W1, b1, W2, b2 = params
-        logs = np.log(np.clip(P, EPS, 1.0)) if clip else np.log(P)
-        data = -np.sum(Y * logs) / (len(Y) if mean else 1)
-        penalty = np.sum(W1**2) + np.sum(W2**2)
-        if with_biases:
-            penalty += np.sum(b1**2) + np.sum(b2**2)
-        return float(data + l2_factor * lam * penalty)
-
-    return loss
-
-
-def wrong_backward(divide=True, l2_factor=1.0, relu_derivative=True, sum_bias=True, use_mask=True):
+def wrong_backward(divide=True, relu_derivative=True, sum_bias=True, bias_divided_twice=False):
     """`backward` with the chosen mistakes; without flags, the right one.
 
-    ``divide=False``: no 1/N; ``l2_factor``: the factor of λW in dW (1 is right); ``relu_derivative``,
-    ``use_mask``: the two factors of dZ1; ``sum_bias=False``: the biases' gradients not summed over the
-    mini-batch."""
+    ``divide=False``: no 1/N; ``relu_derivative=False``: dZ1 = dA1; ``sum_bias=False``: the biases'
+    gradients not summed over the mini-batch; ``bias_divided_twice``: the biases' gradients averaged
+    over the mini-batch although dZ2 already holds the 1/N."""
 
-    def backward(X, Y, params, P, cache, lam=0.0):
-        W1, _, W2, _ = params
-        Z1, A1, mask = cache
+    def backward(X, Y, params, P, cache):
+        _, _, W2, _ = params
+        Z1, A1 = cache
         dZ2 = (P - Y) / (len(X) if divide else 1)
-        dW2 = A1.T @ dZ2 + l2_factor * lam * W2
-        db2 = dZ2.sum(axis=0) if sum_bias else dZ2
         dZ1 = dZ2 @ W2.T
-        if use_mask:
-            dZ1 = dZ1 * mask
         if relu_derivative:
             dZ1 = dZ1 * (Z1 > 0)
-        dW1 = X.T @ dZ1 + l2_factor * lam * W1
-        db1 = dZ1.sum(axis=0) if sum_bias else dZ1
-        return dW1, db1, dW2, db2
+
+        def bias(dZ):
+            if not sum_bias:
+                return dZ
+            return dZ.mean(axis=0) if bias_divided_twice else dZ.sum(axis=0)
+
+        return X.T @ dZ1, bias(dZ1), A1.T @ dZ2, bias(dZ2)
 
     return backward
 
 
-def wrong_train(sign=-1.0, use_eta=True, shuffle=True, drop_last=False, use_lam=True):
+def wrong_train(sign=-1.0, use_eta=True, shuffle=True, drop_last=False, batch_mean=False):
     """`train` with the chosen mistakes; without flags, the right one.
 
     ``sign=+1``: the step climbs the gradient; ``use_eta=False``: a step of 1; ``shuffle=False``: the
-    examples in their order; ``drop_last``: the last, smaller mini-batch skipped; ``use_lam=False``:
-    λ not passed to backward."""
+    examples in their order; ``drop_last``: the last, smaller mini-batch skipped; ``batch_mean``: the
+    training curve is the mean of the mini-batch losses of the epoch, each before its update (the
+    validation one is right)."""
 
-    def train(X, Y, params, eta, epochs, batch_size, lam=0.0, p_drop=0.0, seed=SEED):
+    def train(X, Y, X_val, Y_val, params, eta, epochs, batch_size, seed=SEED):
         n = len(X)
         rng = np.random.default_rng(seed)
-        losses = np.empty(epochs)
+        history = {"train_loss": [], "val_loss": []}
         step = eta if use_eta else 1.0
-        for epoch in range(epochs):
+        for _ in range(epochs):
             order = rng.permutation(n) if shuffle else np.arange(n)
             batch_losses = []
             stop = n - batch_size + 1 if drop_last else n
             for start in range(0, stop, batch_size):
                 batch = order[start : start + batch_size]
-                P, cache = forward(X[batch], params, p_drop, rng)
-                batch_losses.append(loss(Y[batch], P, params, lam))
-                grads = backward(X[batch], Y[batch], params, P, cache, lam if use_lam else 0.0)
+                P, cache = forward(X[batch], params)
+                batch_losses.append(loss(Y[batch], P))
+                grads = backward(X[batch], Y[batch], params, P, cache)
                 params = tuple(theta + sign * step * g for theta, g in zip(params, grads))
-            losses[epoch] = np.mean(batch_losses)
-        return params, losses
+            train_loss = float(np.mean(batch_losses)) if batch_mean else loss(Y, forward(X, params)[0])
+            history["train_loss"].append(train_loss)
+            history["val_loss"].append(loss(Y_val, forward(X_val, params)[0]))
+        return params, history
 
     return train
 
@@ -172,19 +115,10 @@ def wrong_early_stopping(
 
 
 def _catalogue():
-    init = "Rappel (He) : W ~ N(0, 2/n_entrée), écart-type √(2/n_entrée), biais nuls."
-    drop = (
-        "Rappel (dropout inversé) : u = rng.random(A.shape), masque = (u ≥ p) / (1 − p) où p est la "
-        "probabilité d'ÉTEINDRE un neurone ; en test, pas de dropout."
-    )
-    fwd = (
-        "Rappel : Z1 = X·W1 + b1 (N, H), A1 = ReLU(Z1), P = softmax(A1·W2 + b2) (N, K), "
-        "softmax par ligne après soustraction du maximum de la ligne."
-    )
-    cost = "Rappel : L = −1/N Σᵢ Σₖ Yᵢₖ log Pᵢₖ + λ/2 (‖W1‖² + ‖W2‖²), P bornée à [1e-12, 1]."
+    fwd = "Rappel : Z1 = X·W1 + b1 (N, H), A1 = ReLU(Z1), P = softmax(A1·W2 + b2) (N, K)."
     back = (
-        "Rappel : dZ2 = (P − Y)/N, dW2 = A1ᵀ·dZ2 + λW2, db2 = Σᵢ dZ2, dZ1 = (dZ2·W2ᵀ) ⊙ masque ⊙ 1[Z1 > 0], "
-        "dW1 = Xᵀ·dZ1 + λW1, db1 = Σᵢ dZ1."
+        "Rappel : dZ2 = (P − Y)/N, dW2 = A1ᵀ·dZ2, db2 = Σᵢ dZ2, dZ1 = (dZ2·W2ᵀ) ⊙ 1[Z1 > 0], "
+        "dW1 = Xᵀ·dZ1, db1 = Σᵢ dZ1."
     )
     stopping = (
         "Rappel : best_epoch est l'indice (à partir de 0) de la plus petite perte de validation, la première "
@@ -192,59 +126,7 @@ def _catalogue():
         "fait mieux, c'est-à-dire quand len(val_losses) − 1 − best_epoch ≥ patience."
     )
     return {
-        "init_params": [
-            Mistake(
-                "mlp_numpy.init_params/xavier_instead_of_he",
-                "l'écart-type de Xavier √(2/(n_entrée + n_sortie)) "
-                "est utilisé ; avec ReLU, on prend celui de He, √(2/n_entrée), car ReLU annule la moitié des "
-                "activations. " + init,
-                wrong_init_params("xavier"),
-            ),
-            Mistake(
-                "mlp_numpy.init_params/variance_as_std",
-                "2/n_entrée est la VARIANCE ; rng.normal attend l'écart-type √(2/n_entrée). " + init,
-                wrong_init_params("variance"),
-            ),
-            Mistake(
-                "mlp_numpy.init_params/random_biases",
-                "les biais doivent être initialisés à zéro (np.zeros), pas "
-                "tirés au hasard : ce sont les poids aléatoires qui brisent la symétrie. " + init,
-                wrong_init_params(random_biases=True),
-            ),
-            Mistake(
-                "mlp_numpy.init_params/fan_out",
-                "l'écart-type dépend du nombre d'ENTRÉES de la couche "
-                "(n_entrée), pas de son nombre de sorties. " + init,
-                wrong_init_params("fan_out"),
-            ),
-        ],
-        "dropout": [
-            Mistake(
-                "mlp_numpy.dropout/not_rescaled",
-                "le masque n'est pas divisé par 1 − p (dropout non inversé) : "
-                "l'espérance des activations baisse à l'entraînement et plus au test. " + drop,
-                wrong_dropout(scale=False),
-            ),
-            Mistake(
-                "mlp_numpy.dropout/keep_drop_confused",
-                "p est pris pour la probabilité de GARDER un neurone "
-                "(u < p, division par p) alors que c'est celle de l'éteindre. " + drop,
-                wrong_dropout(keep_is_p=True),
-            ),
-            Mistake(
-                "mlp_numpy.dropout/at_test_time",
-                "le dropout est appliqué aussi quand training=False : au test, "
-                "A doit être renvoyé tel quel avec un masque de 1. " + drop,
-                wrong_dropout(ignore_training=True),
-            ),
-        ],
         "forward": [
-            Mistake(
-                "mlp_numpy.forward/softmax_no_max_shift",
-                "la softmax déborde sur de grands logits (exp(1000) = "
-                "inf, inf/inf = nan) : soustrayez le maximum de chaque ligne avant np.exp. " + fwd,
-                wrong_forward(naive_softmax=True),
-            ),
             Mistake(
                 "mlp_numpy.forward/relu_on_output",
                 "ReLU est appliquée aussi aux logits de sortie : la couche de "
@@ -258,33 +140,16 @@ def _catalogue():
                 wrong_forward(columns=True),
             ),
             Mistake(
-                "mlp_numpy.forward/softmax_wrong_axis",
-                "la softmax normalise chaque colonne (axis=0, sur les "
-                "exemples) au lieu de chaque ligne : ce sont les K probabilités d'un exemple qui somment à 1. " + fwd,
-                wrong_forward(softmax_axis=0),
-            ),
-        ],
-        "loss": [
-            Mistake(
-                "mlp_numpy.loss/l2_no_half",
-                "le terme L2 est λ‖W‖² au lieu de λ/2 ‖W‖². " + cost,
-                wrong_loss(l2_factor=1.0),
+                "mlp_numpy.forward/no_hidden_relu",
+                "la couche cachée n'a pas d'activation (A1 = Z1) : sans ReLU, "
+                "le réseau entier est une fonction affine de X suivie d'une softmax. " + fwd,
+                wrong_forward(hidden_relu=False),
             ),
             Mistake(
-                "mlp_numpy.loss/l2_with_biases",
-                "les biais ne sont pas pénalisés par L2 : seulement W1 et W2. " + cost,
-                wrong_loss(with_biases=True),
-            ),
-            Mistake(
-                "mlp_numpy.loss/sum_not_mean",
-                "l'entropie croisée n'est pas divisée par N (somme au lieu de moyenne). " + cost,
-                wrong_loss(mean=False),
-            ),
-            Mistake(
-                "mlp_numpy.loss/log_zero",
-                "log(0) n'est pas évité : si une probabilité vaut 0, la perte vaut "
-                "inf. Bornez P avec np.clip(P, 1e-12, 1). " + cost,
-                wrong_loss(clip=False),
+                "mlp_numpy.forward/biases_forgotten",
+                "les biais b1 et b2 ne sont pas ajoutés : les réponses sont "
+                "celles d'un réseau dont les biais vaudraient 0. " + fwd,
+                wrong_forward(biases=False),
             ),
         ],
         "backward": [
@@ -300,25 +165,15 @@ def _catalogue():
                 wrong_backward(divide=False),
             ),
             Mistake(
-                "mlp_numpy.backward/l2_forgotten",
-                "le terme λW de la régularisation L2 manque dans dW1 et dW2. " + back,
-                wrong_backward(l2_factor=0.0),
-            ),
-            Mistake(
                 "mlp_numpy.backward/relu_derivative_forgotten",
                 "la dérivée de ReLU (1 si Z1 > 0, 0 sinon) est oubliée dans dZ1. " + back,
                 wrong_backward(relu_derivative=False),
             ),
             Mistake(
-                "mlp_numpy.backward/l2_factor_two",
-                "la dérivée de λ/2 ‖W‖² est λW, pas 2λW. " + back,
-                wrong_backward(l2_factor=2.0),
-            ),
-            Mistake(
-                "mlp_numpy.backward/mask_forgotten",
-                "le masque de dropout est oublié dans dZ1 : un neurone éteint "
-                "ne reçoit pas de gradient, et les autres sont multipliés par 1/(1 − p). " + back,
-                wrong_backward(use_mask=False),
+                "mlp_numpy.backward/bias_divided_twice",
+                "db1 et db2 sont N fois trop petits, dW1 et dW2 justes : les "
+                "gradients des biais sont des moyennes sur le mini-lot alors que dZ2 contient déjà le 1/N. " + back,
+                wrong_backward(bias_divided_twice=True),
             ),
         ],
         "train": [
@@ -344,9 +199,12 @@ def _catalogue():
                 wrong_train(drop_last=True),
             ),
             Mistake(
-                "mlp_numpy.train/lam_ignored",
-                "λ n'est pas transmis à backward : la régularisation L2 n'agit pas.",
-                wrong_train(use_lam=False),
+                "mlp_numpy.train/train_loss_batch_mean",
+                'history["train_loss"] est la moyenne des pertes des '
+                "mini-lots pendant l'époque, chacune avant sa mise à jour : les deux courbes doivent être "
+                "mesurées de la même façon, la perte sur tout le jeu avec les paramètres de la FIN de l'époque "
+                "(la courbe de validation, elle, est juste).",
+                wrong_train(batch_mean=True),
             ),
         ],
         "early_stopping": [

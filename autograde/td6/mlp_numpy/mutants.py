@@ -1,15 +1,9 @@
 """Mutants of the reference that compute the same function as it (autograde.mutation)."""
 
 EQUIVALENT = {
-    "dropout": {
-        "rng.random(A.shape) >= p → rng.random(A.shape) > p": "the two differ only where a uniform draw equals p exactly, a chance of about 2⁻⁵³ per unit",
-    },
-    "forward": {
-        "0.0 → 1.0": "p_drop's default is used only when rng is omitted too (both come positionally, p_drop first), and "
-        "without a generator no unit is dropped, whatever p_drop",
-    },
-    "loss": {
-        "np.clip(P, EPS, 1.0) → np.clip(EPS, P, 1.0)": "clip(a, low, high) is min(max(a, low), high) and max is symmetric: the same array, of P's shape",
-        "1.0 → 2.0": "P holds probabilities (the contract: softmax outputs, at most 1): the upper bound never applies",
+    "train": {
+        "history['train_loss'].append(loss(Y, forward(X, params)[0])); histo… → history['val_loss'].append(loss(Y_val, forward(X_val, params)[0]));…": "the two appends go to different lists: their order changes nothing",
+        "range(0, n, batch_size) → range(0, n + 1, batch_size)": "the extra start, when there is one, is n: an empty mini-batch, whose gradients are sums over no "
+        "example (zero arrays), so its step leaves the parameters as they are",
     },
 }

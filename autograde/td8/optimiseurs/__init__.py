@@ -28,4 +28,7 @@ GRADED: tuple[GradedFunction, ...] = (
         MISTAKES["optimize"],
         helpers=checks.ISOLATED["optimize"],
     ),
+    GradedFunction(
+        "td8.optimiseurs.train", ref.train, checks.check_train, MISTAKES["train"], helpers=checks.ISOLATED["train"]
+    ),
 )

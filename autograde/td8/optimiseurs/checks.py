@@ -1,13 +1,18 @@
 """Hidden-test checks of TD 8, notebook 1 (optimizers)."""
 
+from dataclasses import dataclass, replace
+
 import numpy as np
 
-from ...checking import Case, Code, check_against_reference
+from ...checking import Case, Code, Student, StudentRaised, Verdict, as_student, check_against_reference
 from . import solution as ref
 from .mistakes import MISTAKES
 
 # Functions judged on their own: the names they may call resolve to the reference ones.
-ISOLATED = {"optimize": {"sgd_momentum_step": ref.sgd_momentum_step, "adam_step": ref.adam_step}}
+ISOLATED = {
+    "optimize": {"sgd_momentum_step": ref.sgd_momentum_step, "adam_step": ref.adam_step},
+    "train": {"sgd_momentum_step": ref.sgd_momentum_step, "adam_step": ref.adam_step, "step_decay": ref.step_decay},
+}
 
 
 def check_sgd_momentum_step(student, seed):
@@ -163,4 +168,149 @@ def check_optimize(student, seed):
         arg_names=["grad_f", "theta0", "method", "n_steps", "eta", "beta", "beta2", "eps"],
         mistakes=MISTAKES["optimize"],
         helpers=ISOLATED["optimize"],
+    )
+
+
+HISTORY_KEYS = ("train_loss", "val_loss")
+
+
+def _history_as_arrays(answer):
+    """``(params, history)`` with the history's two lists as a pair of arrays, so that they compare entry
+    by entry (``history["train_loss"]`` in messages); any other answer as it is."""
+    if isinstance(answer, tuple) and len(answer) == 2 and isinstance(answer[1], dict):
+        history = answer[1]
+        if set(history) == set(HISTORY_KEYS):
+            curves = []
+            for key in HISTORY_KEYS:
+                try:
+                    curves.append(np.asarray(history[key], dtype=float))
+                except (TypeError, ValueError):
+                    curves.append(history[key])
+            params = tuple(answer[0]) if isinstance(answer[0], list) else answer[0]
+            return params, tuple(curves)
+    return answer
+
+
+@dataclass(frozen=True)
+class _HistoryStudent(Student):
+    """The student's ``train`` with the history's lists as arrays (the comparison reads arrays)."""
+
+    inner: Student | None = None
+
+    def using(self, driver=None, helpers=None):
+        return replace(self, inner=self.inner.using(driver, helpers))
+
+    def watched(self, *args, watch=True):
+        got, reported = self.inner.watched(*args, watch=watch)
+        return _history_as_arrays(got), reported
+
+
+def _shape_problem(answer):
+    """A French sentence when ``answer`` is not ``(params, history)`` with the history's two keys, else None."""
+    expected = 'le couple (params, history), où history = {"train_loss": [...], "val_loss": [...]}'
+    if not (isinstance(answer, tuple) and len(answer) == 2):
+        return f"`train` doit renvoyer {expected}"
+    if not isinstance(answer[1], dict):
+        return f"`train` doit renvoyer {expected} ; le 2e élément n'est pas un dictionnaire"
+    if set(answer[1]) != set(HISTORY_KEYS):
+        keys = ", ".join(repr(key) for key in answer[1]) or "aucune"
+        return f"`train` doit renvoyer {expected} ; les clés de history sont {keys}"
+    return None
+
+
+def _converted(function):
+    def converted(*args):
+        return _history_as_arrays(function(*args))
+
+    return converted
+
+
+def _mlp_problem(rng, n, d=3, h=4, k=3):
+    """X (n, d) Gaussian, Y (n, k) one-hot of a random linear rule, a validation set, and parameters
+    with non-zero biases (so that a bias left out shows)."""
+
+    def data(count):
+        X = rng.normal(size=(count, d))
+        labels = (X @ rng.normal(size=(d, k))).argmax(axis=1)
+        labels[:k] = np.arange(k)
+        return X, ref.one_hot(labels, k)
+
+    X, Y = data(n)
+    X_val, Y_val = data(int(rng.integers(5, 10)))
+    params = (
+        rng.normal(0, 1, size=(d, h)),
+        rng.normal(0, 0.5, size=h),
+        rng.normal(0, 1, size=(h, k)),
+        rng.normal(0, 0.5, size=k),
+    )
+    return X, Y, X_val, Y_val, params
+
+
+def check_train(student, seed):
+    """Parameters and history after a few epochs on small problems, against the reference, with the
+    reference steps and schedule (a mistake there costs their own cells) and the notebook's given
+    forward, backward and loss."""
+    rng = np.random.default_rng(seed)
+    cases = []
+    # A mini-batch size that does not divide N, so that the last, smaller one counts.
+    problem = _mlp_problem(rng, int(rng.integers(11, 15)))
+    cases.append(Case("descente simple, pas constant", (*problem, "sgd", 0.5, 2, 4, 1.0, 1, int(rng.integers(1, 100)))))
+    # N a multiple of the mini-batch size: no empty mini-batch at the end (momentum would move on it).
+    problem = _mlp_problem(rng, 5 * int(rng.integers(3, 5)))
+    cases.append(
+        Case(
+            "momentum, pas divisé par 2 toutes les 2 époques",
+            (*problem, "momentum", 0.2, 5, 5, 0.5, 2, int(rng.integers(1, 100))),
+        )
+    )
+    # N = 1 more than a multiple of the mini-batch size: the last mini-batch holds one example.
+    problem = _mlp_problem(rng, 6 * int(rng.integers(2, 4)) + 1)
+    cases.append(Case("Adam, pas constant", (*problem, "adam", 0.05, 3, 6, 1.0, 1, int(rng.integers(1, 100)))))
+    problem = _mlp_problem(rng, int(rng.integers(15, 20)))
+    cases.append(
+        Case(
+            "Adam, pas multiplié par 0,3 chaque époque",
+            (*problem, "adam", 0.1, 3, 4, 0.3, 1, int(rng.integers(1, 100))),
+        )
+    )
+    # The defaults: mini-batches of 32 (two of them here), a constant rate, seed 0.
+    problem = _mlp_problem(rng, int(rng.integers(40, 50)))
+    cases.append(Case("batch_size, drop, every et seed par défaut", (*problem, "momentum", 0.1, 2)))
+    problem = _mlp_problem(rng, int(rng.integers(12, 16)))
+    cases.append(Case("every et seed par défaut", (*problem, "sgd", 0.5, 3, 4, 0.5)))
+    student = as_student(student)
+    if student.callable:
+        try:
+            problem_text = _shape_problem(student.using(helpers=ISOLATED["train"])(*cases[0].args))
+        except StudentRaised:
+            problem_text = None  # check_against_reference says what was raised
+        if problem_text:
+            return Verdict(False, problem_text + ".")
+        student = _HistoryStudent(student.name, student.kind, student.type, inner=student)
+    mistakes = [replace(mistake, compute=_converted(mistake.compute)) for mistake in MISTAKES["train"]]
+    return check_against_reference(
+        student,
+        _converted(ref.train),
+        cases,
+        name="train",
+        arg_names=[
+            "X",
+            "Y",
+            "X_val",
+            "Y_val",
+            "params",
+            "method",
+            "eta",
+            "epochs",
+            "batch_size",
+            "drop",
+            "every",
+            "seed",
+        ],
+        fields=(
+            ("les paramètres appris", ("W1 appris", "b1 appris", "W2 appris", "b2 appris")),
+            ("history", ('history["train_loss"]', 'history["val_loss"]')),
+        ),
+        mistakes=mistakes,
+        helpers=ISOLATED["train"],
     )

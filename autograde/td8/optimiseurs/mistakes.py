@@ -4,7 +4,7 @@
 import numpy as np
 
 from ...checking import Mistake
-from .solution import adam_step, sgd_momentum_step
+from .solution import BETA, BETA2, EPS, adam_step, backward, forward, loss, sgd_momentum_step, step_decay
 
 
 def wrong_sgd_momentum_step(sign=-1.0, use_beta=True, theta_with="new_velocity", average=False):
@@ -88,6 +88,55 @@ def wrong_optimize(keep_theta0=True, first_t=1, keep_state=True):
     return optimize
 
 
+def wrong_train(history="end_of_epoch", reset_state=False, t_per_epoch=False, reshuffle_seed=False, decay_shift=0):
+    """`train` with the chosen mistakes; without flags, the right one.
+
+    ``history="batch_mean"``: train_loss is the mean of the epoch's mini-batch losses (before each
+    update); ``reset_state``: velocities and moments created again at every epoch; ``t_per_epoch``: Adam's
+    counter starts again from 1 at every epoch; ``reshuffle_seed``: a new generator default_rng(seed)
+    every epoch (the same order every epoch); ``decay_shift=1``: step_decay given epoch + 1."""
+
+    def train(X, Y, X_val, Y_val, params, method, eta, epochs, batch_size=32, drop=1.0, every=1, seed=0):
+        rng = np.random.default_rng(seed)
+        velocities, ms, vs = ([np.zeros_like(p) for p in params] for _ in range(3))
+        curves = {"train_loss": [], "val_loss": []}
+        t = 0
+        for epoch in range(epochs):
+            if reset_state:
+                velocities, ms, vs = ([np.zeros_like(p) for p in params] for _ in range(3))
+            if t_per_epoch:
+                t = 0
+            if reshuffle_seed:
+                rng = np.random.default_rng(seed)
+            rate = step_decay(eta, epoch + decay_shift, drop, every)
+            order = rng.permutation(len(X))
+            batch_losses = []
+            for start in range(0, len(X), batch_size):
+                batch = order[start : start + batch_size]
+                P, cache = forward(X[batch], params)
+                batch_losses.append(loss(Y[batch], P))
+                grads = backward(X[batch], Y[batch], params, P, cache)
+                t += 1
+                new_params = []
+                for i, (theta, grad) in enumerate(zip(params, grads)):
+                    if method == "sgd":
+                        theta = theta - rate * grad
+                    elif method == "momentum":
+                        theta, velocities[i] = sgd_momentum_step(theta, grad, velocities[i], rate, BETA)
+                    else:
+                        theta, ms[i], vs[i] = adam_step(theta, grad, ms[i], vs[i], t, rate, BETA, BETA2, EPS)
+                    new_params.append(theta)
+                params = tuple(new_params)
+            if history == "batch_mean":
+                curves["train_loss"].append(float(np.mean(batch_losses)))
+            else:
+                curves["train_loss"].append(loss(Y, forward(X, params)[0]))
+            curves["val_loss"].append(loss(Y_val, forward(X_val, params)[0]))
+        return params, curves
+
+    return train
+
+
 def _catalogue():
     momentum = "Rappel : v ← β·v + g, puis θ ← θ − η·v (avec la vitesse qui vient d'être mise à jour)."
     adam = (
@@ -95,6 +144,10 @@ def _catalogue():
         "θ ← θ − η·m̂ / (√v̂ + ε)."
     )
     decay = "Rappel : η = η₀ · drop^⌊epoch / every⌋, les époques étant numérotées à partir de 0."
+    history = (
+        'Rappel : après chaque époque, history["train_loss"] et history["val_loss"] reçoivent la perte sur '
+        "tout le jeu (apprentissage, validation), calculée avec les paramètres de la fin de l'époque."
+    )
     return {
         "sgd_momentum_step": [
             Mistake(
@@ -207,6 +260,40 @@ def _catalogue():
                 "chaque pas : initialisez-la une seule fois, avant la boucle, et gardez la valeur que renvoie "
                 "chaque pas.",
                 wrong_optimize(keep_state=False),
+            ),
+        ],
+        "train": [
+            Mistake(
+                "optimiseurs.train/batch_mean_history",
+                'les pertes de validation sont justes mais history["train_loss"] ne l\'est pas : elle '
+                "correspond à la moyenne des pertes des mini-lots pendant l'époque, chacune mesurée avant "
+                "sa mise à jour, avec des paramètres qui changent en cours de route. " + history,
+                wrong_train(history="batch_mean"),
+            ),
+            Mistake(
+                "optimiseurs.train/state_reset_each_epoch",
+                "la vitesse (ou les moments m et v d'Adam) repart de zéro au début de chaque époque : "
+                "créez-la une seule fois, avant la boucle des époques ; elle continue d'une époque à la suivante.",
+                wrong_train(reset_state=True),
+            ),
+            Mistake(
+                "optimiseurs.train/adam_t_per_epoch",
+                "le compteur t d'Adam repart de 1 au début de chaque époque : t compte les pas (les mini-lots) "
+                "depuis le début de l'entraînement, sans jamais revenir en arrière.",
+                wrong_train(t_per_epoch=True),
+            ),
+            Mistake(
+                "optimiseurs.train/same_order_each_epoch",
+                "les mini-lots sont les mêmes, dans le même ordre, à chaque époque : le générateur "
+                "np.random.default_rng(seed) doit être créé une seule fois, avant la boucle des époques, "
+                "et chaque époque tire sa propre permutation.",
+                wrong_train(reshuffle_seed=True),
+            ),
+            Mistake(
+                "optimiseurs.train/decay_epoch_from_one",
+                "le pas diminue une époque trop tôt : step_decay reçoit le numéro de l'époque compté à partir "
+                "de 0 (la première époque est l'époque 0).",
+                wrong_train(decay_shift=1),
             ),
         ],
     }

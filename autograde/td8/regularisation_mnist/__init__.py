@@ -14,15 +14,16 @@ HIDDEN_FORMULAS: tuple[str, ...] = ()
 # The graded cells' check ids: how each function is judged, with what catalogue and reference helpers.
 GRADED: tuple[GradedFunction, ...] = (
     GradedFunction(
-        "td8.regularisation_mnist.l2_penalty_gradient",
-        ref.l2_penalty_gradient,
-        checks.check_l2_penalty_gradient,
-        MISTAKES["l2_penalty_gradient"],
+        "td8.regularisation_mnist.soft_threshold",
+        ref.soft_threshold,
+        checks.check_soft_threshold,
+        MISTAKES["soft_threshold"],
     ),
     GradedFunction(
-        "td8.regularisation_mnist.l1_penalty_gradient",
-        ref.l1_penalty_gradient,
-        checks.check_l1_penalty_gradient,
-        MISTAKES["l1_penalty_gradient"],
+        "td8.regularisation_mnist.fit_penalized",
+        ref.fit_penalized,
+        checks.check_fit_penalized,
+        MISTAKES["fit_penalized"],
+        helpers=checks.ISOLATED["fit_penalized"],
     ),
 )

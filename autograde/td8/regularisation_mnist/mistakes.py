@@ -4,80 +4,123 @@
 import numpy as np
 
 from ...checking import Mistake
+from .solution import cross_entropy, gradient, soft_threshold, softmax
 
 
-def wrong_l2_penalty_gradient(factor=1.0, square=False, value=False):
-    """`l2_penalty_gradient` with the chosen mistakes; without flags, the right one.
+def wrong_soft_threshold(kind="right"):
+    """`soft_threshold` with the chosen mistake; without one, the right one.
 
-    ``factor``: multiplies λW (2: the ½ forgotten, −1: the sign); ``square``: λW²; ``value``: the
-    penalty (λ/2) Σ W² instead of its gradient."""
+    ``kind``: "no_sign" max(|W| − t, 0); "hard" W where |W| > t, else 0; "no_clamp" W − t·sign(W);
+    "positive_only" max(W − t, 0)."""
 
-    def gradient(W, lam):
-        if value:
-            return lam / 2 * np.sum(W**2)
-        return factor * lam * (W**2 if square else W)
+    def threshold(W, t):
+        if kind == "no_sign":
+            return np.maximum(np.abs(W) - t, 0.0)
+        if kind == "hard":
+            return np.where(np.abs(W) > t, W, 0.0)
+        if kind == "no_clamp":
+            return W - t * np.sign(W)
+        if kind == "positive_only":
+            return np.maximum(W - t, 0.0)
+        return np.sign(W) * np.maximum(np.abs(W) - t, 0.0)
 
-    return gradient
+    return threshold
 
 
-def wrong_l1_penalty_gradient(sign=True, factor=1.0, at_zero=0.0):
-    """`l1_penalty_gradient` with the chosen mistakes; without flags, the right one.
+def wrong_fit_penalized(l1="prox", threshold_eta=True, penalize_bias=False, penalty_in_history=False):
+    """`fit_penalized` with the chosen mistakes; without flags, the right one.
 
-    ``sign=False``: λ|W| in place of λ sign(W); ``factor=-1``: the sign flipped; ``at_zero``: the value
-    (times λ) where W is exactly 0."""
+    ``l1``: "prox" (right), "subgradient" W − η (dW + λ sign W), "threshold_first" S(W, ηλ) − η dW;
+    ``threshold_eta=False``: the threshold is λ, not ηλ; ``penalize_bias``: b gets the same penalty as W;
+    ``penalty_in_history``: the training loss recorded with the penalty added."""
 
-    def gradient(W, lam):
-        if not sign:
-            return lam * np.abs(W)
-        return factor * lam * np.where(W == 0, at_zero, np.sign(W))
+    def fit(X, Y, X_val, Y_val, W, b, penalty, lam, eta, epochs):
+        history = {"train_loss": [], "val_loss": []}
+        threshold = eta * lam if threshold_eta else lam
+        for _ in range(epochs):
+            dW, db = gradient(X, softmax(X @ W + b), Y)
+            if penalty == "L1":
+                if l1 == "subgradient":
+                    W = W - eta * (dW + lam * np.sign(W))
+                elif l1 == "threshold_first":
+                    W = soft_threshold(W, threshold) - eta * dW
+                else:
+                    W = soft_threshold(W - eta * dW, threshold)
+                b = soft_threshold(b - eta * db, threshold) if penalize_bias else b - eta * db
+            else:
+                W = W - eta * (dW + lam * W)
+                b = b - eta * (db + lam * b) if penalize_bias else b - eta * db
+            data = cross_entropy(Y, softmax(X @ W + b))
+            if penalty_in_history:
+                data += lam * np.sum(np.abs(W)) if penalty == "L1" else lam / 2 * np.sum(W**2)
+            history["train_loss"].append(float(data))
+            history["val_loss"].append(cross_entropy(Y_val, softmax(X_val @ W + b)))
+        return W, b, history
 
-    return gradient
+    return fit
 
 
 def _catalogue():
-    l2 = "Rappel : la pénalité L2 est (λ/2) Σ W², son gradient est λ·W (même forme que W)."
-    l1 = "Rappel : la pénalité L1 est λ Σ |W|, son gradient est λ·sign(W), 0 là où W vaut exactement 0."
+    threshold = "Rappel : S(w, t) = sign(w) · max(|w| − t, 0) : les poids à moins de t de 0 valent exactement 0, les autres se rapprochent de 0 de t."
+    fit = (
+        "Rappel, à chaque époque : L2 : W ← W − η (dW + λ W) ; L1 : W ← S(W − η dW, η λ) ; b ← b − η db dans les "
+        "deux cas ; l'historique reçoit l'entropie croisée seule."
+    )
     return {
-        "l2_penalty_gradient": [
+        "soft_threshold": [
             Mistake(
-                "regularisation_mnist.l2_penalty_gradient/factor_two",
-                "un facteur 2 apparaît : le 2 qui descend de l'exposant se simplifie avec le 1/2 de la pénalité. " + l2,
-                wrong_l2_penalty_gradient(factor=2.0),
+                "regularisation_mnist.soft_threshold/no_sign",
+                "les poids négatifs deviennent positifs : max(|w| − t, 0) donne la taille du poids seuillé, "
+                "il faut lui rendre le signe de w. " + threshold,
+                wrong_soft_threshold("no_sign"),
             ),
             Mistake(
-                "regularisation_mnist.l2_penalty_gradient/sign",
-                "le signe est inversé : la pénalité croît avec |W|, son gradient pointe dans le sens de W. " + l2,
-                wrong_l2_penalty_gradient(factor=-1.0),
+                "regularisation_mnist.soft_threshold/hard_threshold",
+                "les poids au-delà du seuil sont gardés tels quels : ils doivent aussi se rapprocher de 0 de t "
+                "(c'est un seuillage « doux »). " + threshold,
+                wrong_soft_threshold("hard"),
             ),
             Mistake(
-                "regularisation_mnist.l2_penalty_gradient/squared",
-                "les poids sont élevés au carré : c'est la "
-                "pénalité qui contient W², sa dérivée est linéaire en W. " + l2,
-                wrong_l2_penalty_gradient(square=True),
+                "regularisation_mnist.soft_threshold/no_clamp",
+                "les poids à moins de t de 0 passent de l'autre côté de 0 au lieu de s'y arrêter : w − t·sign(w) "
+                "est un pas de sous-gradient, il manque le max(…, 0). " + threshold,
+                wrong_soft_threshold("no_clamp"),
             ),
             Mistake(
-                "regularisation_mnist.l2_penalty_gradient/penalty_value",
-                "la fonction renvoie la valeur de la "
-                "pénalité (un nombre) au lieu de son gradient (un tableau de la forme de W). " + l2,
-                wrong_l2_penalty_gradient(value=True),
+                "regularisation_mnist.soft_threshold/positive_only",
+                "tous les poids négatifs sont mis à 0 : max(w − t, 0) ne traite que le côté positif. " + threshold,
+                wrong_soft_threshold("positive_only"),
             ),
         ],
-        "l1_penalty_gradient": [
+        "fit_penalized": [
             Mistake(
-                "regularisation_mnist.l1_penalty_gradient/abs_not_sign",
-                "le gradient est λ·|W| : la dérivée de |w| est le signe de w (−1 ou +1), pas |w|. " + l1,
-                wrong_l1_penalty_gradient(sign=False),
+                "regularisation_mnist.fit_penalized/l1_subgradient",
+                "avec L1, W reçoit un pas de sous-gradient W − η (dW + λ sign W) : aucun poids n'arrive "
+                "exactement à 0, il faut le pas proximal. " + fit,
+                wrong_fit_penalized(l1="subgradient"),
             ),
             Mistake(
-                "regularisation_mnist.l1_penalty_gradient/sign",
-                "le signe est inversé : le gradient de λ|w| vaut +λ quand w > 0. " + l1,
-                wrong_l1_penalty_gradient(factor=-1.0),
+                "regularisation_mnist.fit_penalized/threshold_lambda",
+                "avec L1, le seuil est λ au lieu de η λ : le pas proximal retire au plus η λ, comme le ferait un "
+                "pas de longueur η sur la pénalité λ Σ |w|. " + fit,
+                wrong_fit_penalized(threshold_eta=False),
             ),
             Mistake(
-                "regularisation_mnist.l1_penalty_gradient/nonzero_at_zero",
-                "en un poids exactement nul, le "
-                "gradient doit valoir 0 (la convention de l'énoncé, celle de np.sign), pas λ. " + l1,
-                wrong_l1_penalty_gradient(at_zero=1.0),
+                "regularisation_mnist.fit_penalized/threshold_before_step",
+                "avec L1, le seuillage est appliqué avant le pas de gradient au lieu d'après : les poids ne "
+                "restent pas exactement à 0. " + fit,
+                wrong_fit_penalized(l1="threshold_first"),
+            ),
+            Mistake(
+                "regularisation_mnist.fit_penalized/bias_penalized",
+                "les biais b sont pénalisés comme W : la pénalité ne porte que sur les poids. " + fit,
+                wrong_fit_penalized(penalize_bias=True),
+            ),
+            Mistake(
+                "regularisation_mnist.fit_penalized/penalty_in_history",
+                "history[\"train_loss\"] contient la pénalité : l'historique mesure l'entropie croisée seule, "
+                "comme la perte de validation, pour que les deux courbes se comparent. " + fit,
+                wrong_fit_penalized(penalty_in_history=True),
             ),
         ],
     }
