@@ -34,9 +34,12 @@ ANSWERS = {
     "chloe_gradient_faux": "Avec plus d'époques la droite est meilleure. Avec $\\eta = 1$ ça ne marche pas.",
     "bob_intact": None,  # the release's stub, untouched
 }
-# Their automatic scores on TD 1's 21 automatic points (the grade table of docs/teachers.md); the written answers
-# are at 0 until graded by hand.
-AUTOMATIC = {"alice_boucles": 21.0, "chloe_gradient_faux": 18.0, "bob_intact": 0.0}
+# Their automatic scores (TD 1's grading test states them cell by cell); the written answers are at 0 until graded
+# by hand.
+AUTOMATIC = {
+    student: float(sum(sum(cells.values()) for cells in test_grading_td1.TestTD1.EXPECTED[student].values()))
+    for student in ANSWERS
+}
 MAX_SCORE = float(test_grading_td1.TestTD1.TOTAL)  # automatic and written points
 GRADED_STUDENT = "chloe_gradient_faux"
 MANUAL_SCORE = 0.5

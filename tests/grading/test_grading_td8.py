@@ -17,7 +17,7 @@ FULL = {
 
 
 MANUAL = {
-    "01_optimiseurs": {"reponse_zigzag": 2, "reponse_verifications": 2, "reponse_courbes": 3},
+    "01_optimiseurs": {"reponse_zigzag": 2, "reponse_courbes": 3},
     "02_regularisation_mnist": {"reponse_l1_l2": 3},
 }
 
@@ -26,7 +26,7 @@ class TestTD8(GradingSuite):
     ASSIGNMENT = "td8_optimiseurs"
     FULL = FULL
     MANUAL = MANUAL
-    TOTAL = 34  # 24 automatic points + 10 graded by hand
+    TOTAL = 32  # 24 automatic points + 8 graded by hand
     EXPECTED = {
         "alice_boucles": FULL,
         # Automatic points only (the written answers are 0 for everyone until a teacher grades them).

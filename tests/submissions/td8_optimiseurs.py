@@ -130,12 +130,6 @@ diminue que de 7 % par pas : c'est très lent.
 Adam : chaque coordonnée est divisée par la taille de son gradient, donc les deux avancent au même rythme.
 """
 
-VERIFICATIONS = r"""
-1. Au départ le réseau ne sait rien : environ 1/10 de probabilité par classe, donc une perte de $\ln 10 \approx 2{,}3$.
-J'obtiens 2,40, un peu plus, car les scores ne sont pas tous nuls.
-2. Sur 20 images, la perte d'apprentissage doit tomber vers 0 (par cœur) et la validation rester mauvaise. Sinon,
-il y aurait un bogue dans l'entraînement.
-"""
 COURBES = r"""
 1. Après l'époque retenue, la perte d'apprentissage baisse encore mais celle de validation remonte : sur-apprentissage.
 On garde donc l'époque du minimum de validation.
@@ -157,7 +151,6 @@ ALICE = {
         "optimize": OPTIMIZE,
         "reponse_zigzag": ZIGZAG,
         "train": TRAIN,
-        "reponse_verifications": VERIFICATIONS,
         "best_setting": BEST,
         "reponse_courbes": COURBES,
     },
