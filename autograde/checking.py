@@ -150,6 +150,30 @@ class Student:
 
 
 @dataclass(frozen=True)
+class ConvertedStudent(Student):
+    """A student whose answers a check reads through ``convert`` (a history dict's lists as arrays, say):
+    the comparison sees the converted answer, the inputs watch is the inner student's."""
+
+    inner: Student | None = None
+    convert: Callable[[Any], Any] | None = None
+
+    @classmethod
+    def of(cls, student: Student, convert: Callable[[Any], Any]) -> "ConvertedStudent":
+        return cls(student.name, student.kind, student.type, student.driver, student.helpers, student, convert)
+
+    def using(self, driver: str | None = None, helpers: dict | None = None) -> "Student":
+        if self.inner is None:  # a default only because Student's own fields have defaults
+            raise TypeError("ConvertedStudent wraps a student")
+        return replace(self, inner=self.inner.using(driver, helpers))
+
+    def watched(self, *args, watch: bool = True):
+        if self.inner is None or self.convert is None:
+            raise TypeError("ConvertedStudent wraps a student and a conversion")
+        answer, changed = self.inner.watched(*args, watch=watch)
+        return self.convert(answer), changed
+
+
+@dataclass(frozen=True)
 class LocalStudent(Student):
     """The student's object in this very process (a teacher running a source notebook, the tests).
 

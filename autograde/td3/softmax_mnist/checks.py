@@ -4,14 +4,12 @@ No check needs MNIST: the cases are small random arrays, and the quality of a fu
 judged on scikit-learn's ``load_digits`` (1,797 digits of 8×8 pixels, shipped with scikit-learn).
 """
 
-from dataclasses import dataclass, replace
-
 import numpy as np
 
 from ...checking import (
     Case,
+    ConvertedStudent,
     Mistake,
-    Student,
     Verdict,
     accuracy_verdict,
     as_student,
@@ -174,25 +172,6 @@ def history_as_tuple(answer):
     return answer
 
 
-@dataclass(frozen=True)
-class _HistoryStudent(Student):
-    """The student's ``train`` seen through :func:`history_as_tuple`."""
-
-    inner: Student | None = None
-
-    def _student(self) -> Student:
-        if self.inner is None:  # a default only because Student's own fields have defaults
-            raise TypeError("_HistoryStudent wraps a student")
-        return self.inner
-
-    def using(self, driver=None, helpers=None):
-        return replace(self, inner=self._student().using(driver, helpers))
-
-    def watched(self, *args, watch: bool = True):
-        answer, changed = self._student().watched(*args, watch=watch)
-        return history_as_tuple(answer), changed
-
-
 class _HistoryReference:
     """A reference or catalogued ``train`` (with the reference helpers) seen through :func:`history_as_tuple`.
     Not a plain function, so the driver calls it as it is."""
@@ -287,7 +266,7 @@ def check_train(student, seed):
             problem = None
         if problem:
             return Verdict(False, f"`train` {problem} — cas 1/{len(cases)} ({first.label}).")
-        student = _HistoryStudent(student.name, student.kind, student.type, student.driver, student.helpers, student)
+        student = ConvertedStudent.of(student, history_as_tuple)
     verdict = check_against_reference(
         student,
         _HistoryReference(ref.train),

@@ -1,10 +1,10 @@
 """Hidden-test checks of TD 6, notebook 1 (multilayer perceptron in numpy, early stopping)."""
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 import numpy as np
 
-from ...checking import Case, Student, Verdict, accuracy_verdict, as_student, check_against_reference
+from ...checking import Case, ConvertedStudent, Verdict, accuracy_verdict, as_student, check_against_reference
 from . import solution as ref
 from .mistakes import MISTAKES
 
@@ -121,20 +121,6 @@ def _converted(function):
     return converted
 
 
-@dataclass(frozen=True)
-class _HistoryStudent(Student):
-    """The student's ``train`` with the history's lists as arrays (the comparison reads arrays)."""
-
-    inner: Student | None = None
-
-    def using(self, driver=None, helpers=None):
-        return replace(self, inner=self.inner.using(driver, helpers))
-
-    def watched(self, *args, watch=True):
-        got, reported = self.inner.watched(*args, watch=watch)
-        return _history_as_arrays(got), reported
-
-
 def _shape_problem(answer):
     """A French sentence when ``answer`` is not ``(params, history)`` with the history's two keys, else None."""
     expected = 'le couple (params, history), où history = {"train_loss": [...], "val_loss": [...]}'
@@ -188,9 +174,7 @@ def check_train(student, seed):
             problem = None  # check_against_reference says what was raised
         if problem:
             return Verdict(False, problem + ".")
-        student = _HistoryStudent(
-            student.name, student.kind, student.type, inner=student.using(helpers=ISOLATED["train"])
-        )
+        student = ConvertedStudent.of(student.using(helpers=ISOLATED["train"]), _history_as_arrays)
     mistakes = [replace(mistake, compute=_bound(mistake.compute)) for mistake in MISTAKES["train"]]
     verdict = check_against_reference(
         student,

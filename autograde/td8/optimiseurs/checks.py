@@ -1,10 +1,10 @@
 """Hidden-test checks of TD 8, notebook 1 (optimizers)."""
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 import numpy as np
 
-from ...checking import Case, Code, Student, StudentRaised, Verdict, as_student, check_against_reference
+from ...checking import Case, Code, ConvertedStudent, StudentRaised, Verdict, as_student, check_against_reference
 from . import solution as ref
 from .mistakes import MISTAKES
 
@@ -191,20 +191,6 @@ def _history_as_arrays(answer):
     return answer
 
 
-@dataclass(frozen=True)
-class _HistoryStudent(Student):
-    """The student's ``train`` with the history's lists as arrays (the comparison reads arrays)."""
-
-    inner: Student | None = None
-
-    def using(self, driver=None, helpers=None):
-        return replace(self, inner=self.inner.using(driver, helpers))
-
-    def watched(self, *args, watch=True):
-        got, reported = self.inner.watched(*args, watch=watch)
-        return _history_as_arrays(got), reported
-
-
 def _shape_problem(answer):
     """A French sentence when ``answer`` is not ``(params, history)`` with the history's two keys, else None."""
     expected = 'le couple (params, history), où history = {"train_loss": [...], "val_loss": [...]}'
@@ -286,7 +272,7 @@ def check_train(student, seed):
             problem_text = None  # check_against_reference says what was raised
         if problem_text:
             return Verdict(False, problem_text + ".")
-        student = _HistoryStudent(student.name, student.kind, student.type, inner=student)
+        student = ConvertedStudent.of(student, _history_as_arrays)
     mistakes = [replace(mistake, compute=_converted(mistake.compute)) for mistake in MISTAKES["train"]]
     return check_against_reference(
         student,

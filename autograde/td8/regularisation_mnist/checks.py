@@ -4,8 +4,8 @@ from dataclasses import replace
 
 import numpy as np
 
-from ...checking import Case, StudentRaised, Verdict, as_student, check_against_reference
-from ..optimiseurs.checks import _history_as_arrays, _HistoryStudent
+from ...checking import Case, ConvertedStudent, StudentRaised, Verdict, as_student, check_against_reference
+from ..optimiseurs.checks import _history_as_arrays
 from . import solution as ref
 from .mistakes import MISTAKES
 
@@ -71,12 +71,6 @@ def _converted(function):
     return converted
 
 
-class _FitStudent(_HistoryStudent):
-    def watched(self, *args, watch=True):
-        got, reported = self.inner.watched(*args, watch=watch)
-        return _as_arrays(got), reported
-
-
 def check_fit_penalized(student, seed):
     """W, b and the history after a few full-batch steps on small problems, with the reference
     soft_threshold (its mistakes cost its own cell) and the notebook's given softmax, gradient, cross_entropy."""
@@ -96,7 +90,7 @@ def check_fit_penalized(student, seed):
             problem = None  # check_against_reference says what was raised
         if problem:
             return Verdict(False, problem + ".")
-        student = _FitStudent(student.name, student.kind, student.type, inner=student)
+        student = ConvertedStudent.of(student, _as_arrays)
     mistakes = [replace(mistake, compute=_converted(mistake.compute)) for mistake in MISTAKES["fit_penalized"]]
     return check_against_reference(
         student,
