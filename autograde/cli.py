@@ -58,6 +58,8 @@ def grade(
     sandbox: bool = True,
     force: bool = False,
     jobs: int | None = None,
+    scheduler: str | None = None,
+    engine: str | None = None,
 ) -> int:
     """Grade what is new, print the tables; 0 when every student was graded to the end, 1 when
     nbgrader could not grade some (not their fault), 2 when grading could not be done at all."""
@@ -80,6 +82,8 @@ def grade(
             jobs=jobs,
             sandbox=sandbox,
             force=force,
+            scheduler=scheduler,
+            engine=engine,
         )
     except pipeline.PipelineError as error:
         print(f"autograde grade: {error}", file=sys.stderr)
@@ -205,7 +209,22 @@ def main(argv: list[str] | None = None) -> int:
     gr.add_argument("--force", action="store_true", help="regrade every submission, changed or not")
     gr.add_argument("--details", action="store_true", help="also list every lost point with its message")
     gr.add_argument("--cell-timeout", type=int, help="seconds per cell (default: $AUTOGRADE_CELL_TIMEOUT or 60)")
-    gr.add_argument("--jobs", type=int, help="students graded at once (default: $AUTOGRADE_JOBS or one per core)")
+    gr.add_argument(
+        "--jobs",
+        type=int,
+        help="students graded at once: the local cluster's workers (default: $AUTOGRADE_JOBS or one per core)",
+    )
+    gr.add_argument(
+        "--scheduler",
+        help="grade on this Dask scheduler's workers, e.g. tcp://HOST:8786 (default: $AUTOGRADE_SCHEDULER, "
+        "else a local cluster of --jobs workers)",
+    )
+    gr.add_argument(
+        "--engine",
+        choices=pipeline.ENGINES,
+        help="dask (default, $AUTOGRADE_ENGINE): a task per student, this process writes the course; "
+        "processes: the former worker processes, each writing the gradebook",
+    )
     gr.add_argument(
         "--no-sandbox",
         action="store_true",
@@ -262,6 +281,8 @@ def main(argv: list[str] | None = None) -> int:
                 sandbox=not args.no_sandbox,
                 force=args.force,
                 jobs=args.jobs,
+                scheduler=args.scheduler,
+                engine=args.engine,
             )
         if args.command == "export":
             return export(course_dir, repo)

@@ -1,20 +1,28 @@
 """The teacher pipeline for one assignment, in a course directory that lasts (autograde/course.py).
 
 release (when new or changed) → take the new or changed submissions (safe ids only, links never
-followed) → nbgrader's autograde of those students, one at a time in each worker (autograde/grading.py;
-the intake runs in nbgrader's pre-convert hook) → their feedback → ``nbgrader export`` → the results
-read back from the gradebook and the graded notebooks.
+followed) → nbgrader's autograde and feedback of those students, a task per student on a Dask cluster
+whose results this process writes into the course (autograde/dask_grading.py; or, with the
+``processes`` engine, worker processes that write it themselves: autograde/grading.py) → ``nbgrader
+export`` → the results read back from the gradebook and the graded notebooks.
+
+One run at a time writes a course: a second ``autograde grade`` on the same course is refused with a
+message while the first holds the course's lock (a lock the system drops when its holder dies).
 """
 
 from __future__ import annotations
 
 import csv
+import fcntl
+import os
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import messages, settings
 from .course import Course, CourseError, Intake, NbgraderError, assignments
 from .csv_cells import neutralise, write_table
+from .dask_grading import grade_on_cluster
 from .grading import Progress, autograde, generate_feedback
 from .results import CellResult, read_results
 from .sandbox import SandboxUnavailable, check_sandbox
@@ -79,6 +87,34 @@ def _not_graded_to_the_end(course: Course, assignment: str, students: list[str])
     return [s for s in students if not course.graded(s, assignment) and s not in refused_everything]
 
 
+LOCK = ".autograde-lock"  # in the course directory: held by the run that writes the course
+ENGINES = ("dask", "processes")
+
+
+@contextmanager
+def course_lock(root: Path):
+    """Hold the course's lock for a run, or refuse with a message when another run holds it."""
+    root.mkdir(parents=True, exist_ok=True)
+    handle = open(root / LOCK, "a+", encoding="utf-8")  # noqa: SIM115 - held until the run ends
+    try:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip()[:200]
+            raise CourseError(
+                f"another autograde run is writing the course {root} ({holder or 'its process is unknown'}): "
+                "nothing was changed; run again once it has ended"
+            ) from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"pid {os.getpid()} on {os.uname().nodename}\n")
+        handle.flush()
+        yield
+    finally:
+        handle.close()
+
+
 def grade(
     assignment: str,
     submissions_dir: Path,
@@ -89,23 +125,33 @@ def grade(
     jobs: int | None = None,
     sandbox: bool = True,
     force: bool = False,
+    engine: str | None = None,
+    scheduler: str | None = None,
 ) -> Run:
     """Grade the new and changed submissions of ``submissions_dir/<student>/`` in the course directory.
 
     ``cell_timeout`` overrides ``AUTOGRADE_CELL_TIMEOUT`` for this run, ``jobs`` ``AUTOGRADE_JOBS``;
     ``force`` regrades every submission; without ``sandbox`` the kernels run unconfined and every grade
-    of the run is marked "non vérifié"."""
+    of the run is marked "non vérifié". ``engine`` overrides ``AUTOGRADE_ENGINE`` (``dask``, the
+    default, or ``processes``), ``scheduler`` ``AUTOGRADE_SCHEDULER`` (default: a local cluster)."""
+    engine = engine or settings.ENGINE.get()
     try:
+        if engine not in ENGINES:
+            raise CourseError(f"no grading engine {engine!r}: {' or '.join(ENGINES)}")
         if sandbox:
             check_sandbox()
         course = Course.open(course_dir, repo_root)
-        course.ensure_release(assignment)
-        plan = course.take(assignment, submissions_dir, force)
-        autograde(course, assignment, plan.to_grade, progress, cell_timeout, jobs, sandbox)
-        generate_feedback(course, assignment, plan.to_grade, jobs)
-        course.nbgrader("export", "--to", "grades.csv")
+        with course_lock(course.root):
+            course.ensure_release(assignment)
+            plan = course.take(assignment, submissions_dir, force)
+            if engine == "dask":
+                grade_on_cluster(course, assignment, plan.to_grade, progress, cell_timeout, jobs, sandbox, scheduler)
+            else:
+                autograde(course, assignment, plan.to_grade, progress, cell_timeout, jobs, sandbox)
+                generate_feedback(course, assignment, plan.to_grade, jobs)
+            course.nbgrader("export", "--to", "grades.csv")
+            rows = read_results(course, assignment, cell_timeout)
+            annotate_grades(course.root / "grades.csv", assignment, rows)
     except (SandboxUnavailable, CourseError, NbgraderError) as error:
         raise PipelineError(str(error)) from None
-    rows = read_results(course, assignment, cell_timeout)
-    annotate_grades(course.root / "grades.csv", assignment, rows)
     return Run(course, rows, plan, _not_graded_to_the_end(course, assignment, plan.to_grade))

@@ -65,6 +65,26 @@ MAX_NOTEBOOK_IMAGES = Setting("AUTOGRADE_MAX_NOTEBOOK_IMAGES", 100, "images kept
 MAX_CELL_IMAGE_MB = Setting("AUTOGRADE_MAX_CELL_IMAGE_MB", 5, "bytes of images kept per cell, in MiB")
 MAX_NOTEBOOK_IMAGE_MB = Setting("AUTOGRADE_MAX_NOTEBOOK_IMAGE_MB", 20, "bytes of images kept per notebook, in MiB")
 
+# Empty: nbgrader's SQLite file beside the course's nbgrader_config.py (one teacher on one machine).
+DB_URL = Setting(
+    "AUTOGRADE_DB_URL",
+    "",
+    "the gradebook's SQLAlchemy URL, e.g. postgresql+psycopg://USER@/DBNAME?host=/var/run/postgresql "
+    "(default: gradebook.db beside the course's nbgrader_config.py)",
+)
+
+SCHEDULER = Setting(
+    "AUTOGRADE_SCHEDULER",
+    "",
+    "address of the Dask scheduler that grades, e.g. tcp://HOST:8786 (default: a local cluster of AUTOGRADE_JOBS workers)",
+)
+ENGINE = Setting(
+    "AUTOGRADE_ENGINE",
+    "dask",
+    "dask (a task per student on a Dask cluster, the client writes the course) or processes (the former "
+    "workers, each writing the gradebook)",
+)
+
 DISK_MB = Setting(
     "AUTOGRADE_DISK_MB", 512, "size of each writable folder of a student's kernel (its folder, /tmp, /dev/shm), in MiB"
 )
@@ -92,4 +112,7 @@ ALL = (
     MAX_CELL_IMAGE_MB,
     MAX_NOTEBOOK_IMAGE_MB,
     DISK_MB,
+    SCHEDULER,
+    ENGINE,
+    DB_URL,
 )

@@ -31,7 +31,7 @@ import sys
 import threading
 import traceback
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from . import student_ids
 from .course import ConfigError, load_config
@@ -176,7 +176,11 @@ class CappedLog(logging.Handler):
 
 
 # ---------------------------------------------------------------------------------- nbgrader
-def converter_class(task: str, events: Events):
+class EventSink(Protocol):
+    def send(self, **event) -> None: ...
+
+
+def converter_class(task: str, events: EventSink):
     from nbgrader.converters import Autograde, GenerateFeedback
 
     base: Any = Autograde if task == "autograde" else GenerateFeedback  # nbgrader ships no types

@@ -1,0 +1,206 @@
+"""A class graded on a Dask cluster: one task per student's submission (autograde/submission_task.py),
+the results written into the course by this process alone (autograde/writeback.py), as they come.
+
+The cluster is a ``LocalCluster`` of ``jobs`` worker processes of one thread each (nothing to start), or
+the scheduler at ``--scheduler tcp://HOST:8786`` / ``AUTOGRADE_SCHEDULER``, whose workers are started
+with Dask's own ``dask worker`` on machines that have the course's environment and bubblewrap. A task
+carries what its worker needs (the course's configuration, the assignment's source, the submission), so
+workers share no disk with the client.
+
+What a failing machine costs: a worker that dies in the middle of a student (SIGKILL, out of memory, a
+machine gone) has its task run again elsewhere by Dask, and the client writes the one result it gets;
+a client killed halfway leaves the students it wrote stamped and the next run grades only the others;
+a scheduler that goes away ends the run with a clear error, keeping what was written.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import time
+from concurrent.futures import CancelledError
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Callable, Iterator
+
+from . import settings, student_ids, writeback
+from .course import SUBMISSION, Course, NbgraderError, shown
+from .submission_task import SHIPPED_SETTINGS, Assignment, Graded, Submission, read_folder
+
+Progress = Callable[[str], None]
+CONNECT_SECONDS = 30  # to reach a scheduler given by its address
+
+
+class SchedulerError(NbgraderError):
+    """The Dask scheduler cannot be reached, or went away during the run."""
+
+
+@dataclass
+class ClusterRun:
+    """What a run on the cluster did, student by student."""
+
+    done: dict[str, bool] = field(default_factory=dict)  # written, and graded to the end
+    timings: dict[str, dict[str, float]] = field(default_factory=dict)  # per student: the task's phases
+    workers: dict[str, str] = field(default_factory=dict)  # per student: the machine that graded them
+
+
+def _clock(seconds: float) -> str:
+    return f"{int(seconds) // 60}:{int(seconds) % 60:02d}"
+
+
+def assignment_package(course: Course, assignment: str) -> Assignment:
+    return Assignment(
+        name=assignment,
+        config=(course.root / "nbgrader_config.py").read_text(encoding="utf-8"),
+        source=read_folder(course.root / "source" / assignment),
+    )
+
+
+def submission_of(course: Course, assignment: str, student: str, run_settings: dict[str, str]) -> Submission:
+    folder = course.folder("submitted", student, assignment)
+    files = read_folder(folder)
+    import json
+
+    digest = json.loads(files.get(SUBMISSION, b"{}") or b"{}").get("hash") or ""
+    return Submission(student=student, digest=digest, files=files, settings=run_settings)
+
+
+def run_settings(cell_timeout: int | None, sandbox: bool) -> dict[str, str]:
+    """The settings of this run that a worker must grade with (the client's environment, this run's choices)."""
+    chosen = {variable: os.environ[variable] for variable in SHIPPED_SETTINGS if os.environ.get(variable)}
+    if cell_timeout is not None:
+        chosen[settings.CELL_TIMEOUT.variable] = str(cell_timeout)
+    chosen[settings.SANDBOX.variable] = "on" if sandbox else "off"
+    return chosen
+
+
+@contextmanager
+def cluster(jobs: int, scheduler: str | None = None) -> Iterator:
+    """A Dask client: on the scheduler at ``scheduler``, or on a LocalCluster of ``jobs`` one-thread workers."""
+    from distributed import Client, LocalCluster, Security
+
+    if scheduler:
+        try:
+            client = Client(scheduler, timeout=CONNECT_SECONDS)
+        except (OSError, TimeoutError, ValueError) as error:  # ValueError: not an address (tcp://HOST:PORT)
+            raise SchedulerError(f"cannot reach the Dask scheduler at {scheduler}: {error}") from None
+        try:
+            yield client
+        finally:
+            client.close()
+        return
+    local = LocalCluster(
+        n_workers=jobs,
+        threads_per_worker=1,
+        processes=True,
+        host="127.0.0.1",
+        # The scheduler's HTTP server (health, metrics; no dashboard without bokeh): this machine only.
+        dashboard_address="127.0.0.1:0",
+        # TLS with a key made for this run: another user of the machine cannot reach the scheduler and
+        # have a worker run their code as the grader.
+        security=Security.temporary(),
+        memory_limit=0,  # a student's kernel has its own limits; the worker itself holds little
+        silence_logs=logging.ERROR,
+    )
+    try:
+        with Client(local) as client:
+            yield client
+    finally:
+        local.close()
+
+
+def grade_on_cluster(
+    course: Course,
+    assignment: str,
+    students: list[str],
+    progress: Progress | None = None,
+    cell_timeout: int | None = None,
+    jobs: int | None = None,
+    sandbox: bool = True,
+    scheduler: str | None = None,
+) -> ClusterRun:
+    """Autograde and give feedback to ``students`` on the cluster; write each result as it comes."""
+    from distributed import as_completed
+
+    run = ClusterRun()
+    if not students:
+        return run
+    unsafe = [s for s in students if not student_ids.is_safe(s)]
+    if unsafe:  # Course.take and Course.students never let one through
+        raise NbgraderError(f"not safe student ids: {[shown(s) for s in unsafe]}")
+    scheduler = scheduler or settings.SCHEDULER.get() or None
+    jobs = max(1, min(jobs or settings.JOBS.get(), len(students)))
+    start = time.monotonic()
+    with open(course.root / "autograde.log", "a", encoding="utf-8") as log:
+        where = f"the Dask scheduler {scheduler}" if scheduler else f"a local Dask cluster of {jobs} worker(s)"
+        log.write(f"==== autograde {assignment}: {len(students)} student(s) on {where}, {time.ctime()}\n")
+    package = assignment_package(course, assignment)
+    chosen = run_settings(cell_timeout, sandbox)
+    token = hashlib.sha256(f"{course.root}{time.time_ns()}{os.getpid()}".encode()).hexdigest()[:12]
+    from . import submission_task
+
+    with cluster(jobs, scheduler) as client:
+        try:
+            shipped = client.scatter(package, broadcast=False, hash=False)
+            futures = {
+                client.submit(
+                    submission_task.grade,
+                    shipped,
+                    submission_of(course, assignment, student, chosen),
+                    key=f"autograde-{assignment}-{student}-{token}",
+                    pure=False,
+                ): student
+                for student in students
+            }
+            for future in as_completed(futures):
+                student = futures.pop(future)
+                graded = _result(future, student, course)
+                future.release()
+                if graded is not None:
+                    writeback.write(course, assignment, graded)
+                    run.done[student] = graded.done
+                    run.timings[student] = graded.timings
+                    run.workers[student] = graded.worker
+                else:
+                    run.done[student] = False
+                if progress:
+                    progress(
+                        f"[{len(run.done)}/{len(students)} étudiants corrigés] dernier : {student} · "
+                        f"{_clock(time.monotonic() - start)} écoulées"
+                    )
+        except (OSError, TimeoutError) as error:
+            raise SchedulerError(_gone(scheduler, error, run, students)) from None
+        except CancelledError:  # this run cancels nothing: the client cancels its futures when the scheduler goes
+            raise SchedulerError(_gone(scheduler, "the connection was lost", run, students)) from None
+        if futures or client.status not in ("running", "connecting"):
+            raise SchedulerError(_gone(scheduler, "the connection was lost", run, students))
+    if progress:
+        progress(
+            f"[{len(students)}/{len(students)} étudiants corrigés] en {_clock(time.monotonic() - start)}"
+            + (f" ({jobs} en parallèle)" if jobs > 1 and not scheduler else "")
+        )
+    return run
+
+
+def _result(future, student: str, course: Course) -> Graded | None:
+    """The task's result, or None (said in the log) when it failed: the student is then not graded."""
+    try:
+        return future.result()
+    except (OSError, TimeoutError, CancelledError):  # the scheduler's fault, not the student's
+        raise
+    except Exception as error:  # noqa: BLE001 - a task that failed costs its student alone
+        with open(course.root / "autograde.log", "a", encoding="utf-8") as log:
+            log.write(
+                f"[autograde] the grading task of {student} failed: {type(error).__name__}: {error}"[:4000] + "\n"
+            )
+        return None
+
+
+def _gone(scheduler: str | None, error, run: ClusterRun, students: list[str]) -> str:
+    left = [s for s in students if s not in run.done]
+    return (
+        f"the Dask scheduler {scheduler or '(local)'} went away ({error}): {len(run.done)} student(s) graded and "
+        f"written, {len(left)} not graded ({', '.join(shown(s) for s in left[:10])}"
+        f"{'…' if len(left) > 10 else ''}); run the same command again to grade them"
+    )
