@@ -16,12 +16,16 @@ a scheduler that goes away ends the run with a clear error, keeping what was wri
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import os
+import sqlite3
+import tempfile
 import time
 from concurrent.futures import CancelledError
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Callable, Iterator
 
 from . import settings, student_ids, writeback
@@ -30,6 +34,7 @@ from .submission_task import SHIPPED_SETTINGS, Assignment, Graded, Submission, r
 
 Progress = Callable[[str], None]
 CONNECT_SECONDS = 30  # to reach a scheduler given by its address
+POLL_SECONDS = 0.5  # how often the progress is read while no student ends
 
 
 class SchedulerError(NbgraderError):
@@ -50,20 +55,65 @@ def _clock(seconds: float) -> str:
 
 
 def assignment_package(course: Course, assignment: str) -> Assignment:
+    """What every worker needs of the assignment, read once from the course."""
     return Assignment(
         name=assignment,
         config=(course.root / "nbgrader_config.py").read_text(encoding="utf-8"),
         source=read_folder(course.root / "source" / assignment),
+        release=read_folder(course.root / "release" / assignment),
+        gradebook=assignment_gradebook(course.db_url, assignment),
     )
 
 
-def submission_of(course: Course, assignment: str, student: str, run_settings: dict[str, str]) -> Submission:
+def assignment_gradebook(db_url: str, assignment: str) -> bytes:
+    """A new SQLite gradebook holding the assignment's rows copied from the course's gradebook (its due
+    date, notebooks, graded, solution, task and source cells: what nbgrader's autograde reads), as bytes."""
+    from nbgrader import api
+    from nbgrader.api import Gradebook
+    from sqlalchemy import text
+
+    with tempfile.TemporaryDirectory() as folder:
+        target = Path(folder) / "gradebook.db"
+        with Gradebook(db_url) as course_gradebook:
+            found = course_gradebook.find_assignment(assignment)
+            # The course's schema version, stamped first: nbgrader would otherwise ask `alembic heads`
+            # (a process, and alembic on PATH) to stamp a new file.
+            version = course_gradebook.db.execute(text("SELECT version_num FROM alembic_version")).scalar()
+            with sqlite3.connect(target) as stamp:
+                stamp.execute("CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL)")
+                stamp.execute("INSERT INTO alembic_version (version_num) VALUES (?)", (str(version),))
+            with Gradebook("sqlite:///" + str(target), course_id=found.course_id) as copy:
+                # nbgrader's own row classes, as its add_* methods make them, in one transaction
+                made = api.Assignment(name=assignment, duedate=found.duedate, course_id=found.course_id)
+                for notebook in found.notebooks:
+                    mine = api.Notebook(name=notebook.name, assignment=made)
+                    for cell in notebook.grade_cells:
+                        api.GradeCell(name=cell.name, max_score=cell.max_score, cell_type=cell.cell_type, notebook=mine)
+                    for cell in notebook.solution_cells:
+                        api.SolutionCell(name=cell.name, notebook=mine)
+                    for cell in notebook.task_cells:
+                        api.TaskCell(name=cell.name, max_score=cell.max_score, cell_type=cell.cell_type, notebook=mine)
+                    for cell in notebook.source_cells:
+                        api.SourceCell(
+                            name=cell.name,
+                            cell_type=cell.cell_type,
+                            locked=cell.locked,
+                            source=cell.source,
+                            checksum=cell.checksum,
+                            notebook=mine,
+                        )
+                copy.db.add(made)
+                copy.db.commit()
+        return target.read_bytes()
+
+
+def submission_of(
+    course: Course, assignment: str, student: str, run_settings: dict[str, str], progress_topic: str = ""
+) -> Submission:
     folder = course.folder("submitted", student, assignment)
     files = read_folder(folder)
-    import json
-
     digest = json.loads(files.get(SUBMISSION, b"{}") or b"{}").get("hash") or ""
-    return Submission(student=student, digest=digest, files=files, settings=run_settings)
+    return Submission(student=student, digest=digest, files=files, settings=run_settings, progress_topic=progress_topic)
 
 
 def run_settings(cell_timeout: int | None, sandbox: bool) -> dict[str, str]:
@@ -90,7 +140,11 @@ def cluster(jobs: int, scheduler: str | None = None) -> Iterator:
         finally:
             client.close()
         return
+    # The workers' scratch courses in a folder of this run's own (never a shared /tmp/dask-scratch-space
+    # that another user of the machine may own), removed with the cluster.
+    scratch = tempfile.TemporaryDirectory(prefix="autograde-cluster-")
     local = LocalCluster(
+        local_directory=scratch.name,
         n_workers=jobs,
         threads_per_worker=1,
         processes=True,
@@ -108,6 +162,7 @@ def cluster(jobs: int, scheduler: str | None = None) -> Iterator:
             yield client
     finally:
         local.close()
+        scratch.cleanup()
 
 
 def grade_on_cluster(
@@ -121,7 +176,7 @@ def grade_on_cluster(
     scheduler: str | None = None,
 ) -> ClusterRun:
     """Autograde and give feedback to ``students`` on the cluster; write each result as it comes."""
-    from distributed import as_completed
+    from distributed import wait
 
     run = ClusterRun()
     if not students:
@@ -138,6 +193,7 @@ def grade_on_cluster(
     package = assignment_package(course, assignment)
     chosen = run_settings(cell_timeout, sandbox)
     token = hashlib.sha256(f"{course.root}{time.time_ns()}{os.getpid()}".encode()).hexdigest()[:12]
+    topic = f"autograde-progress-{token}"
     from . import submission_task
 
     with cluster(jobs, scheduler) as client:
@@ -147,28 +203,41 @@ def grade_on_cluster(
                 client.submit(
                     submission_task.grade,
                     shipped,
-                    submission_of(course, assignment, student, chosen),
+                    submission_of(course, assignment, student, chosen, topic),
                     key=f"autograde-{assignment}-{student}-{token}",
                     pure=False,
                 ): student
                 for student in students
             }
-            for future in as_completed(futures):
-                student = futures.pop(future)
-                graded = _result(future, student, course)
-                future.release()
-                if graded is not None:
-                    writeback.write(course, assignment, graded)
-                    run.done[student] = graded.done
-                    run.timings[student] = graded.timings
-                    run.workers[student] = graded.worker
-                else:
-                    run.done[student] = False
-                if progress:
-                    progress(
-                        f"[{len(run.done)}/{len(students)} étudiants corrigés] dernier : {student} · "
-                        f"{_clock(time.monotonic() - start)} écoulées"
-                    )
+            seen = 0  # progress events shown
+            while futures:
+                try:
+                    wait(list(futures), timeout=POLL_SECONDS, return_when="FIRST_COMPLETED")
+                except TimeoutError:
+                    pass
+                finished = [future for future in futures if future.done()]
+                # The events of a finished task reached the scheduler before its end did (one ordered stream
+                # from the worker): read after the ends, they hold every notebook of those students.
+                events = client.get_events(topic)
+                for _, event in events[seen:]:
+                    if progress:
+                        progress(
+                            f"[{len(run.done)}/{len(students)} étudiants corrigés] en cours : "
+                            f"{shown(str(event.get('student')), 100)} · {shown(str(event.get('notebook')), 100)} · "
+                            f"{_clock(time.monotonic() - start)} écoulées"
+                        )
+                seen = len(events)
+                for future in finished:
+                    student = futures.pop(future)
+                    graded = _result(future, student, course)
+                    future.release()
+                    if graded is not None:
+                        writeback.write(course, assignment, graded)
+                        run.done[student] = graded.done
+                        run.timings[student] = graded.timings
+                        run.workers[student] = graded.worker
+                    else:
+                        run.done[student] = False
         except (OSError, TimeoutError) as error:
             raise SchedulerError(_gone(scheduler, error, run, students)) from None
         except CancelledError:  # this run cancels nothing: the client cancels its futures when the scheduler goes

@@ -11,7 +11,7 @@ The worker shares no disk with the client and never writes the course: the clien
 The worker grades exactly as ``autograde grade`` did on one machine: nbgrader's Autograde then
 GenerateFeedback converters with the course's configuration (the intake in the pre-convert hook, the
 sandbox, the checks judged in the grader, the limits), in a scratch course made from a template that
-holds the release and its gradebook (``nbgrader generate_assignment`` runs once per worker and source).
+holds the source, the release and a gradebook of the assignment's rows, all sent by the client.
 
 Each submission is graded in a fresh process, forked from a *grading server*
 (``python -m autograde.submission_task``, one per Dask worker) that has imported nbgrader and the checks
@@ -39,6 +39,7 @@ import time
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from typing import Callable
 
 from . import settings, student_ids
 from .results import CellResult
@@ -53,7 +54,6 @@ SHIPPED_SETTINGS = tuple(
     for s in settings.ALL
     if s not in (settings.MNIST_DIR, settings.DB_URL, settings.SCHEDULER, settings.ENGINE, settings.JOBS)
 )
-_BIN = Path(sys.executable).parent
 
 
 # ------------------------------------------------------------------------------------------- data
@@ -64,12 +64,15 @@ class Assignment:
     name: str
     config: str  # the course's nbgrader_config.py
     source: dict[str, bytes]  # source/<name>/, by relative path
+    release: dict[str, bytes]  # release/<name>/
+    gradebook: bytes  # a SQLite gradebook holding this assignment's rows as the course's gradebook has them
 
     @property
     def digest(self) -> str:
-        h = hashlib.sha256(self.name.encode() + b"\0" + self.config.encode() + b"\0")
-        for path in sorted(self.source):
-            h.update(path.encode() + b"\0" + hashlib.sha256(self.source[path]).digest())
+        h = hashlib.sha256(self.name.encode() + b"\0" + self.config.encode() + b"\0" + self.gradebook)
+        for kind in (self.source, self.release):
+            for path in sorted(kind):
+                h.update(path.encode() + b"\0" + hashlib.sha256(kind[path]).digest())
         return h.hexdigest()
 
 
@@ -79,6 +82,7 @@ class Submission:
     digest: str  # the hash Course.take noted for this submission
     files: dict[str, bytes]  # submitted/<student>/<assignment>/, by relative path, autograde's notes included
     settings: dict[str, str]  # the run's AUTOGRADE_* settings
+    progress_topic: str = ""  # the Dask event topic where the client follows the notebooks as they start
 
 
 @dataclass
@@ -151,18 +155,18 @@ def _workspace() -> Path:
 
 
 def template(assignment: Assignment) -> Path:
-    """A scratch course holding the assignment's source, release and gradebook, made once per worker
-    (``nbgrader generate_assignment``), copied for each submission."""
-    from .course import Course
-
+    """A scratch course holding the assignment's source, release and gradebook rows, as the client sent
+    them (so that every worker grades against the course's own cells), written once per worker and run,
+    copied for each submission."""
     key = assignment.digest
     with _templates_lock:
         if key in _templates and _templates[key].is_dir():
             return _templates[key]
         root = Path(tempfile.mkdtemp(prefix="autograde-template-", dir=_workspace())) / "course"
         write_folder(root / "source" / assignment.name, assignment.source)
+        write_folder(root / "release" / assignment.name, assignment.release)
+        (root / "gradebook.db").write_bytes(assignment.gradebook)
         (root / "nbgrader_config.py").write_text(assignment.config + SCRATCH_CONFIG, encoding="utf-8")
-        Course(root).nbgrader("generate_assignment", assignment.name, "--force")
         _templates[key] = root
         return root
 
@@ -174,7 +178,7 @@ def grade(assignment: Assignment, submission: Submission) -> Graded:
     start = time.perf_counter()
     if not student_ids.is_safe(submission.student) or not student_ids.is_safe(assignment.name):
         raise ValueError(f"not a safe id: {submission.student!r} / {assignment.name!r}"[:300])
-    server().start()  # its imports run while the template is made
+    server().start()  # its imports run while the scratch course is made
     course_template = template(assignment)
     prepared = time.perf_counter()
     scratch = Path(tempfile.mkdtemp(prefix="autograde-task-", dir=_workspace()))
@@ -184,7 +188,7 @@ def grade(assignment: Assignment, submission: Submission) -> Graded:
         folder = root / "submitted" / submission.student / assignment.name
         write_folder(folder, submission.files)
         copied = time.perf_counter()
-        status = server().grade(root, assignment.name, submission.student, submission.settings)
+        status = server().grade(root, assignment.name, submission.student, submission.settings, _announcer(submission))
         report = _read_json(root / RESULT)
         graded_at = time.perf_counter()
         graded = collect(root, assignment.name, submission, status, report)
@@ -280,7 +284,11 @@ class GradingServer:
         self._process: subprocess.Popen | None = None
 
     def _start(self) -> subprocess.Popen:
-        env = dict(os.environ, PATH=f"{_BIN}{os.pathsep}{os.environ.get('PATH', '')}", MPLBACKEND="Agg")
+        from .course import Course
+
+        # The environment nbgrader and its kernels get on one machine (this worker's executables first,
+        # one BLAS thread, its MNIST folder); the run's own settings come with each order.
+        env = Course(Path.cwd()).env()
         return subprocess.Popen(
             [sys.executable, "-m", "autograde.submission_task"],
             stdin=subprocess.PIPE,
@@ -295,26 +303,34 @@ class GradingServer:
             if self._process is None or self._process.poll() is not None:
                 self._process = self._start()
 
-    def grade(self, root: Path, assignment: str, student: str, run_settings: dict[str, str]) -> int:
-        """The exit status of the process that graded ``student`` in the scratch course ``root``."""
+    def grade(
+        self,
+        root: Path,
+        assignment: str,
+        student: str,
+        run_settings: dict[str, str],
+        on_notebook: Callable[[str], None] = lambda notebook: None,
+    ) -> int:
+        """The exit status of the process that graded ``student`` in the scratch course ``root``;
+        ``on_notebook(name)`` as each notebook starts."""
         order = {"root": str(root), "assignment": assignment, "student": student, "settings": run_settings}
         with self._lock:
-            for attempt in (1, 2):  # a server that died between two students is started again, once
-                if self._process is None or self._process.poll() is not None:
-                    self._process = self._start()
-                assert self._process.stdin is not None and self._process.stdout is not None
-                try:
-                    self._process.stdin.write(json.dumps(order).encode() + b"\n")
-                    self._process.stdin.flush()
-                    line = self._process.stdout.readline()
-                except OSError:
-                    line = b""
-                if line:
-                    return int(json.loads(line).get("status", -1))
-                self._process.kill()
-                self._process.wait()
-                if (root / RESULT).exists() or attempt == 2:
-                    return -1
+            if self._process is None or self._process.poll() is not None:  # a server that died is replaced
+                self._process = self._start()
+            assert self._process.stdin is not None and self._process.stdout is not None
+            try:
+                self._process.stdin.write(json.dumps(order).encode() + b"\n")
+                self._process.stdin.flush()
+                while line := self._process.stdout.readline():
+                    said = json.loads(line)
+                    if "status" in said:
+                        return int(said["status"])
+                    on_notebook(str(said.get("notebook")))
+            except (OSError, ValueError):
+                pass
+            # The server died with this student (its report says no more): the next student gets a new one.
+            self._process.kill()
+            self._process.wait()
             return -1
 
 
@@ -337,7 +353,9 @@ def serve() -> None:
     import nbgrader.api  # noqa: F401 - imported once here, shared by every forked grading process
     import nbgrader.converters  # noqa: F401
 
-    from . import execution, feedback, hidden_tests, intake  # noqa: F401
+    from . import execution, feedback, hidden_tests, intake, registry  # noqa: F401
+
+    registry.notebooks()  # every TD's checks and references, imported once for every student
 
     stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
     while True:
@@ -348,28 +366,49 @@ def serve() -> None:
             order = json.loads(line)
         except ValueError:
             continue
+        events, events_out = os.pipe()  # neither end is inherited by what the grading process starts
         pid = os.fork()
         if pid == 0:
-            _grading_process(order, os.getppid())  # never returns
-        status = _wait_or_stop(pid)
+            os.close(events)
+            _grading_process(order, os.getppid(), events_out)  # never returns
+        os.close(events_out)
+        try:
+            status = _wait_or_stop(pid, events, stdout)
+        finally:
+            os.close(events)
         stdout.write(json.dumps({"status": status}).encode() + b"\n")
         stdout.flush()
 
 
-def _wait_or_stop(pid: int) -> int:
-    """The grading process's exit status; when stdin ends meanwhile, it is ended and the server exits."""
+def _wait_or_stop(pid: int, events: int, stdout) -> int:
+    """The grading process's exit status, its notebooks' starts passed on meanwhile (a notebook's name,
+    at most 200 characters, nothing else). When stdin ends (the worker is gone), the grading process is
+    ended and the server exits."""
+    pending, listening = b"", True
     while True:
         done, status = os.waitpid(pid, os.WNOHANG)
         if done:
             return os.waitstatus_to_exitcode(status)
-        readable, _, _ = select.select([sys.stdin.buffer], [], [], 0.2)
-        if readable and not os.read(sys.stdin.fileno(), 1):  # stdin ended: the worker is gone
+        readable, _, _ = select.select([sys.stdin.buffer] + ([events] if listening else []), [], [], 0.2)
+        if sys.stdin.buffer in readable and not os.read(sys.stdin.fileno(), 1):  # stdin ended: the worker is gone
             os.kill(pid, signal.SIGTERM)  # it kills its kernels, then exits
             os.waitpid(pid, 0)
             os._exit(0)
+        if events in readable:
+            chunk = os.read(events, 65536)
+            listening = bool(chunk)
+            *lines, pending = (pending + chunk).split(b"\n")
+            pending = pending[-4096:]
+            for line in lines:
+                try:
+                    notebook = str(json.loads(line)["notebook"])[:200]
+                except (ValueError, KeyError, TypeError):
+                    continue
+                stdout.write(json.dumps({"notebook": notebook}).encode() + b"\n")
+                stdout.flush()
 
 
-def _grading_process(order: dict, server_pid: int) -> None:
+def _grading_process(order: dict, server_pid: int, events: int) -> None:
     """In the forked process: grade one student, write the report, exit."""
     code = 1
     try:
@@ -377,14 +416,14 @@ def _grading_process(order: dict, server_pid: int) -> None:
         for fd in (0, 1, 2):
             os.dup2(devnull, fd)
         os.close(devnull)
-        code = _grade_here(order, server_pid)
+        code = _grade_here(order, server_pid, _Announce(events))
     except BaseException:  # noqa: BLE001 - nothing may return into the server's loop
         code = 4
     finally:
         os._exit(code)
 
 
-def _grade_here(order: dict, server_pid: int) -> int:
+def _grade_here(order: dict, server_pid: int, announce: "_Announce") -> int:
     from nbgrader.coursedir import CourseDirectory
 
     from . import worker
@@ -417,7 +456,8 @@ def _grade_here(order: dict, server_pid: int) -> int:
     for task in worker.TASKS:
         start = time.perf_counter()
         try:
-            worker.process(task, assignment, student, coursedir, config, log, worker.converter_class(task, _Quiet()))
+            sink = announce if task == "autograde" else _Quiet()
+            worker.process(task, assignment, student, coursedir, config, log, worker.converter_class(task, sink))
             report[f"{task}_ok"] = True
         except Exception:  # noqa: BLE001 - the student's failure is reported, the feedback still tried
             log.error("%s of %s failed:\n%s", task, student, traceback.format_exc()[-8000:])
@@ -432,10 +472,40 @@ def _grade_here(order: dict, server_pid: int) -> int:
 
 
 class _Quiet:
-    """The events channel of a grading process: nobody listens to its notebooks' starts."""
+    """The events channel of the feedback: nobody follows its notebooks."""
 
     def send(self, **event) -> None:
         pass
+
+
+class _Announce:
+    """The grading process's channel to its server: a notebook's start, one JSON line on a pipe."""
+
+    def __init__(self, fd: int):
+        self.fd = fd
+
+    def send(self, **event) -> None:
+        if event.get("event") == "notebook":
+            try:
+                os.write(self.fd, json.dumps({"notebook": str(event.get("notebook"))}).encode() + b"\n")
+            except OSError:  # the server is gone: the grading process dies with it anyway
+                pass
+
+
+def _announcer(submission: Submission) -> Callable[[str], None]:
+    """Where the task says a notebook started: the run's Dask event topic, which the client follows."""
+
+    def announce(notebook: str) -> None:
+        if not submission.progress_topic:
+            return
+        try:
+            from distributed import get_worker
+
+            get_worker().log_event(submission.progress_topic, {"student": submission.student, "notebook": notebook})
+        except (ImportError, ValueError):  # not in a Dask worker (a test grading in process)
+            pass
+
+    return announce
 
 
 if __name__ == "__main__":

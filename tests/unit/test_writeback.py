@@ -162,3 +162,25 @@ def test_one_run_at_a_time_holds_a_course(tmp_path):
                 pass
     with course_lock(tmp_path):  # released when its run ended
         pass
+
+
+def test_a_worker_gets_the_assignments_rows_as_the_course_has_them(course, tmp_path):
+    from nbgrader.api import Gradebook
+
+    from autograde.dask_grading import assignment_gradebook
+
+    copy = tmp_path / "copy.db"
+    copy.write_bytes(assignment_gradebook(course.db_url, ASSIGNMENT))
+
+    def rows_of(url):
+        with Gradebook(url) as gradebook:
+            [notebook] = gradebook.find_assignment(ASSIGNMENT).notebooks
+            return (
+                notebook.name,
+                sorted((c.name, c.max_score, c.cell_type) for c in notebook.grade_cells),
+                sorted(c.name for c in notebook.solution_cells),
+                sorted((c.name, c.source, c.checksum, c.locked) for c in notebook.source_cells),
+            )
+
+    assert rows_of("sqlite:///" + str(copy)) == rows_of(course.db_url)
+    assert rows_of(course.db_url)[1] == [("reponse", 1.0, "markdown"), ("test_f", 2.0, "code")]
