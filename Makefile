@@ -23,11 +23,12 @@ lock: $(BIN)/.installed
 	$(BIN)/python -m pip install --quiet 'uv>=0.5'
 	$(BIN)/uv pip compile pyproject.toml --extra test --universal --python-version 3.11 -o requirements.lock
 
-# bubblewrap sandboxes every grading kernel; chromium runs the browser tests.
+# bubblewrap sandboxes every grading kernel; chromium runs the browser tests; the tests start a
+# PostgreSQL server of their own for the gradebook on PostgreSQL (tests/postgres.py).
 system-grade:
 	@sh .ci/system-packages bwrap:bubblewrap
 system-test:
-	@sh .ci/system-packages bwrap:bubblewrap chromium:chromium
+	@sh .ci/system-packages bwrap:bubblewrap chromium:chromium '/usr/lib/postgresql/*/bin/initdb:postgresql'
 
 ## The main job: regenerate the release, autograde the sample submissions, feedback, grade table.
 grade: system-grade $(BIN)/.installed

@@ -11,8 +11,11 @@ from autograde import settings
 c = get_config()  # noqa: F821 - provided by nbgrader when it loads this file
 
 c.CourseDirectory.course_id = "intro-deep-learning"
-# The gradebook lives beside this file, whichever directory nbgrader is started from.
-c.CourseDirectory.db_url = "sqlite:///" + os.path.join(os.path.dirname(os.path.abspath(__file__)), "gradebook.db")
+# The gradebook: a database server's when AUTOGRADE_DB_URL names one, else the SQLite file beside this
+# file, whichever directory nbgrader is started from.
+c.CourseDirectory.db_url = settings.DB_URL.get() or "sqlite:///" + os.path.join(
+    os.path.dirname(os.path.abspath(__file__)), "gradebook.db"
+)
 
 # What the student sees in place of the solution (French, as the rest of the notebooks).
 c.ClearSolutions.code_stub = {"python": "# VOTRE CODE ICI\nraise NotImplementedError()"}

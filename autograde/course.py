@@ -1,6 +1,6 @@
 """A course directory that lasts a semester, in nbgrader's layout.
 
-One folder holds ``nbgrader_config.py``, ``source/``, ``release/``, one ``gradebook.db`` for every
+One folder holds ``nbgrader_config.py``, ``source/``, ``release/``, one gradebook for every
 assignment, and the ``submitted/``, ``autograded/`` and ``feedback/`` folders. It is the repository
 itself by default (nbgrader's own layout), or a folder made by ``autograde init``. Grading adds what is
 new and keeps what was graded; nothing the teacher made is ever removed:
@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import errno
 import filecmp
+import functools
 import hashlib
 import json
 import os
@@ -212,12 +213,16 @@ def _write_json(path: Path, data: dict) -> None:
 
 
 CONFIG = '''"""nbgrader configuration of this course directory, made by `autograde init`: the course repository's
-configuration, with this folder's own gradebook."""
+configuration, with this folder's own gradebook: the database that {variable} names, else the SQLite
+file beside this file. To keep this course on one database server whatever the environment, replace the
+db_url line by the server's URL, e.g. "postgresql+psycopg://USER@/DBNAME?host=/var/run/postgresql"."""
 import os
 
 c = get_config()  # noqa: F821 - provided by nbgrader
 load_subconfig({config!r})  # noqa: F821 - provided by nbgrader
-c.CourseDirectory.db_url = "sqlite:///" + os.path.join(os.path.dirname(os.path.abspath(__file__)), "gradebook.db")
+c.CourseDirectory.db_url = os.environ.get({variable!r}) or "sqlite:///" + os.path.join(
+    os.path.dirname(os.path.abspath(__file__)), "gradebook.db"
+)
 '''
 
 
@@ -251,7 +256,8 @@ class Course:
             raise CourseError(f"{root} is not empty: nothing was changed.")
         root.mkdir(parents=True, exist_ok=True)
         (root / "nbgrader_config.py").write_text(
-            CONFIG.format(config=str(repo / "nbgrader_config.py")), encoding="utf-8"
+            CONFIG.format(config=str(repo / "nbgrader_config.py"), variable=settings.DB_URL.variable),
+            encoding="utf-8",
         )
         _write_json(root / MARKER, {"made_by": "autograde init", "repository": str(repo), "scratch": scratch})
         return cls(root, repo)
@@ -270,9 +276,26 @@ class Course:
     def is_repository(self) -> bool:
         return self.root == self.repo
 
-    @property
+    @functools.cached_property
     def db_url(self) -> str:
-        return "sqlite:///" + str(self.root / "gradebook.db")
+        """The gradebook's URL as nbgrader itself reads it: from the course's configuration (which
+        follows AUTOGRADE_DB_URL, or names a database server by hand), else nbgrader's default, the
+        SQLite file in the course directory (where nbgrader runs), as without a configuration file.
+        ConfigError when the configuration does not load."""
+        configured = (self.root / "nbgrader_config.py").exists()
+        url = load_config(self.root).CourseDirectory.get("db_url") if configured else None
+        return str(url) if url else "sqlite:///" + str(self.root / "gradebook.db")
+
+    def has_gradebook(self) -> bool:
+        """False when the gradebook is a SQLite file not made yet: opening it would make an empty one. A
+        database server's gradebook is there to open (nbgrader makes its tables on first use)."""
+        from sqlalchemy.engine import make_url
+
+        url = make_url(self.db_url)
+        if url.get_backend_name() != "sqlite":
+            return True
+        database = url.database or ""  # nbgrader runs in the course directory: a relative file is there
+        return database not in ("", ":memory:") and (self.root / database).exists()
 
     def folder(self, kind: str, student: str, assignment: str) -> Path:
         """``submitted``, ``autograded`` or ``feedback`` folder of one student's assignment."""
@@ -351,7 +374,7 @@ class Course:
         """The assignments of the gradebook that have submissions."""
         from nbgrader.api import Gradebook
 
-        if not (self.root / "gradebook.db").exists():
+        if not self.has_gradebook():
             return []
         with Gradebook(self.db_url) as gradebook:
             names = sorted(a.name for a in gradebook.assignments)
@@ -360,7 +383,7 @@ class Course:
     def _in_gradebook(self, assignment: str) -> bool:
         from nbgrader.api import Gradebook, MissingEntry
 
-        if not (self.root / "gradebook.db").exists():
+        if not self.has_gradebook():
             return False
         with Gradebook(self.db_url) as gradebook:
             try:

@@ -23,7 +23,7 @@ import sqlite3
 import tempfile
 import time
 from concurrent.futures import CancelledError
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
@@ -194,9 +194,11 @@ def grade_on_cluster(
     chosen = run_settings(cell_timeout, sandbox)
     token = hashlib.sha256(f"{course.root}{time.time_ns()}{os.getpid()}".encode()).hexdigest()[:12]
     topic = f"autograde-progress-{token}"
+    from nbgrader.api import Gradebook
+
     from . import submission_task
 
-    with cluster(jobs, scheduler) as client:
+    with cluster(jobs, scheduler) as client, ExitStack() as stack:
         try:
             shipped = client.scatter(package, broadcast=False, hash=False)
             futures = {
@@ -210,6 +212,7 @@ def grade_on_cluster(
                 for student in students
             }
             seen = 0  # progress events shown
+            gradebook = stack.enter_context(Gradebook(course.db_url))  # one for the run: opening costs
             while futures:
                 try:
                     wait(list(futures), timeout=POLL_SECONDS, return_when="FIRST_COMPLETED")
@@ -232,7 +235,7 @@ def grade_on_cluster(
                     graded = _result(future, student, course)
                     future.release()
                     if graded is not None:
-                        writeback.write(course, assignment, graded)
+                        writeback.write(course, assignment, graded, gradebook)
                         run.done[student] = graded.done
                         run.timings[student] = graded.timings
                         run.workers[student] = graded.worker

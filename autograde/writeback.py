@@ -22,10 +22,17 @@ from .course import DONE, SUBMISSION, Course
 from .submission_task import Graded, write_folder
 
 
-def write(course: Course, assignment: str, graded: Graded) -> None:
-    """Write one graded submission into the course."""
+def write(course: Course, assignment: str, graded: Graded, gradebook=None) -> None:
+    """Write one graded submission into the course (``gradebook``: the run's open nbgrader Gradebook, when
+    the caller keeps one open for every student: opening one costs more than a student's rows)."""
     if graded.gradebook is not None:
-        write_gradebook(course.db_url, assignment, graded.student, graded.gradebook)
+        if gradebook is None:
+            from nbgrader.api import Gradebook
+
+            with Gradebook(course.db_url) as opened:
+                write_gradebook(opened, assignment, graded.student, graded.gradebook)
+        else:
+            write_gradebook(gradebook, assignment, graded.student, graded.gradebook)
     submitted = course.folder("submitted", graded.student, assignment)
     kept = {name: (submitted / name).read_bytes() for name in (SUBMISSION,) if (submitted / name).is_file()}
     replace_folder(submitted, {**graded.submitted, **kept})
@@ -52,15 +59,14 @@ def replace_folder(folder: Path, files: dict[str, bytes]) -> None:
     shutil.rmtree(staging)
 
 
-def write_gradebook(db_url: str, assignment: str, student: str, rows: dict) -> None:
-    """The submission's rows, as nbgrader's autograde writes them: a grade with a manual score (a
-    teacher's) keeps it and is flagged for review, as nbgrader's SaveAutoGrades does."""
-    from nbgrader.api import Gradebook
+def write_gradebook(gradebook, assignment: str, student: str, rows: dict) -> None:
+    """The submission's rows, in the open nbgrader ``gradebook``, as nbgrader's autograde writes them: a
+    grade with a manual score (a teacher's) keeps it and is flagged for review, as SaveAutoGrades does."""
     from nbgrader.utils import parse_utc
     from sqlalchemy.exc import SAWarning
 
     # nbgrader's add_submission builds its rows in a way SQLAlchemy warns about; the rows are right.
-    with warnings.catch_warnings(), Gradebook(db_url) as gradebook:
+    with warnings.catch_warnings():
         warnings.simplefilter("ignore", SAWarning)
         gradebook.update_or_create_student(student)
         submission = gradebook.update_or_create_submission(assignment, student)

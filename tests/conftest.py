@@ -57,6 +57,29 @@ def alembic_head_found_once():
     nbgrader.api.get_alembic_version = find
 
 
+@pytest.fixture(scope="session")
+def postgres_server():
+    """A PostgreSQL server of this test process's own (tests/postgres.py), started on first use and
+    stopped at the end. Missing PostgreSQL skips the test, with the reason, except as root: there
+    `make test` installs it, and a missing server must not pass unseen."""
+    import postgres
+
+    try:
+        server = postgres.Server.start()
+    except postgres.Unavailable as why:
+        if hasattr(os, "geteuid") and os.geteuid() == 0:
+            pytest.fail(str(why))
+        pytest.skip(str(why))
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def postgres_url(postgres_server) -> str:
+    """The SQLAlchemy URL of a new, empty database of its own for one test."""
+    return postgres_server.create_database()
+
+
 def notebooks(root: Path) -> list[Path]:
     return sorted(p for p in root.glob("*/*.ipynb") if ".ipynb_checkpoints" not in p.parts)
 

@@ -6,7 +6,8 @@ TD 1 has written answers, graded by hand (markdown, nbgrader ``solution`` and ``
 the one on the learning rate η that ends 02_regression_lineaire (``reponse_pas_apprentissage``, 1 point), in
 which each student of the class writes their own words.
 
-The tests run in file order, as a teacher works: the last one grades chloe's written answer."""
+The tests run in file order, as a teacher works: the last but one grades chloe's written answer; the last
+does it again in a course whose gradebook is a PostgreSQL database."""
 
 import csv
 import os
@@ -55,19 +56,23 @@ def write_answer(path: Path, text: str) -> None:
     nbformat.write(nb, str(path))
 
 
-@pytest.fixture(scope="module")
-def graded_course(tmp_path_factory) -> Path:
+def graded(base: Path, students: list[str], db_url: str | None = None) -> Path:
     """A course directory with a graded class: the one place that makes it.
 
-    Three students' submissions of TD 1 with their answer on η, graded by the project's command
-    (release, intake, sandboxed autograde, feedback, export)."""
-    base = tmp_path_factory.mktemp("teacher")
+    ``students``' submissions of TD 1 with their answer on η, graded by the project's command
+    (release, intake, sandboxed autograde, feedback, export). ``db_url``: the gradebook's database
+    server, written in the course's configuration by hand, as a teacher does."""
     submissions = base / "copies"
-    for student, answer in ANSWERS.items():
+    for student in students:
         shutil.copytree(SUBMISSIONS / TD1 / student, submissions / student)
-        if answer is not None:
-            write_answer(submissions / student / f"{NOTEBOOK}.ipynb", answer)
+        if ANSWERS[student] is not None:
+            write_answer(submissions / student / f"{NOTEBOOK}.ipynb", ANSWERS[student])
     course = base / "cours"
+    if db_url is not None:
+        from autograde.course import Course
+
+        with open(Course.init(course).root / "nbgrader_config.py", "a", encoding="utf-8") as config:
+            config.write(f"c.CourseDirectory.db_url = {db_url!r}\n")
     done = subprocess.run(
         [
             str(Path(sys.executable).parent / "autograde"),
@@ -91,6 +96,11 @@ def graded_course(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
+def graded_course(tmp_path_factory) -> Path:
+    return graded(tmp_path_factory.mktemp("teacher"), list(ANSWERS))
+
+
+@pytest.fixture(scope="module")
 def lab(graded_course):
     with running_jupyterlab(graded_course, graded_course.parent / "jupyter") as server:
         yield server
@@ -105,14 +115,22 @@ def open_formgrader(lab, page, workspace: str):
     return page.frame_locator("#formgrader iframe")
 
 
-def open_graded_notebook(formgrader, student: str) -> None:
+def open_graded_notebook(formgrader, student: str, submissions: int = len(ANSWERS)) -> None:
     """Manual Grading > the assignment > the notebook > the student (names are hidden until asked)."""
     formgrader.get_by_role("link", name="Manual Grading").click()
     formgrader.get_by_role("link", name=TD1).click()
     formgrader.get_by_role("link", name=NOTEBOOK).click()
-    formgrader.get_by_role("link", name=f"Submission #{len(ANSWERS)}").wait_for()  # the table is loaded
+    formgrader.get_by_role("link", name=f"Submission #{submissions}").wait_for()  # the table is loaded
     formgrader.get_by_role("button", name="Show All Names").click()
     formgrader.get_by_role("link", name=student).click()
+
+
+def wait_for_the_grade(answer) -> None:
+    """Wait until the formgrader's script has loaded the cell's grade from the gradebook (it then sets the
+    extra credit's placeholder): a score typed in before is overwritten by the loaded one, never saved."""
+    from playwright.sync_api import expect
+
+    expect(answer.locator(".extra-credit")).to_have_attribute("placeholder", "0")
 
 
 def score(points: float) -> str:
@@ -176,6 +194,7 @@ def test_manual_grade_and_comment_reach_the_gradebook_and_the_export(lab, page, 
     answer = formgrader.locator(".nbgrader_cell", has=formgrader.locator(f"#{WRITTEN}"))
     with step("grade the written answer and comment on it", shot=answer):
         expect(answer).to_contain_text(ANSWERS[GRADED_STUDENT].split(".")[0])  # her own words
+        wait_for_the_grade(answer)
         with page.expect_response(lambda r: "/formgrader/api/grade/" in r.url and r.request.method == "PUT") as saved:
             answer.locator(f"#{WRITTEN}").fill(f"{MANUAL_SCORE:g}")
             answer.locator(f"#{WRITTEN}").press("Tab")
@@ -197,10 +216,15 @@ def test_manual_grade_and_comment_reach_the_gradebook_and_the_export(lab, page, 
         assert (grade.manual_score, grade.needs_manual_grade) == (MANUAL_SCORE, False)
         assert gradebook.find_comment(WRITTEN, NOTEBOOK, TD1, GRADED_STUDENT).manual_comment == MANUAL_COMMENT
         assert gradebook.find_submission(TD1, GRADED_STUDENT).score == new_total
-    exported = tmp_path / "grades.csv"
+    row = exported_row(graded_course, tmp_path / "grades.csv", GRADED_STUDENT)
+    assert (float(row["score"]), float(row["max_score"])) == (new_total, MAX_SCORE)
+
+
+def exported_row(course: Path, exported: Path, student: str) -> dict[str, str]:
+    """The student's line of `nbgrader export`, run in the course directory as a teacher runs it."""
     done = subprocess.run(
         [str(Path(sys.executable).parent / "nbgrader"), "export", "--to", str(exported)],
-        cwd=graded_course,
+        cwd=course,
         capture_output=True,
         text=True,
         timeout=300,
@@ -208,5 +232,38 @@ def test_manual_grade_and_comment_reach_the_gradebook_and_the_export(lab, page, 
     )
     assert done.returncode == 0, done.stderr[-3000:]
     with open(exported, encoding="utf-8") as rows:
-        [row] = [r for r in csv.DictReader(rows) if r["student_id"] == GRADED_STUDENT]
-    assert (float(row["score"]), float(row["max_score"])) == (new_total, MAX_SCORE)
+        [row] = [r for r in csv.DictReader(rows) if r["student_id"] == student]
+    return row
+
+
+@pytest.fixture(scope="module")
+def postgres_course(tmp_path_factory, postgres_server) -> Path:
+    return graded(tmp_path_factory.mktemp("teacher-postgresql"), [GRADED_STUDENT], postgres_server.create_database())
+
+
+@pytest.fixture(scope="module")
+def postgres_lab(postgres_course):
+    with running_jupyterlab(postgres_course, postgres_course.parent / "jupyter") as server:
+        yield server
+
+
+def test_the_formgrader_on_a_postgresql_gradebook_gives_a_manual_grade_that_reaches_the_export(
+    postgres_lab, page, step, postgres_course, tmp_path
+):
+    from playwright.sync_api import expect
+
+    assert not (postgres_course / "gradebook.db").exists(), "the gradebook is the server's, not a SQLite file"
+    with step("open chloe's graded notebook in the formgrader of the PostgreSQL course"):
+        formgrader = open_formgrader(postgres_lab, page, step.test)
+        open_graded_notebook(formgrader, GRADED_STUDENT, submissions=1)
+    answer = formgrader.locator(".nbgrader_cell", has=formgrader.locator(f"#{WRITTEN}"))
+    with step("grade the written answer", shot=answer):
+        expect(answer).to_contain_text(ANSWERS[GRADED_STUDENT].split(".")[0])
+        wait_for_the_grade(answer)
+        with page.expect_response(lambda r: "/formgrader/api/grade/" in r.url and r.request.method == "PUT") as saved:
+            answer.locator(f"#{WRITTEN}").fill(f"{MANUAL_SCORE:g}")
+            answer.locator(f"#{WRITTEN}").press("Tab")
+        assert saved.value.ok, saved.value.status
+    row = exported_row(postgres_course, tmp_path / "grades.csv", GRADED_STUDENT)
+    assert (float(row["score"]), float(row["max_score"])) == (AUTOMATIC[GRADED_STUDENT] + MANUAL_SCORE, MAX_SCORE)
+    assert not (postgres_course / "gradebook.db").exists()

@@ -1,7 +1,12 @@
 """A semester in one course directory (autograde/course.py): assignments one after the other in one
 gradebook, late students graded alone, manual grades that survive a regrade, a folder that is not a
-course left untouched, a run killed halfway that resumes to the same grades."""
+course left untouched, a run killed halfway that resumes to the same grades.
 
+The tests about the gradebook run on both of its backends: nbgrader's SQLite file, and a PostgreSQL
+database (a server of the tests' own, tests/postgres.py) named by AUTOGRADE_DB_URL, as a teacher sets it."""
+
+import contextlib
+import csv
 import os
 import shutil
 import signal
@@ -13,10 +18,37 @@ from pathlib import Path
 import pytest
 from conftest import REPO, SUBMISSIONS
 
-from autograde import pipeline
+from autograde import pipeline, settings
 from autograde.course import DONE, MARKER, Course, CourseError
 
 TD1, TD3 = "td1_neurone_regression", "td3_mnist_softmax"
+BACKENDS = ("sqlite", "postgresql")
+# nbgrader's export at the end of the semester: every student of the gradebook for every assignment (0
+# without a submission); bruno's 6.5 holds the teacher's 1.5 given by hand.
+EXPORTED = {
+    (TD1, "alice_honnete"): 8,
+    (TD1, "bruno_signe_inverse"): 6.5,
+    (TD1, "claire_en_retard"): 8,
+    (TD1, "alice_boucles"): 0,
+    (TD3, "alice_boucles"): 14,
+    (TD3, "alice_honnete"): 0,
+    (TD3, "bruno_signe_inverse"): 0,
+    (TD3, "claire_en_retard"): 0,
+}
+
+
+@contextlib.contextmanager
+def gradebook_of(backend: str, course: Path, request):
+    """The gradebook's URL while the course is graded: the SQLite file beside the course's
+    configuration, or a new PostgreSQL database exported in AUTOGRADE_DB_URL (which nbgrader's
+    processes, the workers and `autograde grade` run as a command inherit)."""
+    if backend == "sqlite":
+        yield "sqlite:///" + str(course / "gradebook.db")
+        return
+    url = request.getfixturevalue("postgres_server").create_database()
+    with pytest.MonkeyPatch.context() as environment:
+        environment.setenv(settings.DB_URL.variable, url)
+        yield url
 
 
 def copies(root: Path, assignment: str, *students: str, source: str | None = None) -> Path:
@@ -58,11 +90,18 @@ def test_the_repository_is_a_course_directory():
 
 
 # ------------------------------------------------------------------------------- a semester
-@pytest.fixture(scope="module")
-def semester(tmp_path_factory):
-    """TD 1 for two students, then TD 3, then a manual grade, a late student, and a --force regrade."""
+@pytest.fixture(scope="module", params=BACKENDS)
+def semester(request, tmp_path_factory):
+    """TD 1 for two students, then TD 3, then a manual grade, a late student, a --force regrade, and
+    nbgrader's export; on each backend of the gradebook."""
     root = tmp_path_factory.mktemp("semester")
     course = root / "course"
+    with gradebook_of(request.param, course, request) as url:
+        steps = _semester(root, course, url)
+    return course, steps, url
+
+
+def _semester(root: Path, course: Path, url: str) -> dict:
     # TD 1's notebook 02 only (the hostile class's honest students), to keep the four runs short.
     td1 = copies(root / "td1", TD1, "alice_honnete", "bruno_signe_inverse", source="hostile")
     steps = {"td1": pipeline.grade(TD1, td1, course, REPO, jobs=1)}
@@ -70,7 +109,7 @@ def semester(tmp_path_factory):
     steps["times_before_late"] = {s: graded_times(course, TD1, s) for s in ("alice_honnete", "bruno_signe_inverse")}
     from nbgrader.api import Gradebook
 
-    with Gradebook("sqlite:///" + str(course / "gradebook.db")) as gradebook:
+    with Gradebook(url) as gradebook:
         grade = gradebook.find_grade("test_gradient", "02_regression_lineaire", TD1, "bruno_signe_inverse")
         grade.manual_score = 1.5
         comment = gradebook.find_comment("gradient", "02_regression_lineaire", TD1, "bruno_signe_inverse")
@@ -81,15 +120,19 @@ def semester(tmp_path_factory):
     steps["late"] = pipeline.grade(TD1, td1, course, REPO, jobs=1)
     steps["times_after_late"] = {s: graded_times(course, TD1, s) for s in ("alice_honnete", "bruno_signe_inverse")}
     steps["forced"] = pipeline.grade(TD1, td1, course, REPO, jobs=1, force=True)
-    return course, steps
+    Course.open(course).nbgrader("export")
+    with open(course / "grades.csv", newline="", encoding="utf-8") as export:
+        steps["export"] = list(csv.DictReader(export))
+    steps["db_url"] = Course.open(course).db_url
+    return steps
 
 
 @pytest.mark.slow
 def test_two_assignments_share_one_gradebook(semester):
-    course, steps = semester
+    course, steps, url = semester
     from nbgrader.api import Gradebook
 
-    with Gradebook("sqlite:///" + str(course / "gradebook.db")) as gradebook:
+    with Gradebook(url) as gradebook:
         assert sorted(a.name for a in gradebook.assignments) == [TD1, TD3]
         assert gradebook.find_submission(TD1, "alice_honnete").score == 8
         assert gradebook.find_submission(TD3, "alice_boucles").score == 14
@@ -100,11 +143,20 @@ def test_two_assignments_share_one_gradebook(semester):
             "claire_en_retard",
         ]
     assert {r.student for r in steps["td3"].rows} == {"alice_boucles"}
+    assert steps["db_url"] == url, "the course reports the gradebook nbgrader wrote"
+    assert (course / "gradebook.db").exists() == url.startswith("sqlite"), "no SQLite file beside a server's gradebook"
+
+
+@pytest.mark.slow
+def test_nbgraders_export_has_every_grade_the_manual_one_included(semester):
+    _, steps, _ = semester
+    scores = {(row["assignment"], row["student_id"]): float(row["score"]) for row in steps["export"]}
+    assert scores == EXPORTED
 
 
 @pytest.mark.slow
 def test_a_late_student_is_graded_alone(semester):
-    _, steps = semester
+    _, steps, _ = semester
     late = steps["late"].plan
     assert late.to_grade == ["claire_en_retard"] and sorted(late.unchanged) == ["alice_honnete", "bruno_signe_inverse"]
     assert steps["times_after_late"] == steps["times_before_late"], "the others' graded notebooks were not touched"
@@ -114,11 +166,11 @@ def test_a_late_student_is_graded_alone(semester):
 
 @pytest.mark.slow
 def test_a_manual_grade_and_its_comment_survive_a_forced_regrade(semester):
-    course, steps = semester
+    _, steps, url = semester
     assert sorted(steps["forced"].plan.to_grade) == ["alice_honnete", "bruno_signe_inverse", "claire_en_retard"]
     from nbgrader.api import Gradebook
 
-    with Gradebook("sqlite:///" + str(course / "gradebook.db")) as gradebook:
+    with Gradebook(url) as gradebook:
         grade = gradebook.find_grade("test_gradient", "02_regression_lineaire", TD1, "bruno_signe_inverse")
         comment = gradebook.find_comment("gradient", "02_regression_lineaire", TD1, "bruno_signe_inverse")
         assert (grade.auto_score, grade.manual_score, grade.score) == (0, 1.5, 1.5)
@@ -152,9 +204,15 @@ def test_a_resubmission_is_graded_again(tmp_path):
 
 
 @pytest.mark.slow
-def test_a_run_killed_halfway_resumes_to_the_grades_of_a_clean_run(tmp_path):
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_run_killed_halfway_resumes_to_the_grades_of_a_clean_run(tmp_path, backend, request):
     """Kill `autograde grade` (and its nbgrader and kernels) once two students are graded; run it again:
     only the others are graded, and every score equals a clean run's."""
+    with gradebook_of(backend, tmp_path / "course", request):
+        _killed_and_resumed(tmp_path)
+
+
+def _killed_and_resumed(tmp_path: Path) -> None:
     students = [f"etudiant_{k}" for k in range(5)]
     folder = tmp_path / "copies"
     for k, student in enumerate(students):
