@@ -19,8 +19,10 @@ import hashlib
 import json
 import logging
 import os
+import signal
 import sqlite3
 import tempfile
+import threading
 import time
 from concurrent.futures import CancelledError
 from contextlib import ExitStack, contextmanager
@@ -35,6 +37,7 @@ from .submission_task import SHIPPED_SETTINGS, Assignment, Graded, Submission, r
 Progress = Callable[[str], None]
 CONNECT_SECONDS = 30  # to reach a scheduler given by its address
 POLL_SECONDS = 0.5  # how often the progress is read while no student ends
+GRACE_SECONDS = 10  # for the cluster's processes to end by themselves once it is closed
 
 
 class SchedulerError(NbgraderError):
@@ -143,6 +146,7 @@ def cluster(jobs: int, scheduler: str | None = None) -> Iterator:
     # The workers' scratch courses in a folder of this run's own (never a shared /tmp/dask-scratch-space
     # that another user of the machine may own), removed with the cluster.
     scratch = tempfile.TemporaryDirectory(prefix="autograde-cluster-")
+    before = _descendants()
     local = LocalCluster(
         local_directory=scratch.name,
         n_workers=jobs,
@@ -157,12 +161,42 @@ def cluster(jobs: int, scheduler: str | None = None) -> Iterator:
         memory_limit=0,  # a student's kernel has its own limits; the worker itself holds little
         silence_logs=logging.ERROR,
     )
+    made: set = set()
     try:
         with Client(local) as client:
-            yield client
+            try:
+                yield client
+            finally:
+                made = _descendants() - before  # the workers, their grading servers, their kernels
     finally:
         local.close()
+        _reap(made)
         scratch.cleanup()
+
+
+def _descendants() -> set:
+    """Every process below this one, as psutil handles (a pid and its start time: never a reused pid)."""
+    import psutil
+
+    try:
+        return set(psutil.Process().children(recursive=True))
+    except psutil.Error:
+        return set()
+
+
+def _reap(processes: set) -> None:
+    """Wait for ``processes`` to end (the cluster's close ends its workers, each worker's end its grading
+    server, the server's its grading process and kernels), then kill what is left after the grace period:
+    the run returns only once nothing it started runs."""
+    import psutil
+
+    _, alive = psutil.wait_procs(list(processes), timeout=GRACE_SECONDS)
+    for process in alive:
+        try:
+            process.kill()
+        except psutil.Error:
+            pass
+    psutil.wait_procs(alive, timeout=GRACE_SECONDS)
 
 
 def grade_on_cluster(
@@ -177,6 +211,9 @@ def grade_on_cluster(
 ) -> ClusterRun:
     """Autograde and give feedback to ``students`` on the cluster; write each result as it comes."""
     from distributed import wait
+    from nbgrader.api import Gradebook
+
+    from . import submission_task
 
     run = ClusterRun()
     if not students:
@@ -194,65 +231,80 @@ def grade_on_cluster(
     chosen = run_settings(cell_timeout, sandbox)
     token = hashlib.sha256(f"{course.root}{time.time_ns()}{os.getpid()}".encode()).hexdigest()[:12]
     topic = f"autograde-progress-{token}"
-    from nbgrader.api import Gradebook
 
-    from . import submission_task
+    def grade_all() -> None:
+        with cluster(jobs, scheduler) as client, ExitStack() as stack:
+            try:
+                shipped = client.scatter(package, broadcast=False, hash=False)
+                futures = {
+                    client.submit(
+                        submission_task.grade,
+                        shipped,
+                        submission_of(course, assignment, student, chosen, topic),
+                        key=f"autograde-{assignment}-{student}-{token}",
+                        pure=False,
+                    ): student
+                    for student in students
+                }
+                seen = 0  # progress events shown
+                gradebook = stack.enter_context(Gradebook(course.db_url))  # one for the run: opening costs
+                while futures:
+                    try:
+                        wait(list(futures), timeout=POLL_SECONDS, return_when="FIRST_COMPLETED")
+                    except TimeoutError:
+                        pass
+                    finished = [future for future in futures if future.done()]
+                    # The events of a finished task reached the scheduler before its end did (one ordered stream
+                    # from the worker): read after the ends, they hold every notebook of those students.
+                    events = client.get_events(topic)
+                    for _, event in events[seen:]:
+                        if progress:
+                            progress(
+                                f"[{len(run.done)}/{len(students)} étudiants corrigés] en cours : "
+                                f"{shown(str(event.get('student')), 100)} · {shown(str(event.get('notebook')), 100)} · "
+                                f"{_clock(time.monotonic() - start)} écoulées"
+                            )
+                    seen = len(events)
+                    for future in finished:
+                        student = futures.pop(future)
+                        graded = _result(future, student, course)
+                        future.release()
+                        if graded is not None:
+                            writeback.write(course, assignment, graded, gradebook)
+                            run.done[student] = graded.done
+                            run.timings[student] = graded.timings
+                            run.workers[student] = graded.worker
+                        else:
+                            run.done[student] = False
+            except (OSError, TimeoutError) as error:
+                raise SchedulerError(_gone(scheduler, error, run, students)) from None
+            except CancelledError:  # this run cancels nothing: the client cancels its futures when the scheduler goes
+                raise SchedulerError(_gone(scheduler, "the connection was lost", run, students)) from None
+            if futures or client.status not in ("running", "connecting"):
+                raise SchedulerError(_gone(scheduler, "the connection was lost", run, students))
 
-    with cluster(jobs, scheduler) as client, ExitStack() as stack:
-        try:
-            shipped = client.scatter(package, broadcast=False, hash=False)
-            futures = {
-                client.submit(
-                    submission_task.grade,
-                    shipped,
-                    submission_of(course, assignment, student, chosen, topic),
-                    key=f"autograde-{assignment}-{student}-{token}",
-                    pure=False,
-                ): student
-                for student in students
-            }
-            seen = 0  # progress events shown
-            gradebook = stack.enter_context(Gradebook(course.db_url))  # one for the run: opening costs
-            while futures:
-                try:
-                    wait(list(futures), timeout=POLL_SECONDS, return_when="FIRST_COMPLETED")
-                except TimeoutError:
-                    pass
-                finished = [future for future in futures if future.done()]
-                # The events of a finished task reached the scheduler before its end did (one ordered stream
-                # from the worker): read after the ends, they hold every notebook of those students.
-                events = client.get_events(topic)
-                for _, event in events[seen:]:
-                    if progress:
-                        progress(
-                            f"[{len(run.done)}/{len(students)} étudiants corrigés] en cours : "
-                            f"{shown(str(event.get('student')), 100)} · {shown(str(event.get('notebook')), 100)} · "
-                            f"{_clock(time.monotonic() - start)} écoulées"
-                        )
-                seen = len(events)
-                for future in finished:
-                    student = futures.pop(future)
-                    graded = _result(future, student, course)
-                    future.release()
-                    if graded is not None:
-                        writeback.write(course, assignment, graded, gradebook)
-                        run.done[student] = graded.done
-                        run.timings[student] = graded.timings
-                        run.workers[student] = graded.worker
-                    else:
-                        run.done[student] = False
-        except (OSError, TimeoutError) as error:
-            raise SchedulerError(_gone(scheduler, error, run, students)) from None
-        except CancelledError:  # this run cancels nothing: the client cancels its futures when the scheduler goes
-            raise SchedulerError(_gone(scheduler, "the connection was lost", run, students)) from None
-        if futures or client.status not in ("running", "connecting"):
-            raise SchedulerError(_gone(scheduler, "the connection was lost", run, students))
+    def on_term(*_):
+        raise _Stop()
+
+    main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, on_term) if main_thread else None
+    try:
+        grade_all()
+    except _Stop:  # the cluster and everything it started are gone by now
+        raise SystemExit(128 + signal.SIGTERM) from None
+    finally:
+        if main_thread:
+            signal.signal(signal.SIGTERM, previous)
     if progress:
         progress(
             f"[{len(students)}/{len(students)} étudiants corrigés] en {_clock(time.monotonic() - start)}"
             + (f" ({jobs} en parallèle)" if jobs > 1 and not scheduler else "")
         )
     return run
+
+
+class _Stop(BaseException):
+    """SIGTERM reached the client."""
 
 
 def _result(future, student: str, course: Course) -> Graded | None:

@@ -219,9 +219,18 @@ def _alive(processes: dict[int, tuple[int, str]]) -> dict[int, str]:
     return left
 
 
+# The processes of each engine that run the grading: the Dask workers' grading servers and the
+# processes they fork (autograde/submission_task.py), or the former worker processes (autograde/worker.py).
+GRADING_PROCESS = {"dask": "autograde.submission_task", "processes": "autograde.worker"}
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize("sandbox", [True, False], ids=["sandbox", "no-sandbox"])
-def test_killing_autograde_grade_leaves_none_of_its_processes(tmp_path, sandbox):
+@pytest.mark.parametrize(
+    ("engine", "sandbox"),
+    [("dask", True), ("dask", False), ("processes", True)],
+    ids=["dask-sandbox", "dask-no-sandbox", "processes-sandbox"],
+)
+def test_killing_autograde_grade_leaves_none_of_its_processes(tmp_path, engine, sandbox):
     if sandbox:
         try:
             check_sandbox()
@@ -243,6 +252,8 @@ def test_killing_autograde_grade_leaves_none_of_its_processes(tmp_path, sandbox)
         str(tmp_path / "course"),
         "--jobs",
         "2",
+        "--engine",
+        engine,
         *([] if sandbox else ["--no-sandbox"]),
     ]
     grader = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -251,8 +262,8 @@ def test_killing_autograde_grade_leaves_none_of_its_processes(tmp_path, sandbox)
         while time.monotonic() < deadline and grader.poll() is None:
             tree = _tree(grader.pid)
             kernels = [c for _, c in tree.values() if "ipykernel" in c]
-            workers = [c for _, c in tree.values() if "autograde.worker" in c]
-            if kernels and len(workers) == 2:
+            workers = [c for _, c in tree.values() if GRADING_PROCESS[engine] in c]
+            if kernels and len(workers) >= 2:
                 break
             time.sleep(0.05)
         assert grader.poll() is None and kernels, "the grading was killed while its kernels ran"
@@ -264,7 +275,7 @@ def test_killing_autograde_grade_leaves_none_of_its_processes(tmp_path, sandbox)
             time.sleep(0.1)
         assert _alive(tree) == {}
         commands = [command for _, command in tree.values()]
-        assert any("ipykernel" in c for c in commands) and any("autograde.worker" in c for c in commands)
+        assert any("ipykernel" in c for c in commands) and any(GRADING_PROCESS[engine] in c for c in commands)
     finally:
         grader.kill()
         for pid in _alive(locals().get("tree", {})):
