@@ -175,13 +175,19 @@ def cluster(jobs: int, scheduler: str | None = None) -> Iterator:
 
 
 def _descendants() -> set:
-    """Every process below this one, as psutil handles (a pid and its start time: never a reused pid)."""
+    """Every process below this one, as psutil handles (a pid and its start time: never a reused pid),
+    multiprocessing's resource tracker aside."""
     import psutil
 
-    try:
-        return set(psutil.Process().children(recursive=True))
-    except psutil.Error:
-        return set()
+    found = set()
+    for process in psutil.Process().children(recursive=True):
+        try:
+            # multiprocessing's resource tracker serves this process for its whole life, not the cluster
+            if "multiprocessing.resource_tracker" not in " ".join(process.cmdline()):
+                found.add(process)
+        except psutil.Error:  # ended meanwhile
+            pass
+    return found
 
 
 def _reap(processes: set) -> None:
