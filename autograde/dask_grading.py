@@ -276,9 +276,10 @@ def grade_on_cluster(
                         graded = _result(future, student, course)
                         future.release()
                         if graded is not None:
+                            written = time.perf_counter()
                             writeback.write(course, assignment, graded, gradebook)
                             run.done[student] = graded.done
-                            run.timings[student] = graded.timings
+                            run.timings[student] = {**graded.timings, "write": time.perf_counter() - written}
                             run.workers[student] = graded.worker
                         else:
                             run.done[student] = False

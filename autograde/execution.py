@@ -31,6 +31,10 @@ And it bounds what one notebook may cost the grader (:mod:`autograde.settings` h
   they are dropped with one note in the cell, and grading goes on;
 - every message from the kernel is checked as raw bytes (size, nesting) before it is decoded: an
   over-limit or unreadable message becomes an error in the cell that was running (0 for it).
+
+Sandboxed, it has the kernel of the student's next notebook prepared while a notebook runs
+(:func:`autograde.sandbox.prepare_kernel`), and takes the one prepared for it. Where the time goes is
+cumulated per process by phase: :func:`timings`.
 """
 
 from __future__ import annotations
@@ -39,12 +43,14 @@ import asyncio
 import contextlib
 import copy
 import json
+import os
 import textwrap
+import threading
 import uuid
 from dataclasses import dataclass, fields
 from pathlib import Path
 from queue import Empty
-from time import monotonic
+from time import monotonic, perf_counter
 
 import numpy as np
 from nbclient.exceptions import CellExecutionComplete, CellTimeoutError, DeadKernelError
@@ -59,7 +65,7 @@ from .hidden_tests import hidden_region
 from .judge import isolation_requests, judge_cell, kernel_side_boot, read_answer
 from .kernel_side import ANSWER, CHANNEL, MAX_DEPTH, REQUEST
 from .records import RECORD, TIME_LIMIT, cell_record, check_record, is_test_cell, not_run, notebook_record
-from .sandbox import kernel_manager_class
+from .sandbox import SandboxedKernelManager, check_sandbox, kernel_manager_class, prepare_kernel, take_prepared
 
 INTERRUPT_GRACE_S = 5  # CPU seconds a kernel may take to stop after an interrupt before it is restarted
 WATCH_INTERVAL_S = 0.2  # how often the watchdog reads the kernel's CPU time
@@ -350,7 +356,113 @@ def _spent(start, now) -> tuple[float | None, float]:
     return cpu, now[1] - start[1]
 
 
-class GuardedExecute(Execute):
+# ------------------------------------------------------------------------------ where the time goes
+PHASES = ("kernel_start", "execution", "checks", "shutdown")
+
+
+class _PhaseClock:
+    """Wall-clock seconds of each phase of grading a notebook, cumulated over this process: each second
+    counted once, in the innermost phase (a kernel restarted during a cell pauses "execution")."""
+
+    def __init__(self) -> None:
+        self.totals = dict.fromkeys(PHASES, 0.0)
+        self._lock = threading.Lock()
+        self._local = threading.local()  # each thread's open phases, innermost last, and since when
+
+    @contextlib.contextmanager
+    def phase(self, name: str):
+        local = self._local
+        stack: list[str] = local.__dict__.setdefault("stack", [])
+        self._lap(stack)
+        stack.append(name)
+        try:
+            yield
+        finally:
+            self._lap(stack)
+            stack.pop()
+
+    def _lap(self, stack: list[str]) -> None:
+        now = perf_counter()
+        if stack:
+            with self._lock:
+                self.totals[stack[-1]] += now - self._local.since
+        self._local.since = now
+
+    def read(self) -> dict[str, float]:
+        with self._lock:
+            return dict(self.totals)
+
+    def reset(self) -> None:
+        with self._lock:
+            self.totals = dict.fromkeys(PHASES, 0.0)
+
+
+_clock = _PhaseClock()
+phase = _clock.phase
+_timings_folder: Path | None = None
+
+
+def timings() -> dict[str, float]:
+    """Seconds this process spent grading notebooks, by phase, since it started or since
+    :func:`reset_timings`: "kernel_start" (the sandbox and the kernel, until it answers and holds the
+    kernel side; restarts included), "execution" (the student's cells, their self-checks, replays),
+    "checks" (the hidden checks judged in the grader, their requests to the kernel included),
+    "shutdown" (the kernel stopped, its sandbox removed)."""
+    return _clock.read()
+
+
+def reset_timings() -> None:
+    _clock.reset()
+
+
+def report_timings(folder: str | os.PathLike) -> None:
+    """After each notebook, write :func:`timings` to ``folder/<pid>.json`` (for a benchmark whose grading
+    runs in worker processes: it adds ``report_timings`` to the scratch course's configuration)."""
+    global _timings_folder
+    _timings_folder = Path(folder)
+
+
+def _write_timings() -> None:
+    if _timings_folder is not None:
+        target = _timings_folder / f"{os.getpid()}.json"
+        try:  # a measurement never costs a student their notebook
+            target.with_suffix(".tmp").write_text(json.dumps(timings()))
+            target.with_suffix(".tmp").replace(target)
+        except OSError:
+            pass
+
+
+class PhaseTimed:
+    """nbclient's kernel start, cells and kernel clean-up, timed into :func:`timings` (a mixin, first
+    among the bases of an nbclient ``NotebookClient``)."""
+
+    async def async_start_new_kernel(self, **kwargs):
+        with phase("kernel_start"):
+            return await super().async_start_new_kernel(**kwargs)
+
+    async def async_start_new_kernel_client(self):
+        with phase("kernel_start"):
+            return await super().async_start_new_kernel_client()
+
+    async def async_execute_cell(self, cell, cell_index, execution_count=None, store_history=True):
+        with phase("execution"):
+            return await super().async_execute_cell(cell, cell_index, execution_count, store_history)
+
+    async def _async_cleanup_kernel(self) -> None:
+        try:
+            with phase("shutdown"):
+                await super()._async_cleanup_kernel()  # type: ignore[misc]
+        finally:
+            _write_timings()
+
+    # nbclient binds each synchronous wrapper to its own coroutine: rebind them to these.
+    start_new_kernel = run_sync(async_start_new_kernel)
+    start_new_kernel_client = run_sync(async_start_new_kernel_client)
+    execute_cell = run_sync(async_execute_cell)
+    _cleanup_kernel = run_sync(_async_cleanup_kernel)
+
+
+class GuardedExecute(PhaseTimed, Execute):
     kernel_name = Unicode("python3", help="Kernel every submission runs in, whatever its metadata says.").tag(
         config=True
     )
@@ -401,13 +513,78 @@ class GuardedExecute(Execute):
         if not record["passed"] and not _has_error(cell.get("outputs", [])):
             cell.setdefault("outputs", []).append(_error(messages.NOT_RUN, record.get("message") or messages.not_run()))
 
+    # ------------------------------------------------------------------------------ the kernel's start
+    def _kernel_folder(self, kwargs: dict | None = None) -> str | None:
+        """The folder nbclient starts the kernel in: the notebook's (the student's files)."""
+        return (kwargs or {}).get("cwd") or self.resources.get("metadata", {}).get("path") or None
+
+    def _kernel_arguments(self) -> list[str]:
+        """The arguments nbclient's ``async_start_new_kernel`` gives the kernel."""
+        arguments = list(self.extra_arguments)
+        if (
+            getattr(self.km, "ipykernel", False)
+            and self.ipython_hist_file
+            and not any(argument.startswith("--HistoryManager.hist_file") for argument in arguments)
+        ):
+            arguments.append(f"--HistoryManager.hist_file={self.ipython_hist_file}")
+        return arguments
+
+    def _prepares_kernels(self) -> bool:
+        return bool(self.sandboxed) and self.owns_km and isinstance(self.km, SandboxedKernelManager)
+
+    def _next_notebook_expected(self) -> bool:
+        """Whether nbgrader's converter (the exporter's parent) grades another notebook of this student
+        after this one: its sorted list of the submission's notebooks, by name."""
+        converter = getattr(getattr(self, "parent", None), "parent", None)
+        notebooks = getattr(converter, "notebooks", None)
+        current = self.resources.get("unique_key")
+        if not isinstance(notebooks, list) or not isinstance(current, str):
+            return False
+        names = [Path(str(notebook)).stem for notebook in notebooks]
+        return current in names and names.index(current) < len(names) - 1
+
+    async def async_start_new_kernel(self, **kwargs):
+        """The kernel prepared for this notebook while the previous one ran, if there is one that fits;
+        else a kernel started now."""
+        with phase("kernel_start"):
+            if self._prepares_kernels():
+                prepared = await take_prepared(
+                    type(self.km), self.km.kernel_name, self._kernel_folder(kwargs), self._kernel_arguments()
+                )
+                if prepared is not None:
+                    self.km = prepared
+                    return
+            await super().async_start_new_kernel(**kwargs)
+
+    start_new_kernel = run_sync(async_start_new_kernel)
+
     async def async_start_new_kernel_client(self):
-        kc = await super().async_start_new_kernel_client()
-        # kc.session is the kernel manager's: every channel of this kernel decodes through the bound.
-        self._wire = BoundedWire(kc.session, _mib(settings.MAX_MESSAGE_MB), self.log)
-        self._notebook_start = self._reading()
-        await self._install_kernel_side()
+        with phase("kernel_start"):
+            try:
+                kc = await super().async_start_new_kernel_client()
+            except RuntimeError:
+                if self.sandboxed:
+                    check_sandbox()  # a machine where bubblewrap cannot make a sandbox: say why
+                raise
+            # kc.session is the kernel manager's: every channel of this kernel decodes through the bound.
+            self._wire = BoundedWire(kc.session, _mib(settings.MAX_MESSAGE_MB), self.log)
+            self._notebook_start = self._reading()
+            await self._install_kernel_side()
+            if self._prepares_kernels() and self._next_notebook_expected():
+                await self._prepare_next_kernel()
         return kc
+
+    async def _prepare_next_kernel(self) -> None:
+        """Start the kernel of this student's next notebook, in a sandbox of its own, while this notebook
+        runs (on another core, or while this kernel waits)."""
+        try:
+            await prepare_kernel(
+                self.kernel_manager_class(kernel_name=self.kernel_name, config=self.config),
+                self._kernel_folder(),
+                self._kernel_arguments(),
+            )
+        except Exception as error:  # noqa: BLE001 - the next notebook then starts its kernel itself
+            self.log.warning("The next notebook's kernel could not be prepared: %s", str(error)[:500])
 
     # nbconvert's preprocess calls the synchronous wrapper, bound to nbclient's coroutine: rebind it.
     start_new_kernel_client = run_sync(async_start_new_kernel_client)
@@ -607,9 +784,10 @@ class GuardedExecute(Execute):
         if self._budget_spent_by is not None and cell.cell_type == "code":
             return self._not_run_for_budget(cell)
         region = hidden_region(cell.source) if cell.cell_type == "code" and is_test_cell(cell) else None
-        if region is None:
-            return await self._execute(cell, cell_index, execution_count, store_history)
-        return await self._execute_graded(cell, cell_index, region, execution_count, store_history)
+        with phase("execution"):
+            if region is None:
+                return await self._execute(cell, cell_index, execution_count, store_history)
+            return await self._execute_graded(cell, cell_index, region, execution_count, store_history)
 
     # nbclient binds the synchronous wrapper to its own coroutine: rebind it to this one.
     execute_cell = run_sync(async_execute_cell)
@@ -682,7 +860,8 @@ class GuardedExecute(Execute):
         for check_id in check_ids:
             self._lap = self._reading()  # each check has the cell's time limit
             try:
-                verdicts += await asyncio.to_thread(judge_cell, [check_id], ask)
+                with phase("checks"):
+                    verdicts += await asyncio.to_thread(judge_cell, [check_id], ask)
             except GradingStopped as stopped:
                 verdicts.append((check_id, Verdict(False, stopped.message)))
                 if interruption in (None, messages.CHECK_FAILED):  # a crash says more than a time limit
@@ -715,8 +894,9 @@ class GuardedExecute(Execute):
         isolation = isolation_requests(check_ids)
         self._lap = self._reading()
         try:
-            for bind, _ in isolation:
-                await self._ask(bind, cell_index)
+            with phase("checks"):
+                for bind, _ in isolation:
+                    await self._ask(bind, cell_index)
         except GradingStopped:
             return "failed"
         visible = copy.deepcopy(cell)
@@ -728,7 +908,7 @@ class GuardedExecute(Execute):
             cell.execution_count = visible.execution_count
         if cell_index not in self._fatal_cells and self._budget_spent_by is None:
             self._lap = self._reading()
-            with contextlib.suppress(GradingStopped):
+            with contextlib.suppress(GradingStopped), phase("checks"):
                 for _, restore in isolation:
                     await self._ask(restore, cell_index)
         return "failed" if cell_index in self._fatal_cells or _has_error(cell.outputs) else "passed"
@@ -788,9 +968,10 @@ class GuardedExecute(Execute):
                 return answer
 
     async def _restart(self) -> None:
-        await ensure_async(self.km.restart_kernel(now=True))
-        await ensure_async(self.kc.wait_for_ready(timeout=self.startup_timeout))
-        await self._install_kernel_side()
+        with phase("kernel_start"):
+            await ensure_async(self.km.restart_kernel(now=True))
+            await ensure_async(self.kc.wait_for_ready(timeout=self.startup_timeout))
+            await self._install_kernel_side()
 
     async def _restart_and_replay(self, upto: int) -> None:
         """A fresh kernel in the state the notebook had before cell ``upto``, as far as replay can.

@@ -47,12 +47,32 @@ fresh folder at every start. A restarted kernel (the executor restarts a kernel 
 replays the cells before) starts from the submitted files again: what the previous kernel wrote is
 gone, and the replayed cells write it again.
 
+What it costs, kept small without giving any of the above up:
+
+- **a kernel prepared ahead** (:func:`prepare_kernel`, :func:`take_prepared`): while a notebook runs,
+  the grader starts the kernel of the same student's next notebook, in a sandbox of its own (a fresh
+  private folder with that student's files, a fresh cgroup, a kernel no code has run in). The next
+  notebook takes it if it was prepared for the same folder, the same files (their size, time and
+  inode) and the same arguments, and if it is alive; otherwise it is killed and removed. A kernel is
+  never used for two notebooks, nor prepared across students, and one at a time is prepared.
+- **stopped at once**: a sandboxed kernel is always killed, never asked to exit (its folders are
+  tmpfs, its PID namespace takes every process along), which spares the interpreter's teardown, a
+  second of the grader's time per notebook with scikit-learn loaded; its end is polled every 5 ms.
+- **ready at once**: :class:`ReadyKernelClient` does not end the wait for a started kernel with
+  0.2 s of silence awaited on IOPub (nbclient and the grader read only the answers to their own
+  requests).
+- a grading process checks only that bubblewrap is there and that the filter builds
+  (:func:`require_sandbox`); the trial sandbox of :func:`check_sandbox` runs once, in the command
+  that starts a grading, and again in the grader when a sandboxed kernel does not start (to say why).
+
 Without bubblewrap, :class:`LimitedKernelManager` keeps the per-process memory and file-size limits
 only; grades computed so are marked "non vérifié".
 """
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import errno
 import functools
 import itertools
@@ -65,9 +85,15 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
+from dataclasses import dataclass
 from pathlib import Path
+from queue import Empty
 
+from jupyter_client.asynchronous import AsyncKernelClient
 from jupyter_client.manager import AsyncKernelManager
+from jupyter_core.utils import ensure_async
+from traitlets import default
 
 from . import settings
 
@@ -85,6 +111,7 @@ SECCOMP_HINT = (
 SANDBOX_UID = 65534  # see the module docstring
 STAGING = "/run/autograde"  # inside the sandbox: the student's files, read-only, that the launcher copies
 WATCHDOG_PERIOD_S = 0.25
+KILL_POLL_S = 0.005  # how often the end of a killed kernel is looked for
 COMM_MAX_ENTRIES, COMM_MAX_BYTES = 32, 64 << 10  # the sockets' folder: five sockets and a connection file
 LOG_KEPT_BYTES = 64 << 10
 
@@ -708,7 +735,7 @@ class Cgroup:
                     pass
 
     def remove(self) -> None:
-        for _attempt in range(20):
+        for _attempt in range(200):
             self.kill_all()
             left = []
             for folder in self._made:
@@ -721,7 +748,7 @@ class Cgroup:
             self._made = left
             if not left:
                 return
-            threading.Event().wait(0.05)  # the killed processes are being reaped
+            threading.Event().wait(0.005)  # the killed processes are being reaped (a few ms)
 
 
 def _remove_orphans(parent: Path) -> None:
@@ -765,23 +792,46 @@ def _font_cache() -> Path | None:
     return cached if cached.exists() else None
 
 
-def _copy_own_files(source: Path, target: Path) -> None:
-    """The student's own files, without the notebooks (graded ones hold the hidden tests' ids) and
-    without symbolic links (never followed: one could name another student's work)."""
+def _own_files(source: Path):
+    """(folder relative to ``source``, its files to copy as (name, path, lstat)) for each folder of the
+    student's own files: without the notebooks (graded ones hold the hidden tests' ids) and without
+    symbolic links (never followed: one could name another student's work)."""
     for top, dirs, names in os.walk(source, followlinks=False):
-        relative = Path(top).relative_to(source)
         dirs[:] = [
             name for name in dirs if name != ".ipynb_checkpoints" and not os.path.islink(os.path.join(top, name))
         ]
-        (target / relative).mkdir(parents=True, exist_ok=True)
+        files = []
         for name in names:
             path = os.path.join(top, name)
-            if name.endswith(".ipynb") or not stat.S_ISREG(os.lstat(path).st_mode):
+            try:
+                status = os.lstat(path)
+            except OSError:
                 continue
+            if not name.endswith(".ipynb") and stat.S_ISREG(status.st_mode):
+                files.append((name, path, status))
+        yield Path(top).relative_to(source), files
+
+
+def _copy_own_files(source: Path, target: Path) -> None:
+    for relative, files in _own_files(source):
+        (target / relative).mkdir(parents=True, exist_ok=True)
+        for name, path, _ in files:
             try:
                 shutil.copyfile(path, target / relative / name, follow_symlinks=False)
             except OSError:
                 pass
+
+
+def own_files_state(source: str | os.PathLike | None) -> tuple:
+    """What :class:`Sandbox` would copy of ``source``, as (path, size, modification time, inode) of
+    each file: two equal states copy the same files."""
+    if not source or not os.path.isdir(source):
+        return ()
+    return tuple(
+        (str(relative / name), status.st_size, status.st_mtime_ns, status.st_ino)
+        for relative, files in _own_files(Path(source))
+        for name, _, status in sorted(files)
+    )
 
 
 #: The environment bubblewrap itself runs with: /proc/1/environ inside the sandbox is bubblewrap's.
@@ -939,14 +989,35 @@ def limits_mode() -> str:
     return f"memory: {memory}; processes: {processes}; CPU time: {cpu}; disk: {disk}{userns}"
 
 
-@functools.lru_cache(maxsize=1)
-def check_sandbox() -> str:
-    """Raise :class:`SandboxUnavailable` unless a sandbox can be made here; say how its limits are held."""
+def require_sandbox() -> None:
+    """What a grading process checks before its kernels: bubblewrap is there, the filter builds. Whether
+    bubblewrap can make a sandbox on this machine is :func:`check_sandbox`'s trial, which the command
+    that starts a grading runs once (and the grader, when a sandboxed kernel does not start)."""
     if bwrap() is None:
         raise SandboxUnavailable(
             "bubblewrap (bwrap) is not installed: the students' code cannot be sandboxed. " + INSTALL_HINT
         )
     seccomp_filter()
+
+
+def warm_up() -> None:
+    """Compute now what every sandboxed kernel of this process needs once (the seccomp filter,
+    bubblewrap's options, the cgroup parents, the font cache, /etc's unreadable files): a grading server
+    calls it before it forks a process per student, which then inherits it all."""
+    try:
+        require_sandbox()
+        _bwrap_options(bwrap())
+        _cgroup_parents()
+        _unreadable_in_etc()
+        _font_cache()
+    except (SandboxUnavailable, OSError):  # a grading process says why, when it needs a sandbox
+        pass
+
+
+@functools.lru_cache(maxsize=1)
+def check_sandbox() -> str:
+    """Raise :class:`SandboxUnavailable` unless a sandbox can be made here; say how its limits are held."""
+    require_sandbox()
     trial_box = Sandbox()
     try:
         trial = trial_box.run([sys.executable, "-c", "import numpy"])
@@ -967,8 +1038,12 @@ class SandboxedKernelManager(AsyncKernelManager):
     _seccomp: int | None = None
     _log = None
 
+    @default("client_factory")
+    def _ready_client(self):
+        return ReadyKernelClient
+
     async def _async_pre_start_kernel(self, **kw):
-        check_sandbox()
+        require_sandbox()
         if self._sandbox is None:
             self._sandbox = Sandbox(kw.get("cwd"))
         else:
@@ -1017,6 +1092,18 @@ class SandboxedKernelManager(AsyncKernelManager):
 
     interrupt_kernel = _async_interrupt_kernel
 
+    async def _async_shutdown_kernel(self, now: bool = False, restart: bool = False) -> None:
+        """Always at once: the kernel has nothing to save (its folders are tmpfs that die with it) and its
+        PID namespace takes every process it started along. A clean exit would let the interpreter tear
+        down its modules first, a second of the grader's time with scikit-learn loaded."""
+        await super()._async_shutdown_kernel(now=True, restart=restart)
+
+    shutdown_kernel = _async_shutdown_kernel
+
+    async def _async_wait(self, pollinterval: float = 0.1) -> None:
+        # jupyter_client polls every 0.1 s for the end of a kernel it killed, which takes milliseconds.
+        await super()._async_wait(pollinterval=min(pollinterval, KILL_POLL_S))
+
     async def _async_cleanup_resources(self, restart: bool = False) -> None:
         await super()._async_cleanup_resources(restart=restart)
         if restart:
@@ -1025,10 +1112,132 @@ class SandboxedKernelManager(AsyncKernelManager):
             self._sandbox.close()
             self._sandbox = None
 
+    def discard(self) -> None:
+        """Kill this manager's kernel and remove its sandbox, without an event loop (at the process's end)."""
+        process = getattr(self.provisioner, "process", None)
+        if self._sandbox is not None:
+            self._sandbox.cgroup.kill_all()
+        if process is not None:
+            with contextlib.suppress(OSError, subprocess.TimeoutExpired):
+                process.kill()
+                process.wait(timeout=5)
+        if self._sandbox is not None:
+            self._sandbox.close()
+            self._sandbox = None
+
+
+class ReadyKernelClient(AsyncKernelClient):
+    """jupyter_client's client, whose wait for a kernel's readiness does not end with 0.2 s of silence
+    awaited on IOPub: what arrives there after the kernel's first answer (its status messages) is for
+    no cell, and nbclient and the grader read only the messages of their own requests."""
+
+    async def _async_wait_for_ready(self, timeout: float | None = None) -> None:
+        deadline = time.monotonic() + (float("inf") if timeout is None else timeout)
+        while True:
+            self.kernel_info()
+            try:
+                reply = await ensure_async(self.shell_channel.get_msg(timeout=1))
+            except Empty:
+                reply = None
+            if reply is not None and reply["msg_type"] == "kernel_info_reply":
+                # IOPub is connected once it carries anything, the status of this request at the latest.
+                try:
+                    await ensure_async(self.iopub_channel.get_msg(timeout=0.2))
+                except Empty:
+                    pass
+                else:
+                    self._handle_kernel_info_reply(reply)
+                    return
+            if not await self._async_is_alive():
+                raise RuntimeError("Kernel died before replying to kernel_info")
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"Kernel didn't respond in {timeout} seconds")
+
+    wait_for_ready = _async_wait_for_ready
+
+
+# ------------------------------------------------------------------------------------ prepared kernels
+@dataclass
+class _Prepared:
+    manager: SandboxedKernelManager
+    key: tuple
+
+
+_prepared: _Prepared | None = None
+
+
+def _prepared_key(manager_class: type, kernel_name: str, folder: str | None, arguments: list[str]) -> tuple:
+    return (
+        manager_class,
+        kernel_name,
+        os.path.realpath(folder) if folder else None,
+        tuple(arguments),
+        own_files_state(folder),
+    )
+
+
+async def prepare_kernel(manager: SandboxedKernelManager, folder: str | None, arguments: list[str]) -> None:
+    """Start ``manager``'s kernel now, for the next notebook graded from ``folder`` (the same student's
+    next notebook), so that it is ready when that notebook starts: a fresh sandbox (its own private
+    folder, cgroup, kernel), which no code of any student has run in. One at a time: a kernel prepared
+    earlier and not taken is stopped first."""
+    global _prepared
+    await discard_prepared()
+    key = _prepared_key(type(manager), manager.kernel_name, folder, arguments)
+    try:
+        await manager.start_kernel(cwd=folder, extra_arguments=list(arguments))
+    except BaseException:
+        await _discard(manager)
+        raise
+    _prepared = _Prepared(manager, key)
+
+
+async def take_prepared(
+    manager_class: type, kernel_name: str, folder: str | None, arguments: list[str]
+) -> SandboxedKernelManager | None:
+    """The kernel prepared for a notebook graded from ``folder`` with these arguments, started but never
+    used, or None; a prepared kernel that does not fit (another folder, files changed since, other
+    arguments, dead) is stopped and removed."""
+    global _prepared
+    prepared, _prepared = _prepared, None
+    if prepared is None:
+        return None
+    if (
+        prepared.key == _prepared_key(manager_class, kernel_name, folder, arguments)
+        and await prepared.manager.is_alive()
+    ):
+        return prepared.manager
+    await _discard(prepared.manager)
+    return None
+
+
+async def discard_prepared() -> None:
+    global _prepared
+    prepared, _prepared = _prepared, None
+    if prepared is not None:
+        await _discard(prepared.manager)
+
+
+async def _discard(manager: SandboxedKernelManager) -> None:
+    try:
+        await manager.shutdown_kernel(now=True)
+    except Exception:  # noqa: BLE001 - a kernel that failed to start: what it made is removed below
+        manager.discard()
+
+
+@atexit.register
+def _discard_prepared_at_exit() -> None:
+    """A grading process that ends normally leaves no prepared kernel (one ended by ``os._exit`` kills it
+    with its other descendants, and leaves its private folder in the temporary folder)."""
+    global _prepared
+    prepared, _prepared = _prepared, None
+    if prepared is not None:
+        prepared.manager.discard()
+
 
 def kernel_manager_class(sandboxed: bool) -> type[AsyncKernelManager]:
     """The kernel manager of grading kernels; :class:`SandboxUnavailable` when a sandbox cannot be made."""
     if sandboxed:
-        check_sandbox()
+        require_sandbox()
         return SandboxedKernelManager
     return LimitedKernelManager

@@ -44,6 +44,7 @@ from typing import Callable
 from . import settings, student_ids
 from .results import CellResult
 
+SERVER_GONE = -1000  # a grading status below this: the grading server itself ended (minus its exit status)
 RESULT = ".autograde-task.json"  # in the scratch course: what the grading process says of itself
 LOG = "autograde.log"
 MAX_LOG_CHARS = 512 * 1024  # per student (the log of one student is capped at 256 KiB by CappedLog)
@@ -214,7 +215,14 @@ def collect(root: Path, assignment: str, submission: Submission, status: int, re
     done = autograded.pop(DONE, None) is not None
     log = (root / LOG).read_text(encoding="utf-8", errors="replace") if (root / LOG).exists() else ""
     if status != 0 or not report:
-        log += f"[autograde] the grading process of {student} ended with status {status} without its report\n"
+        how = (
+            f"its grading server ended, exit status {SERVER_GONE - status}"
+            if status <= SERVER_GONE
+            else f"killed by signal {-status}"
+            if status < 0
+            else f"exit status {status}"
+        )
+        log += f"[autograde] the grading process of {student} ended ({how}) without its report\n"
     try:
         rows = read_results(course, assignment)
         gradebook = gradebook_rows(course.db_url, assignment, student)
@@ -330,8 +338,7 @@ class GradingServer:
                 pass
             # The server died with this student (its report says no more): the next student gets a new one.
             self._process.kill()
-            self._process.wait()
-            return -1
+            return SERVER_GONE - abs(self._process.wait())
 
 
 _server: GradingServer | None = None
@@ -353,9 +360,10 @@ def serve() -> None:
     import nbgrader.api  # noqa: F401 - imported once here, shared by every forked grading process
     import nbgrader.converters  # noqa: F401
 
-    from . import execution, feedback, hidden_tests, intake, registry  # noqa: F401
+    from . import execution, feedback, hidden_tests, intake, registry, sandbox  # noqa: F401
 
     registry.notebooks()  # every TD's checks and references, imported once for every student
+    sandbox.warm_up()
 
     stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
     while True:

@@ -1,57 +1,374 @@
-"""How long a whole class takes to autograde, one nbgrader process or several.
+"""A class graded four ways, side by side, the per-task profile of the Dask mode, and how many graded
+students per minute the client writes into a gradebook (issue 22).
 
-    .venv/bin/python benchmarks/class_grading.py [--students 12] [--jobs 1 2]
+    .venv/bin/python benchmarks/class_grading.py [--td1 24] [--td6 8]
+        [--modes anchor processes dask1 dask2] [--skip-write-rate] [--writes 300] [--db-url URL]
 
-The class is ``--students`` copies of a full correct TD 1 submission (alice_boucles: three
-notebooks, 21 points), the common case. For each value of ``--jobs`` it runs the real pipeline's
-``autograde`` step in a fresh scratch course and prints the wall time, the time per student and
-the total score (which must be 21 per student).
+The class: ``--td1`` copies of the full TD 1 sample (alice_boucles: three notebooks, 21 points) and
+``--td6`` copies of the full TD 6 sample (alice_boucles: an MLP trained on MNIST, 13 automatic points),
+each copy a folder of its own (Course.take refuses links). Each mode grades each TD in a fresh scratch
+course whose release was generated and whose submissions were taken beforehand (untimed, as a teacher
+would); what is timed is the grading alone: autograde, feedback and the writes into the course.
+
+- ``anchor``: plain serial nbgrader, ``nbgrader autograde TD`` then ``nbgrader generate_feedback TD``,
+  one process each in the course (its nbgrader_config.py: the same sandbox, checks and limits). The
+  anchor includes the feedback because every other mode makes it.
+- ``processes``: the former multi-process mode (the engine ``processes`` of autograde/pipeline.py:
+  grading.autograde then grading.generate_feedback), 2 worker processes.
+- ``dask1`` / ``dask2``: the Dask mode (autograde/dask_grading.py's grade_on_cluster, what the engine
+  ``dask`` runs) on a LocalCluster of 1 / 2 workers; the time includes starting the cluster, each
+  worker's grading server and its template course, which a teacher pays on every run.
+
+The pipeline's own steps around the grading (take, ``nbgrader export``, the tables) are the same for
+every mode and are not timed. The total score must be the same in every mode: it is asserted.
+
+The write rate: one TD 1 submission is graded in this process (submission_task.grade, as a worker
+does), then its result is written ``--writes`` times under as many student ids with writeback.write,
+the client's whole write (gradebook, submitted/, autograded/, feedback/, the stamp; one Gradebook open
+for the run, as autograde/dask_grading.py keeps it), into a course on SQLite and one on PostgreSQL: the
+throw-away server of tests/postgres.py, or ``--db-url`` (an empty database of yours). Last, on paper: a class of 2,000 TD 1 students on 32 and 128 workers, and the number
+of workers beyond which the client's write rate, not the workers, sets the pace.
+
+Figures measured while the machine does something else are noisy: the load average is printed.
 """
 
+from __future__ import annotations
+
 import argparse
+import dataclasses
+import importlib.util
+import os
 import shutil
+import statistics
+import subprocess
+import sys
 import tempfile
 import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Iterator
 
-from autograde import pipeline
+from nbgrader.api import Gradebook
+
+from autograde import dask_grading, grading, settings, submission_task, writeback
 from autograde.course import Course
-from autograde.grading import autograde
 from autograde.results import read_results
 
-ASSIGNMENT = "td1_neurone_regression"
+REPO = Path(__file__).resolve().parents[1]
+SAMPLE = "alice_boucles"  # the full-marks student of both TDs (tests/grading/test_grading_td*.py)
+TDS = {"td1": "td1_neurone_regression", "td6": "td6_mlp_mnist"}
+MODES = ("anchor", "processes", "dask1", "dask2")
+DASK_WORKERS = {"dask1": 1, "dask2": 2}
+PROCESS_JOBS = 2
+PHASES = (
+    "template",
+    "scratch",
+    "grading_process",
+    "autograde",
+    "feedback",
+    "collect",
+    "kernel_start",
+    "execution",
+    "checks",
+    "shutdown",
+    "write",  # the client's write of the student, if dask_grading reports it
+)
+PAPER_CLASS = 2000
+PAPER_WORKERS = (32, 128)
+# The issue's targets, printed beside the figures.
+GOAL_SPEEDUP = 1.8
+GOAL_DASK1_OVER_ANCHOR = 1.10
+GOAL_WRITES_PER_MINUTE = 300
+BIN = Path(sys.executable).parent
 
 
-def grade_class(students: int, jobs: int) -> tuple[float, float]:
-    sample = pipeline.REPO_ROOT / "tests" / "submissions" / ASSIGNMENT / "alice_boucles"
-    with tempfile.TemporaryDirectory() as scratch:
-        course = Course.init(Path(scratch) / "course")
-        course.ensure_release(ASSIGNMENT)
-        folder = Path(scratch) / "class"
-        folder.mkdir()
-        for k in range(students):
-            shutil.copytree(sample, folder / f"etudiant_{k:03d}")  # copies: Course.take refuses links
-        course.take(ASSIGNMENT, folder)
+@dataclass
+class Graded:
+    mode: str
+    td: str
+    students: int
+    wall: float
+    score: float
+    max_score: float
+    timings: dict[str, dict[str, float]] = field(default_factory=dict)  # Dask modes: per student, per phase
+
+
+# ------------------------------------------------------------------------------------------ helpers
+@contextmanager
+def scratch_dir(prefix: str) -> Iterator[Path]:
+    folder = Path(tempfile.mkdtemp(prefix=prefix))
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@contextmanager
+def db_url_env(url: str | None) -> Iterator[None]:
+    """AUTOGRADE_DB_URL set to ``url`` (or unset) while the block runs: the course's configuration and
+    the nbgrader it starts follow it."""
+    variable = settings.DB_URL.variable
+    before = os.environ.get(variable)
+    if url:
+        os.environ[variable] = url
+    else:
+        os.environ.pop(variable, None)
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop(variable, None)
+        else:
+            os.environ[variable] = before
+
+
+def class_course(scratch: Path, assignment: str, count: int) -> tuple[Course, list[str]]:
+    """A fresh course with the release generated and ``count`` copies of the sample taken (untimed)."""
+    course = Course.init(scratch / "course")
+    course.ensure_release(assignment)
+    folder = scratch / "class"
+    folder.mkdir()
+    sample = REPO / "tests" / "submissions" / assignment / SAMPLE
+    for k in range(count):
+        shutil.copytree(sample, folder / f"etudiant_{k:03d}")  # copies: Course.take refuses links
+    plan = course.take(assignment, folder)
+    if plan.refused or len(plan.to_grade) != count:
+        raise SystemExit(f"the class of {assignment} was not taken whole: {plan.refused}")
+    return course, plan.to_grade
+
+
+def nbgrader_command(course: Course, *args: str) -> None:
+    """``nbgrader ARGS`` in the course, with the same environment and sandbox as the other modes."""
+    done = subprocess.run(
+        [str(BIN / "nbgrader"), *args], cwd=course.root, env=course.env(sandbox=True), capture_output=True, text=True
+    )
+    if done.returncode != 0:
+        raise SystemExit(f"nbgrader {' '.join(args)} failed ({done.returncode}):\n{done.stderr[-4000:]}")
+
+
+# ------------------------------------------------------------------------------------------ modes
+def grade_class(mode: str, td: str, count: int) -> Graded:
+    assignment = TDS[td]
+    with scratch_dir("autograde-class-") as scratch:
+        course, students = class_course(scratch, assignment, count)
+        timings: dict[str, dict[str, float]] = {}
         start = time.perf_counter()
-        autograde(course, ASSIGNMENT, course.students(ASSIGNMENT), jobs=jobs)
-        elapsed = time.perf_counter() - start
-        return elapsed, sum(r.score for r in read_results(course, ASSIGNMENT))
-
-
-def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--students", type=int, default=12)
-    parser.add_argument("--jobs", type=int, nargs="+", default=[1, 2])
-    args = parser.parse_args()
-    print(f"{args.students} full {ASSIGNMENT} submissions (3 notebooks each)")
-    for jobs in args.jobs:
-        elapsed, score = grade_class(args.students, jobs)
-        print(
-            f"jobs {jobs}: {elapsed:6.1f} s in all, {elapsed / args.students:5.2f} s per student, "
-            f"total score {score:g}/{21 * args.students}",
-            flush=True,
+        if mode == "anchor":
+            nbgrader_command(course, "autograde", assignment)
+            nbgrader_command(course, "generate_feedback", assignment)
+        elif mode == "processes":
+            grading.autograde(course, assignment, students, jobs=PROCESS_JOBS, sandbox=True)
+            grading.generate_feedback(course, assignment, students, PROCESS_JOBS)
+        else:
+            run = dask_grading.grade_on_cluster(course, assignment, students, jobs=DASK_WORKERS[mode], sandbox=True)
+            timings = run.timings
+        wall = time.perf_counter() - start
+        not_done = [s for s in students if not course.graded(s, assignment)]
+        if not_done:
+            log = course.root / "autograde.log"
+            tail = log.read_text(errors="replace")[-3000:] if log.exists() else ""
+            raise SystemExit(f"{mode} {assignment}: not graded to the end: {not_done}\n{tail}")
+        rows = read_results(course, assignment)
+        return Graded(
+            mode, td, count, wall, sum(r.score for r in rows), sum(r.max_score for r in rows if not r.manual), timings
         )
 
 
-if __name__ == "__main__":
+# ------------------------------------------------------------------------------------- write rate
+def load_postgres_helper():
+    """tests/postgres.py (the tests' throw-away server), imported by path: benchmarks are no package."""
+    path = REPO / "tests" / "postgres.py"
+    if not path.exists():
+        raise RuntimeError(f"{path} is not there")
+    spec = importlib.util.spec_from_file_location("autograde_benchmark_postgres", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return module
+
+
+@contextmanager
+def postgres_url(given: str | None) -> Iterator[str]:
+    if given:
+        yield given
+        return
+    helper = load_postgres_helper()
+    server = helper.Server.start()
+    try:
+        yield server.create_database()
+    finally:
+        server.stop()
+
+
+def one_graded(scratch: Path) -> tuple[submission_task.Graded, float]:
+    """One full TD 1 submission graded in this process as a Dask worker grades it; the seconds it took."""
+    assignment = TDS["td1"]
+    course, (student,) = class_course(scratch / "source-course", assignment, 1)
+    package = dask_grading.assignment_package(course, assignment)
+    submission = dask_grading.submission_of(course, assignment, student, dask_grading.run_settings(None, True))
+    # Outside Dask the task's template and scratch courses go to the temporary folder: this one, removed after.
+    before, tempfile.tempdir = tempfile.tempdir, str(scratch)
+    try:
+        for attempt in (1, 2):  # what is measured is the writes: a grading that failed is tried once more
+            start = time.perf_counter()
+            graded = submission_task.grade(package, submission)
+            seconds = time.perf_counter() - start
+            if graded.done and graded.gradebook is not None:
+                return graded, seconds
+            print(f"the write-rate submission was not graded to the end (attempt {attempt}):\n{graded.log[-1500:]}")
+    finally:
+        tempfile.tempdir = before
+    raise SystemExit("the write-rate submission could not be graded")
+
+
+def write_rate(graded: submission_task.Graded, writes: int, db_url: str | None, scratch: Path) -> float:
+    """Graded students written per minute into a fresh course whose gradebook is ``db_url`` (None: SQLite)."""
+    assignment = TDS["td1"]
+    with db_url_env(db_url):
+        course = Course.init(scratch)
+        course.ensure_release(assignment)  # the assignment in the gradebook, as in any graded course
+        start = time.perf_counter()
+        # As dask_grading's client writes: one Gradebook open for the run (its opening timed, once).
+        with Gradebook(course.db_url) as gradebook:
+            for k in range(writes):
+                writeback.write(course, assignment, dataclasses.replace(graded, student=f"ecrit_{k:04d}"), gradebook)
+        seconds = time.perf_counter() - start
+        rows = read_results(course, assignment)
+    students = {r.student for r in rows}
+    if len(students) != writes or sum(r.score for r in rows) != writes * sum(r.score for r in graded.rows):
+        raise SystemExit(f"the written gradebook does not hold {writes} graded students: {len(students)}")
+    return writes / seconds * 60
+
+
+# ------------------------------------------------------------------------------------------ printing
+def mean_phases(timings: dict[str, dict[str, float]]) -> dict[str, float]:
+    found = {}
+    for phase in PHASES:
+        values = [t[phase] for t in timings.values() if phase in t]
+        if values:
+            found[phase] = statistics.fmean(values)
+    return found
+
+
+def print_modes(results: list[Graded]) -> None:
+    if not results:
+        return
+    print("\n== The class, graded four ways (timed: autograde + feedback + writes into the course) ==")
+    print(f"{'mode':<10} {'TD':<24} {'students':>8} {'wall s':>8} {'s/student':>10} {'total score':>14}")
+    for r in results:
+        print(
+            f"{r.mode:<10} {TDS[r.td]:<24} {r.students:>8} {r.wall:>8.1f} {r.wall / r.students:>10.2f} "
+            f"{r.score:>8g}/{r.max_score:g}"
+        )
+    print("anchor = `nbgrader autograde` then `nbgrader generate_feedback`, serial: it includes the feedback")
+    print("because every other mode makes it.")
+    for td in TDS:
+        by_mode = {r.mode: r for r in results if r.td == td}
+        if not by_mode:
+            continue
+        scores = {r.score for r in by_mode.values()}
+        assert len(scores) == 1, f"{TDS[td]}: the modes disagree on the total score: {by_mode}"
+        print(f"{TDS[td]}: total score {scores.pop():g} in every mode ({', '.join(by_mode)})")
+        if "dask1" in by_mode and "dask2" in by_mode:
+            speedup = by_mode["dask1"].wall / by_mode["dask2"].wall
+            print(f"  speed-up of 2 Dask workers over 1: {speedup:.2f}x (goal: at least {GOAL_SPEEDUP}x)")
+        if "dask1" in by_mode and "anchor" in by_mode:
+            ratio = by_mode["dask1"].wall / by_mode["anchor"].wall
+            print(f"  Dask with 1 worker / serial nbgrader: {ratio:.3f} (goal: at most {GOAL_DASK1_OVER_ANCHOR})")
+
+
+def print_profile(results: list[Graded], write_seconds: float | None) -> None:
+    dask = [r for r in results if r.timings]
+    if not dask:
+        return
+    print("\n== Per-task profile of the Dask runs: mean seconds per student of each phase ==")
+    print("(template: the worker's template course, paid by its first task; grading_process: the forked process")
+    print(" that runs autograde + feedback; kernel_start..shutdown: inside autograde, when execution.py reports them)")
+    profiles = [(r, mean_phases(r.timings)) for r in dask]
+    phases = [p for p in PHASES if any(p in found for _, found in profiles)]
+    print(f"{'mode':<6} {'TD':<24} " + " ".join(f"{p:>15}" for p in phases))
+    for r, found in profiles:
+        print(f"{r.mode:<6} {TDS[r.td]:<24} " + " ".join(f"{found.get(p, float('nan')):>15.3f}" for p in phases))
+    missing = [p for p in PHASES if p not in phases]
+    if missing:
+        print(f"not reported by this tree: {', '.join(missing)}")
+    if write_seconds is not None:
+        print(f"client's write of one graded student (SQLite, measured below): {write_seconds:.3f} s")
+    else:
+        print("client's write of one graded student: not measured (--skip-write-rate)")
+
+
+def print_paper(s_per_student: float | None, rates: dict[str, float]) -> None:
+    print(f"\n== On paper: a class of {PAPER_CLASS:,} TD 1 students ==")
+    if s_per_student is None:
+        print("not computed: needs the dask1 row of TD 1")
+        return
+    print(f"s/student on 1 Dask worker (TD 1, measured above): {s_per_student:.2f} s")
+    for workers in PAPER_WORKERS:
+        grading = PAPER_CLASS * s_per_student / workers
+        line = f"{workers:>4} workers: {grading:7.0f} s ({grading / 60:.1f} min) of grading"
+        for name, rate in rates.items():
+            writing = PAPER_CLASS / rate * 60
+            line += f"; {name} client {writing:.0f} s of writes" + (" (the ceiling)" if writing > grading else "")
+        print(line)
+    for name, rate in rates.items():
+        ceiling = rate / 60 * s_per_student
+        print(
+            f"{name}: the client ({rate:.0f} students/min) becomes the ceiling beyond {ceiling:.0f} workers "
+            f"(workers / s_per_student > write rate)"
+        )
+    if not rates:
+        print("the client's ceiling: not computed (--skip-write-rate)")
+
+
+# ------------------------------------------------------------------------------------------ main
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--td1", type=int, default=24, help="copies of the full TD 1 submission")
+    parser.add_argument("--td6", type=int, default=8, help="copies of the full TD 6 submission")
+    parser.add_argument("--modes", nargs="+", choices=MODES, default=list(MODES))
+    parser.add_argument("--skip-write-rate", action="store_true")
+    parser.add_argument("--writes", type=int, default=300, help="graded students written per gradebook")
+    parser.add_argument(
+        "--db-url", help="an empty PostgreSQL database for the write rate (default: a throw-away server)"
+    )
+    args = parser.parse_args()
+    print(f"load average at start: {' '.join(f'{x:.2f}' for x in os.getloadavg())} on {os.cpu_count()} cores")
+    counts = {"td1": args.td1, "td6": args.td6}
+    results = []
+    for td, count in counts.items():
+        for mode in args.modes if count else ():
+            r = grade_class(mode, td, count)
+            print(f"{mode:<10} {TDS[td]:<24} {count:>3} students: {r.wall:7.1f} s, score {r.score:g}", flush=True)
+            results.append(r)
+    rates: dict[str, float] = {}
+    write_seconds = None
+    if not args.skip_write_rate:
+        print("\n== The client's write rate (writeback.write of one graded TD 1 student, again and again) ==")
+        with scratch_dir("autograde-writes-") as scratch:
+            graded, seconds = one_graded(scratch)
+            print(f"the submission, graded in this process by submission_task.grade: {seconds:.1f} s")
+            rates["SQLite"] = write_rate(graded, args.writes, None, scratch / "sqlite")
+            write_seconds = 60 / rates["SQLite"]
+            print(f"SQLite:     {rates['SQLite']:7.0f} graded students written per minute", flush=True)
+            try:
+                with postgres_url(args.db_url) as url:
+                    rates["PostgreSQL"] = write_rate(graded, args.writes, url, scratch / "postgres")
+            except Exception as error:  # noqa: BLE001 - no server here: the row is skipped, and why is said
+                print(f"PostgreSQL: skipped: {type(error).__name__}: {str(error)[:500]}")
+            else:
+                print(
+                    f"PostgreSQL: {rates['PostgreSQL']:7.0f} graded students written per minute "
+                    f"(goal: at least {GOAL_WRITES_PER_MINUTE})"
+                )
+    print_modes(results)
+    print_profile(results, write_seconds)
+    dask1 = [r for r in results if r.mode == "dask1" and r.td == "td1"]
+    print_paper(dask1[0].wall / dask1[0].students if dask1 else None, rates)
+    print(f"\nload average at end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+
+
+if __name__ == "__main__":  # required: the LocalCluster's worker processes import this module again
     main()

@@ -432,3 +432,58 @@ def test_a_cell_printing_past_its_text_limit_keeps_the_beginning_and_one_note(mo
     assert lines[0] == "0" * 79 and lines[-1] == "", "whole lines, from the first"
     assert lines[-2] == f"{len(lines) - 2:079d}" and len(kept) <= 1 << 20 < 30_000 * 80
     assert stdout(nb.cells[1]) == "suite\n"
+
+
+# ------------------------------------------------------------------------------ where the time goes
+def test_grading_a_notebook_adds_to_the_timings_of_its_phases_each_second_once():
+    from time import perf_counter
+
+    from autograde import execution
+
+    execution.reset_timings()
+    assert execution.timings() == dict.fromkeys(execution.PHASES, 0.0)
+    start = perf_counter()
+    nb, _ = grade(gradient_notebook(RIGHT_GRADIENT))
+    elapsed = perf_counter() - start
+    assert score(graded(nb)) == 3
+    spent = execution.timings()
+    assert spent["kernel_start"] > 0 and spent["execution"] > 0 and spent["checks"] > 0
+    assert spent["shutdown"] == 0, "the fixture's kernel manager is the caller's: nbclient does not stop it"
+    assert sum(spent.values()) <= elapsed, "a phase inside another pauses it"
+
+
+def test_a_phase_inside_another_pauses_it(monkeypatch):
+    from autograde import execution
+
+    clock = iter([0.0, 1.0, 3.0, 4.0, 10.0, 10.5])
+    monkeypatch.setattr(execution, "perf_counter", lambda: next(clock))
+    phases = execution._PhaseClock()
+    with phases.phase("execution"):  # 0 → 4, a restart from 1 to 3
+        with phases.phase("kernel_start"):
+            pass
+    with phases.phase("shutdown"):  # 10 → 10.5
+        pass
+    assert phases.read() == {"kernel_start": 2.0, "execution": 2.0, "checks": 0.0, "shutdown": 0.5}
+
+
+def test_the_next_notebook_is_expected_from_nbgraders_list_of_the_students_notebooks():
+    from nbconvert.exporters import NotebookExporter
+    from traitlets import List
+    from traitlets.config import Configurable
+
+    from autograde.execution import GuardedExecute
+
+    class Converter(Configurable):
+        notebooks = List()
+
+    converter = Converter(notebooks=["/s/alice/td/02_b.ipynb", "/s/alice/td/01_a.ipynb", "/s/alice/td/03_c.ipynb"])
+    converter.notebooks = sorted(converter.notebooks)  # as nbgrader's convert_notebooks keeps them
+    executor = GuardedExecute(parent=NotebookExporter(parent=converter), sandboxed=False)
+    expected = {}
+    for name in ("01_a", "02_b", "03_c", "ailleurs"):
+        executor.resources = {"unique_key": name}
+        expected[name] = executor._next_notebook_expected()
+    assert expected == {"01_a": True, "02_b": True, "03_c": False, "ailleurs": False}
+    alone = GuardedExecute(sandboxed=False)
+    alone.resources = {"unique_key": "01_a"}
+    assert not alone._next_notebook_expected(), "outside nbgrader's converter: no next notebook"

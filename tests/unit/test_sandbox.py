@@ -164,3 +164,108 @@ def test_the_launcher_sets_every_limit_before_it_becomes_the_kernel():
     assert (
         staged.index("copytree") < staged.index("RLIMIT_AS") and "'/run/x/work'" in staged and "'/run/x/tmp'" in staged
     )
+
+
+def test_the_state_of_the_own_files_is_what_the_sandbox_copies(tmp_path):
+    folder = tmp_path / "copie"
+    (folder / ".ipynb_checkpoints").mkdir(parents=True)
+    (folder / ".ipynb_checkpoints" / "devoir-checkpoint.txt").write_text("x")
+    (folder / "mes_donnees.txt").write_text("à moi")
+    (folder / "devoir.ipynb").write_text("{}")
+    (folder / "lien").symlink_to(REPO / "README.md")
+    state = sandbox.own_files_state(folder)
+    assert [entry[0] for entry in state] == ["mes_donnees.txt"]
+    (folder / "devoir.ipynb").write_text("{ }")
+    assert sandbox.own_files_state(folder) == state, "a notebook written meanwhile is not the kernel's business"
+    (folder / "mes_donnees.txt").write_text("changé")
+    assert sandbox.own_files_state(folder) != state
+    assert sandbox.own_files_state(None) == () == sandbox.own_files_state(tmp_path / "absent")
+
+
+def _cmdlines_with(marker: str) -> list[int]:
+    found = []
+    for entry in os.listdir("/proc"):
+        try:
+            with open(f"/proc/{entry}/cmdline", "rb") as cmdline:
+                if marker.encode() in cmdline.read():
+                    found.append(int(entry))
+        except (OSError, ValueError):
+            continue
+    return found
+
+
+@needs_bwrap
+def test_a_kernel_asked_to_stop_is_killed_at_once_with_every_process_it_started(tmp_path):
+    import asyncio
+
+    marker = f"autograde-test-detached-{os.getpid()}"
+    detach = (
+        "import subprocess, sys\n"
+        f"subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(600)', {marker!r}], start_new_session=True)"
+    )
+
+    async def scenario():
+        km = sandbox.SandboxedKernelManager(kernel_name="python3")
+        await km.start_kernel(cwd=str(tmp_path))
+        root = km._sandbox.root
+        client = km.client()
+        client.start_channels()
+        await client.wait_for_ready(timeout=60)
+        reply = await client.execute_interactive(detach, timeout=60, output_hook=lambda msg: None)
+        running = _cmdlines_with(marker)
+        client.stop_channels()
+        await km.shutdown_kernel()  # nbclient's graceful request
+        return reply["content"]["status"], running, root, km.has_kernel
+
+    status, running, root, has_kernel = asyncio.run(scenario())
+    assert status == "ok" and running, "the detached process ran"
+    assert _cmdlines_with(marker) == [] and not has_kernel, "killed with the kernel, not left to finish"
+    assert not root.exists(), "the sandbox's private folder is removed"
+
+
+@needs_bwrap
+def test_a_prepared_kernel_is_taken_only_for_its_folder_its_files_and_its_arguments(tmp_path):
+    import asyncio
+
+    folder, other = tmp_path / "alice", tmp_path / "bob"
+    for student in (folder, other):
+        student.mkdir()
+        (student / "donnees.csv").write_text(student.name)
+    arguments = ["--HistoryManager.hist_file=:memory:"]
+    manager_class = sandbox.SandboxedKernelManager
+
+    async def scenario():
+        await sandbox.prepare_kernel(manager_class(kernel_name="python3"), str(folder), arguments)
+        taken = await sandbox.take_prepared(manager_class, "python3", str(folder), arguments)
+        assert taken is not None and sandbox._prepared is None
+        client = taken.client()
+        client.start_channels()
+        await client.wait_for_ready(timeout=60)
+        printed: list[str] = []
+        await client.execute_interactive(
+            "import os\nprint(sorted(os.listdir('.')), open('donnees.csv').read())",
+            timeout=60,
+            output_hook=lambda msg: printed.append(msg["content"].get("text", "")),
+        )
+        client.stop_channels()
+        await taken.shutdown_kernel()
+        refused = {}
+        for change in ("another folder", "other arguments", "files changed since"):
+            manager = manager_class(kernel_name="python3")
+            await sandbox.prepare_kernel(manager, str(folder), arguments)
+            root, pid = manager._sandbox.root, manager.provisioner.pid
+            if change == "files changed since":
+                (folder / "donnees.csv").write_text("changé")
+            got = await sandbox.take_prepared(
+                manager_class,
+                "python3",
+                str(other if change == "another folder" else folder),
+                [*arguments, "--x"] if change == "other arguments" else arguments,
+            )
+            refused[change] = (got, root.exists(), sandbox.process_tree(pid))
+        return "".join(printed), refused
+
+    printed, refused = asyncio.run(scenario())
+    assert printed == "['donnees.csv'] alice\n", "the student's files are in the prepared kernel's folder"
+    assert refused == dict.fromkeys(refused, (None, False, [])), "not taken: killed and removed"
+    assert sandbox._prepared is None
