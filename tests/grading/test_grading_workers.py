@@ -210,6 +210,15 @@ def _tree(pid: int) -> dict[int, tuple[int, str]]:
     return found
 
 
+def _left_after(processes: dict[int, tuple[int, str]], seconds: float = 60) -> dict[int, str]:
+    """What of ``processes`` is still alive once they had ``seconds`` to end (a backstop for a busy
+    machine: they normally go at once)."""
+    deadline = time.monotonic() + seconds
+    while _alive(processes) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return _alive(processes)
+
+
 def _alive(processes: dict[int, tuple[int, str]]) -> dict[int, str]:
     left = {}
     for pid, (started, command) in processes.items():
@@ -270,10 +279,7 @@ def test_killing_autograde_grade_leaves_none_of_its_processes(tmp_path, engine, 
         tree = _tree(grader.pid)
         grader.send_signal(signal.SIGKILL)  # the grader alone: its workers must take their kernels along
         grader.wait()
-        deadline = time.monotonic() + 60  # a backstop for a busy machine; they normally go at once
-        while _alive(tree) and time.monotonic() < deadline:
-            time.sleep(0.1)
-        assert _alive(tree) == {}
+        assert _left_after(tree) == {}
         commands = [command for _, command in tree.values()]
         assert any("ipykernel" in c for c in commands) and any(GRADING_PROCESS[engine] in c for c in commands)
     finally:
@@ -317,10 +323,7 @@ def test_sigterm_stops_the_workers_and_their_kernels(tmp_path):
         # the grader's end of its pipe is closed, that is just after the grader: it alone may outlive it.
         running = {pid: command for pid, command in _alive(tree).items() if "resource_tracker" not in command}
         assert running == {}, "the grader returns once its workers and kernels are gone"
-        deadline = time.monotonic() + 60  # a backstop for a busy machine
-        while _alive(tree) and time.monotonic() < deadline:
-            time.sleep(0.1)
-        assert _alive(tree) == {}
+        assert _left_after(tree) == {}
     finally:
         grader.kill()
         for pid in _alive(tree):
