@@ -18,7 +18,7 @@ import re
 
 import nh3
 from bs4 import BeautifulSoup
-from jinja2 import pass_context
+from jinja2 import BytecodeCache, pass_context
 from nbconvert.exporters import HTMLExporter
 from nbconvert.preprocessors import Preprocessor
 from pygments.token import STANDARD_TYPES
@@ -213,10 +213,70 @@ def with_policy(page: str, policy: str) -> str:
     return str(soup)
 
 
+class _CompiledTemplates(BytecodeCache):
+    """The feedback templates compiled once per process, kept in memory (Jinja checks each against its
+    source's checksum): nbgrader builds an exporter, and so a template environment, for every run of
+    ``generate_feedback``, which would compile them again."""
+
+    def __init__(self):
+        self._code: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket) -> None:
+        if bucket.key in self._code:
+            bucket.bytecode_from_string(self._code[bucket.key])
+
+    def dump_bytecode(self, bucket) -> None:
+        self._code[bucket.key] = bucket.bytecode_to_string()
+
+
+_COMPILED_TEMPLATES = _CompiledTemplates()
+
+
 class FeedbackExporter(HTMLExporter):
     """The feedback page's exporter (``GenerateFeedback.exporter_class``): nbconvert's HTML with our
     Content-Security-Policy, so that nothing a student slipped past the cleaning runs there either."""
 
+    def _create_environment(self):
+        environment = super()._create_environment()
+        environment.bytecode_cache = _COMPILED_TEMPLATES
+        return environment
+
     def from_notebook_node(self, nb, resources=None, **kw):
         page, resources = super().from_notebook_node(nb, resources, **kw)
         return with_policy(page, FEEDBACK_POLICY), resources
+
+
+def rehearse(config) -> str:
+    """A feedback page of a small graded notebook, made as ``generate_feedback`` makes one with ``config``
+    (an nbgrader configuration) and returned. A process that forks a grading process per student
+    (autograde/submission_task.py) calls it first, so that what the exporter does only once in a process
+    (its templates compiled, the Markdown, HTML and syntax highlighting libraries imported and their
+    patterns compiled) is done once for every student rather than again in each of them."""
+    import nbformat
+    from nbgrader.converters import GenerateFeedback
+    from nbgrader.coursedir import CourseDirectory
+
+    converter = GenerateFeedback(coursedir=CourseDirectory(config=config), config=config)
+    exporter = converter.exporter_class(parent=converter, config=converter.config)  # as nbgrader builds it
+    v4 = nbformat.v4
+    graded = v4.new_code_cell(
+        "def f(x):\n    return 2 * x\n",
+        metadata={
+            "nbgrader": {"grade": True, "grade_id": "f", "points": 1, "score": 0, "solution": False, "locked": True}
+        },
+        outputs=[
+            v4.new_output("stream", name="stdout", text="ok\n"),
+            v4.new_output("error", ename="AssertionError", evalue="f", traceback=["AssertionError: f"]),
+        ],
+    )
+    nb = v4.new_notebook(
+        cells=[v4.new_markdown_cell("# Titre\n\n*texte*, `code` et $x^2$"), graded],
+        metadata={
+            "kernelspec": {"name": "python3", "language": "python", "display_name": "Python 3"},
+            "language_info": {"name": "python", "pygments_lexer": "ipython3"},
+        },
+    )
+    nbformat.validate(nb)
+    resources = {"nbgrader": {"notebook": "rehearsal", "score": 0.0, "max_score": 1.0, "late_penalty": 0.0}}
+    page, _ = exporter.from_notebook_node(nb, resources)
+    return page

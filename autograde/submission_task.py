@@ -25,6 +25,7 @@ stdin), and the grading process with the server (PR_SET_PDEATHSIG), taking its k
 from __future__ import annotations
 
 import hashlib
+import importlib
 import json
 import logging
 import os
@@ -48,6 +49,9 @@ SERVER_GONE = -1000  # a grading status below this: the grading server itself en
 RESULT = ".autograde-task.json"  # in the scratch course: what the grading process says of itself
 LOG = "autograde.log"
 MAX_LOG_CHARS = 512 * 1024  # per student (the log of one student is capped at 256 KiB by CappedLog)
+# The references import scikit-learn inside their functions, so that `import autograde` stays light; the
+# grading server imports it once, before it forks, rather than every grading process on its first check.
+PRELOADED = ("sklearn.datasets", "sklearn.model_selection")
 # The course's settings a task carries to its worker: the grading limits the client's run chose. The
 # worker's own paths (its MNIST folder) are its own, and the client's gradebook and cluster are not its business.
 SHIPPED_SETTINGS = tuple(
@@ -363,7 +367,10 @@ def serve() -> None:
     from . import execution, feedback, hidden_tests, intake, registry, sandbox  # noqa: F401
 
     registry.notebooks()  # every TD's checks and references, imported once for every student
+    for library in PRELOADED:
+        importlib.import_module(library)
     sandbox.warm_up()
+    _rehearse()
 
     stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
     while True:
@@ -388,16 +395,48 @@ def serve() -> None:
         stdout.flush()
 
 
+def _rehearse() -> None:
+    """What every grading process would otherwise do for the first time on its own, done once here: a
+    feedback page rendered with the repository's configuration, a gradebook opened (nbgrader's tables
+    and SQLite), the Python kernel's specification looked up. Nothing of it is kept but the caches."""
+    from jupyter_client.kernelspec import KernelSpecManager
+    from nbgrader.api import Gradebook
+
+    from . import feedback
+    from .course import load_config
+
+    try:
+        feedback.rehearse(load_config(settings.REPO_ROOT))
+        with Gradebook("sqlite://"):
+            pass
+        KernelSpecManager().get_kernel_spec("python3")
+    except Exception:  # noqa: BLE001 - a rehearsal only saves time: a grading process meets the cause and says it
+        pass
+
+
 def _wait_or_stop(pid: int, events: int, stdout) -> int:
     """The grading process's exit status, its notebooks' starts passed on meanwhile (a notebook's name,
     at most 200 characters, nothing else). When stdin ends (the worker is gone), the grading process is
     ended and the server exits."""
+    try:  # readable when the process ends: the next student starts at once rather than at the next poll
+        ended = [os.pidfd_open(pid)]
+    except (AttributeError, OSError):  # Linux before 5.3
+        ended = []
+    try:
+        return _relay(pid, events, stdout, ended)
+    finally:
+        for fd in ended:
+            os.close(fd)
+
+
+def _relay(pid: int, events: int, stdout, ended: list[int]) -> int:
     pending, listening = b"", True
     while True:
         done, status = os.waitpid(pid, os.WNOHANG)
         if done:
             return os.waitstatus_to_exitcode(status)
-        readable, _, _ = select.select([sys.stdin.buffer] + ([events] if listening else []), [], [], 0.2)
+        watched = [sys.stdin.buffer, *ended] + ([events] if listening else [])
+        readable, _, _ = select.select(watched, [], [], 0.2)
         if sys.stdin.buffer in readable and not os.read(sys.stdin.fileno(), 1):  # stdin ended: the worker is gone
             os.kill(pid, signal.SIGTERM)  # it kills its kernels, then exits
             os.waitpid(pid, 0)

@@ -19,6 +19,9 @@ would); what is timed is the grading alone: autograde, feedback and the writes i
   ``dask`` runs) on a LocalCluster of 1 / 2 workers; the time includes starting the cluster, each
   worker's grading server and its template course, which a teacher pays on every run.
 
+The per-task profile gives each Dask mode's phases per student, and the anchor's kernel phases (its
+one autograde process's totals divided among the students), side by side.
+
 The pipeline's own steps around the grading (take, ``nbgrader export``, the tables) are the same for
 every mode and are not timed. The total score must be the same in every mode: it is asserted.
 
@@ -37,6 +40,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import importlib.util
+import json
 import os
 import shutil
 import statistics
@@ -153,10 +157,18 @@ def grade_class(mode: str, td: str, count: int) -> Graded:
     with scratch_dir("autograde-class-") as scratch:
         course, students = class_course(scratch, assignment, count)
         timings: dict[str, dict[str, float]] = {}
+        if mode == "anchor":  # its one autograde process writes the phases of all its notebooks there
+            phases_folder = scratch / "anchor-timings"
+            phases_folder.mkdir()
+            with open(course.root / "nbgrader_config.py", "a", encoding="utf-8") as config:
+                config.write(
+                    f"\nfrom autograde.execution import report_timings\nreport_timings({str(phases_folder)!r})\n"
+                )
         start = time.perf_counter()
         if mode == "anchor":
             nbgrader_command(course, "autograde", assignment)
             nbgrader_command(course, "generate_feedback", assignment)
+            timings = anchor_timings(phases_folder, students)
         elif mode == "processes":
             grading.autograde(course, assignment, students, jobs=PROCESS_JOBS, sandbox=True)
             grading.generate_feedback(course, assignment, students, PROCESS_JOBS)
@@ -173,6 +185,16 @@ def grade_class(mode: str, td: str, count: int) -> Graded:
         return Graded(
             mode, td, count, wall, sum(r.score for r in rows), sum(r.max_score for r in rows if not r.manual), timings
         )
+
+
+def anchor_timings(folder: Path, students: list[str]) -> dict[str, dict[str, float]]:
+    """The anchor's phases, as the per-student table of the Dask modes holds them: the one autograde
+    process's totals, shared evenly among the students (nbgrader reports no student's own)."""
+    totals: dict[str, float] = {}
+    for report in folder.glob("*.json"):
+        for name, value in json.loads(report.read_text()).items():
+            totals[name] = totals.get(name, 0.0) + value
+    return {student: {name: value / len(students) for name, value in totals.items()} for student in students}
 
 
 # ------------------------------------------------------------------------------------- write rate
@@ -283,7 +305,7 @@ def print_profile(results: list[Graded], write_seconds: float | None) -> None:
     dask = [r for r in results if r.timings]
     if not dask:
         return
-    print("\n== Per-task profile of the Dask runs: mean seconds per student of each phase ==")
+    print("\n== Per-task profile: mean seconds per student of each phase (anchor: kernel phases only) ==")
     print("(template: the worker's template course, paid by its first task; grading_process: the forked process")
     print(" that runs autograde + feedback; kernel_start..shutdown: inside autograde, when execution.py reports them)")
     profiles = [(r, mean_phases(r.timings)) for r in dask]

@@ -334,3 +334,20 @@ def test_the_scheduler_gone_ends_the_run_with_a_clear_error_keeping_what_was_wri
     assert sorted(_graded_in_log_section(course)) == left
     assert {s: m for s, m in _stamped(course).items() if s in written} == stamped
     assert_exactly_once_with_clean_grades(course, students)
+
+
+def _diagnostics() -> dict:
+    import dask
+    import distributed  # noqa: F401 - its defaults enter Dask's configuration when it is imported
+
+    return {key: dask.config.get(key) for key in dask_grading.QUIET_DIAGNOSTICS}
+
+
+@pytest.mark.slow
+def test_the_local_clusters_workers_run_without_dasks_diagnostics_and_leave_the_callers_configuration_alone():
+    before = _diagnostics()
+    with dask_grading.cluster(2) as client:
+        seen = client.run(_diagnostics)
+    assert len(seen) == 2
+    assert all(found == dask_grading.QUIET_DIAGNOSTICS for found in seen.values())
+    assert _diagnostics() == before  # the caller's own settings, as they were

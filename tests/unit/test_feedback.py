@@ -11,6 +11,7 @@ from bs4 import BeautifulSoup
 from fakes import code_cell, grade, graded_cell, hidden_region, notebook
 from nbformat import NotebookNode
 
+from autograde import feedback as feedback_module
 from autograde import messages
 from autograde.execution import RECORD, readable
 from autograde.feedback import (
@@ -107,3 +108,24 @@ def test_the_feedback_page_has_the_verdict_and_not_the_hidden_tests():
     assert "erreur reconnue : le signe est inversé" in text
     policy = BeautifulSoup(page, "html.parser").head.find("meta", attrs={"http-equiv": "Content-Security-Policy"})
     assert policy is not None and policy["content"] == FEEDBACK_POLICY
+
+
+def test_a_second_exporter_renders_the_same_page_from_the_templates_compiled_once():
+    graded = graded_notebook("alice")
+    first, _ = FeedbackExporter().from_notebook_node(feedback(graded))
+    compiled = dict(feedback_module._COMPILED_TEMPLATES._code)
+    second, _ = FeedbackExporter().from_notebook_node(feedback(graded))
+    assert compiled, "the first exporter stored no compiled template"
+    assert feedback_module._COMPILED_TEMPLATES._code == compiled  # nothing compiled again
+    assert second == first
+
+
+def test_the_rehearsal_renders_a_feedback_page_as_generate_feedback_does_with_the_repositorys_configuration():
+    from autograde.course import load_config
+    from autograde.settings import REPO_ROOT
+
+    page = feedback_module.rehearse(load_config(REPO_ROOT))
+    soup = BeautifulSoup(page, "html.parser")
+    assert soup.head.find("meta").get("http-equiv") == "Content-Security-Policy"  # our exporter, first in <head>
+    assert "Score: 0.0 / 1.0" in page  # nbgrader's feedback template
+    assert soup.find("h1").get_text().startswith("Titre")  # the Markdown cell, rendered
