@@ -1,4 +1,5 @@
-"""Command line of the teacher side: ``autograde release | init | collect | grade | export | publish | demo``."""
+"""Command line of the teacher side: ``autograde release | init | collect | grade | export | publish | demo |
+serve links``."""
 
 from __future__ import annotations
 
@@ -147,6 +148,30 @@ def export(course_dir: Path, repo_root: Path) -> int:
     return 0
 
 
+def serve_links(roster: Path, base_url: str, store_url: str, out: Path, renew: list[str]) -> int:
+    """A personal link to the submission service for each student of the roster who has none."""
+    from . import attempts  # SQLAlchemy: only for the service's commands
+
+    try:
+        made = attempts.write_links(roster, base_url, store_url, out, renew)
+    except attempts.StoreError as error:
+        print(f"autograde serve links: {error}", file=sys.stderr)
+        return 2
+    if made.out is None:
+        print("No new link: nothing written.")
+    else:
+        print(
+            f"{len(made.issued)} link(s) issued → {made.out} (send each student their own line: the link is their key)"
+        )
+    if made.kept:
+        print(
+            f"{len(made.kept)} student(s) already had a link: it cannot be printed again, since the service keeps "
+            "only a hash of it. A student who lost theirs gets a new one (the old one then stops working) with "
+            "`autograde serve links --renew ID` (one --renew per student)."
+        )
+    return 0
+
+
 # The demo: the TDs' sample classes in one course (a semester), and the submissions built to break
 # and to fool the grader, each in a course of its own, graded as TD 1 with a short time limit (their
 # endless loops would otherwise take a minute each; every correct cell of TD 1 takes well under a second).
@@ -247,6 +272,26 @@ def main(argv: list[str] | None = None) -> int:
     exp = commands.add_parser("export", help="write the class reports and the Moodle CSV again, from the gradebook")
     exp.add_argument("--course", type=Path, help="course directory (default: the repository itself)")
     commands.add_parser("demo", help="the whole pipeline on the bundled sample submissions, in .grading/")
+    srv = commands.add_parser("serve", help="the submission service where students hand in and read their verdict")
+    serve = srv.add_subparsers(dest="serve_command", required=True)
+    lnk = serve.add_parser(
+        "links", help="a personal link for each student of the roster who has none, in a CSV to send them"
+    )
+    lnk.add_argument("--roster", type=Path, required=True, help="CSV id,prénom,nom,email")
+    lnk.add_argument("--base-url", required=True, help="the service's address, e.g. https://notes.example.fr")
+    lnk.add_argument(
+        "--store", required=True, help="the service's database: sqlite:///PATH or postgresql+psycopg://USER@/DBNAME…"
+    )
+    lnk.add_argument(
+        "--out", type=Path, default=Path("links.csv"), help="the CSV to write; must not exist (default: links.csv)"
+    )
+    lnk.add_argument(
+        "--renew",
+        action="append",
+        default=[],
+        metavar="ID",
+        help="a new link for this student, whose former link stops working (repeat for several)",
+    )
     args = parser.parse_args(argv)
     repo = args.repo.resolve()
     if not (repo / "nbgrader_config.py").exists():
@@ -265,6 +310,8 @@ def main(argv: list[str] | None = None) -> int:
             out = publish(repo, (args.out or repo / ".grading" / "etudiants").resolve(), args.assignments or None)
             print(f"Student bundle: {out / 'intro-deep-learning'}/   zips for the LMS: {out / 'zips'}/")
             return 0
+        if args.command == "serve":
+            return serve_links(args.roster, args.base_url, args.store, args.out, args.renew)
         course_dir = (getattr(args, "course", None) or repo).resolve()
         if args.command == "collect":
             archive = args.archive or course_dir / "downloaded" / args.assignment / "archive"

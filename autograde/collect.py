@@ -112,8 +112,9 @@ def read_roster(path: Path) -> list[Identity]:
     """The class list: a CSV with the columns ``id,prénom,nom,email`` (``,`` or ``;``, any case or accents
     in the header; ``id`` required)."""
     text = Path(path).read_text(encoding="utf-8-sig")
-    dialect = csv.Sniffer().sniff(text.splitlines()[0] if text else ",", delimiters=",;")
-    reader = csv.DictReader(io.StringIO(text), dialect=dialect)
+    # Only the delimiter is guessed, from the header: the rest is the spreadsheets' CSV (doubled quotes).
+    delimiter = csv.Sniffer().sniff(text.splitlines()[0] if text else ",", delimiters=",;").delimiter
+    reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
     columns = {_plain(name): name for name in reader.fieldnames or []}
     if "id" not in columns:
         raise CollectError(f"{path}: the roster needs an 'id' column (columns: id,prénom,nom,email)")
@@ -424,7 +425,7 @@ def _which_notebook(name: str, content: bytes, releases: dict) -> tuple[str | No
     return notebook, found is not None and found == notebook
 
 
-def _usable_name(name: str) -> bool:
+def usable_name(name: str) -> bool:
     """A file name every file system takes: a notebook keeps it, the intake renames it and says so."""
     return (
         len(name.encode("utf-8")) <= MAX_NAME_BYTES
@@ -561,7 +562,7 @@ def _write(
     # feedback. One recognised by its name alone (unreadable) takes the notebook's name, as does a name
     # no file system would take.
     file_name = name if by_cells else f"{notebook}.ipynb"
-    if not _usable_name(file_name):
+    if not usable_name(file_name):
         collection.problems.append(
             f"{student}: {_shown(path)}: nom de fichier inutilisable, collecté sous {notebook}.ipynb"
         )

@@ -74,7 +74,7 @@ def _grade_id(cell) -> str | None:
     return grade_id if isinstance(grade_id, str) and grade_id else None
 
 
-def _depth(value, limit: int) -> int:
+def json_depth(value, limit: int) -> int:
     """How deeply ``value`` nests lists and mappings, counted without recursion up to ``limit`` + 1."""
     deepest, stack = 0, [(value, 1)]
     while stack and deepest <= limit:
@@ -110,7 +110,7 @@ def read_submission(path: Path) -> tuple[nbformat.NotebookNode | None, str]:
     except Exception as error:  # noqa: BLE001 - MemoryError and the like: this notebook only is set aside
         return None, f"Le fichier {path.name} n'a pas pu être lu ({type(error).__name__}) : il n'a pas été corrigé."
     del raw
-    if _depth(content, MAX_JSON_DEPTH) > MAX_JSON_DEPTH:
+    if json_depth(content, MAX_JSON_DEPTH) > MAX_JSON_DEPTH:
         return None, _too_deep(path)
     if not isinstance(content, dict) or not isinstance(content.get("cells"), list):
         return None, f"Le fichier {path.name} n'est pas un notebook Jupyter (pas de liste de cellules)."

@@ -95,6 +95,15 @@ def test_roster_accepts_semicolons_accents_and_any_header_case(tmp_path):
             read_roster(tmp_path / "bad.csv")
 
 
+@pytest.mark.parametrize("delimiter", [",", ";"])
+def test_a_quoted_name_with_quotes_and_delimiters_stays_in_its_column(tmp_path, delimiter):
+    d = delimiter
+    (tmp_path / "quotes.csv").write_text(
+        f'id{d}prénom{d}nom{d}email\ne01{d}"Jean ""JJ""{d} fils"{d}Dupont{d}jj@univ.fr\n', encoding="utf-8"
+    )
+    assert read_roster(tmp_path / "quotes.csv") == [Identity("e01", f'Jean "JJ"{d} fils', "Dupont", "jj@univ.fr")]
+
+
 def test_a_moodle_archive_is_collected_per_student_with_what_it_could_not_place(tmp_path):
     course = Course.init(tmp_path / "course", REPO)
     found = collect(TD1, moodle_archive(tmp_path / "moodle.zip"), course, read_roster(roster_file(tmp_path)))
@@ -374,7 +383,7 @@ def test_names_that_could_escape_or_cannot_be_written(tmp_path, monkeypatch):
     assert sorted(p.name for p in found.folder.parent.iterdir()) == ["collected"], "nothing written outside"
 
     # A name the file system refuses after all costs that file alone, with the reason.
-    monkeypatch.setattr(collecting, "_usable_name", lambda name: True)
+    monkeypatch.setattr(collecting, "usable_name", lambda name: True)
     again = collect(TD1, archive, course, read_roster(roster_file(tmp_path)))
     assert again.files == {"e02": [f"{name}.ipynb" for name in NOTEBOOKS[1:]]}
     assert (
