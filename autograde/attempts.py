@@ -14,7 +14,15 @@ An attempt goes ``queued`` → ``running`` (claimed by a worker until its lease 
 key of the last claim can write the verdict, once (a conditional UPDATE), so an attempt is graded at
 most once however the workers raced. ``claim`` takes the oldest claimable attempt under
 ``SELECT … FOR UPDATE SKIP LOCKED`` on PostgreSQL (workers never wait for one another) and inside
-``BEGIN IMMEDIATE`` on SQLite (one writer at a time).
+``BEGIN IMMEDIATE`` on SQLite (one writer at a time). An attempt whose lease ended after ``max_claims``
+claims (3) is failed by the next ``claim`` instead of being handed out again: it stopped (or hung) every
+worker that took it, a "poison" attempt, and would take the next one down too. A running claim may write
+a short ``progress`` line that the student's page shows; each new claim starts without one.
+
+A refused upload is recorded (``record_refusal``) for the teacher's page (``refusals``, newest first).
+Its message and file name are the student's text, stored as given, never interpreted, only bounded in
+length (``MESSAGE_LENGTH``, ``NAME_LENGTH``), and with the characters no database can hold (NUL, a lone
+surrogate) replaced by U+FFFD: a refusal is always recorded.
 
 Times are the service's clock (UTC), never a client's: each method that stamps or compares a time takes
 ``now`` (default: the present), so that a test sets the clock instead of waiting.
@@ -79,6 +87,13 @@ LINK_PATH = "/s/"  # a student's link: BASE_URL + LINK_PATH + token
 LINK_COLUMNS = ("id", "prénom", "nom", "email", "lien")
 NAME_LENGTH = 255  # an assignment's, a file's or a worker's name, at most
 SQLITE_BUSY_SECONDS = 30  # how long a SQLite writer waits for the one before it
+MAX_CLAIMS = 3  # claims of one attempt whose leases all ended before it is taken for a poison one
+POISON_ERROR = "Cette tentative a arrêté le correcteur à chaque essai : elle n'a pas pu être notée."
+MESSAGE_LENGTH = 2000  # characters of a refusal's message kept
+REASON_LENGTH = 64  # a refusal's reason code (uploads.Reason and the service's own)
+PROGRESS_LENGTH = 200  # characters of a progress line kept
+FINGERPRINT_HEX = 16  # hex digits of a token's SHA-256 that a session cookie carries
+REFUSALS_SHOWN = 200  # refusals read at once, by default
 
 metadata = MetaData()
 students = Table(
@@ -104,6 +119,7 @@ attempts = Table(
     Column("result", Text),  # JSON: score, max_score, cells
     Column("graded_at", DateTime(timezone=True)),  # when the verdict (graded or failed) was written
     Column("error", Text),
+    Column("progress", String(PROGRESS_LENGTH)),  # the running claim's last progress line
     CheckConstraint("state IN (" + ", ".join(f"'{state}'" for state in STATES) + ")", name="attempts_state"),
     Index("attempts_queue", "state", "created_at"),
     Index("attempts_of_student", "student", "assignment"),
@@ -114,6 +130,19 @@ attempt_files = Table(
     Column("attempt", Integer, ForeignKey("attempts.id"), primary_key=True),
     Column("name", String(NAME_LENGTH), primary_key=True),
     Column("content", LargeBinary, nullable=False),
+)
+refusals = Table(
+    "refusals",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+    # No foreign key: an upload through a link that is not valid is recorded too, without a student.
+    Column("student", String(student_ids.MAX_LENGTH)),
+    Column("assignment", String(NAME_LENGTH), nullable=False),
+    Column("reason", String(REASON_LENGTH), nullable=False),
+    Column("message", Text, nullable=False),
+    Column("file", String(NAME_LENGTH)),
+    Index("refusals_at", "at"),
 )
 # A PostgreSQL advisory lock ("autograd" in ASCII), so that two processes starting at once never both
 # create the tables.
@@ -149,6 +178,19 @@ class Attempt:
     result: dict[str, Any] | None  # what ``finish`` wrote: score, max_score, cells
     graded_at: datetime | None
     error: str | None  # what ``fail`` wrote
+    progress: str | None = None  # the last line ``progress`` wrote since the last claim
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """A refused upload, as ``record_refusal`` stored it."""
+
+    student: str | None  # None: the link was not valid
+    assignment: str
+    reason: str
+    message: str
+    file: str | None
+    at: datetime
 
 
 @dataclass(frozen=True)
@@ -265,6 +307,19 @@ class Store:
             return None
         return str(found.id)
 
+    def students(self) -> list[str]:
+        """Every student with a link, in the order of their ids."""
+        with self._transaction() as connection:
+            return list(connection.scalars(select(students.c.id).order_by(students.c.id)))
+
+    def token_fingerprint(self, student: str) -> str | None:
+        """The first ``FINGERPRINT_HEX`` hex digits of the SHA-256 of the student's current token (None: no
+        such student). A session cookie carries it and the service compares it at each request, so that
+        renewing a link ends every session opened with the old one."""
+        with self._transaction() as connection:
+            digest = connection.scalar(select(students.c.token_sha256).where(students.c.id == student))
+        return None if digest is None else str(digest)[:FINGERPRINT_HEX]
+
     # ----------------------------------------------------------------------------- attempts
     def add_attempt(
         self,
@@ -342,14 +397,28 @@ class Store:
             return _counts(connection, student, assignment, _moment(since))
 
     # ------------------------------------------------------------------------------ workers
-    def claim(self, worker: str, lease_seconds: float, *, now: datetime | None = None) -> Claim | None:
+    def claim(
+        self, worker: str, lease_seconds: float, *, now: datetime | None = None, max_claims: int = MAX_CLAIMS
+    ) -> Claim | None:
         """The oldest attempt that is queued, or running with its lease ended (its worker died), now held
-        by ``worker`` until ``now + lease_seconds`` under a new key; None when there is none."""
+        by ``worker`` until ``now + lease_seconds`` under a new key; None when there is none. First, each
+        attempt whose lease ended after ``max_claims`` claims is failed with ``POISON_ERROR``: never
+        handed out again."""
         if not worker or len(worker) > NAME_LENGTH or lease_seconds <= 0:
             raise StoreError("a claim needs a worker's name and a lease of some seconds")
+        if isinstance(max_claims, bool) or not isinstance(max_claims, int) or max_claims < 1:
+            raise StoreError(f"max_claims={max_claims!r}: an attempt is claimed at least once")
         moment = _moment(now)
-        claimable = or_(attempts.c.state == QUEUED, and_(attempts.c.state == RUNNING, attempts.c.lease_until < moment))
+        ended = and_(attempts.c.state == RUNNING, attempts.c.lease_until < moment)
+        poison = and_(ended, attempts.c.claims >= max_claims)
+        claimable = or_(attempts.c.state == QUEUED, and_(ended, attempts.c.claims < max_claims))
         with self._transaction(write=True) as connection:
+            # Rows another worker is failing at this moment are skipped, not waited for: it fails them.
+            connection.execute(
+                update(attempts)
+                .where(poison, attempts.c.id.in_(select(attempts.c.id).where(poison).with_for_update(skip_locked=True)))
+                .values(state=FAILED, error=POISON_ERROR, graded_at=moment, lease_until=None)
+            )
             oldest = connection.execute(
                 select(attempts.c.id)
                 .where(claimable)
@@ -369,6 +438,7 @@ class Store:
                     claim=key,
                     lease_until=moment + timedelta(seconds=lease_seconds),
                     claims=attempts.c.claims + 1,
+                    progress=None,  # a dead worker's last line does not describe this claim
                 )
             )
             if taken.rowcount != 1:  # the row is locked: only a broken lock would get here
@@ -393,7 +463,27 @@ class Store:
         """The attempt could not be graded (``message`` says why); written on the terms of ``finish``."""
         return self._write(attempt_id, claim, state=FAILED, error=message, graded_at=_moment(now), lease_until=None)
 
-    def _write(self, attempt_id: int, claim: str, **values: Any) -> bool:
+    def progress(self, attempt_id: int, claim: str, text: str) -> bool:
+        """A short line on the running claim's progress (at most ``PROGRESS_LENGTH`` characters kept),
+        written on the terms of ``finish`` but for the state, which stays ``running``: whether it was."""
+        return self._write(attempt_id, claim, progress=_storable(text, PROGRESS_LENGTH))
+
+    def release(self, attempt_id: int, claim: str) -> bool:
+        """A claim given back unfinished by a worker that stops cleanly: the attempt queued again at once
+        (not after its lease), and this claim not counted among those that stopped the grader (``max_claims``
+        counts the claims that ended with their worker). Whether it was held."""
+        return self._write(
+            attempt_id,
+            claim,
+            state=QUEUED,
+            claim=None,
+            worker=None,
+            lease_until=None,
+            progress=None,
+            claims=attempts.c.claims - 1,
+        )
+
+    def _write(self, attempt_id: int, claim: str, /, **values: Any) -> bool:  # values may set the claim column
         held = and_(attempts.c.id == attempt_id, attempts.c.claim == claim, attempts.c.state == RUNNING)
         with self._transaction(write=True) as connection:
             return connection.execute(update(attempts).where(held).values(**values)).rowcount == 1
@@ -421,6 +511,52 @@ class Store:
                 )
             ).all()
         return sorted((_time(graded) - _time(created)).total_seconds() for created, graded in rows)
+
+    def workers_busy(self) -> dict[str, int]:
+        """{worker: attempts it holds in the state ``running``}; a worker that died keeps its count until
+        its attempts are claimed again."""
+        with self._transaction() as connection:
+            rows = connection.execute(
+                select(attempts.c.worker, func.count()).where(attempts.c.state == RUNNING).group_by(attempts.c.worker)
+            ).all()
+        return {str(worker): int(count) for worker, count in rows}
+
+    def record_refusal(
+        self,
+        student: str | None,
+        assignment: str,
+        reason: str,
+        message: str,
+        file: str | None,
+        *,
+        now: datetime | None = None,
+    ) -> None:
+        """A refused upload, for the teacher's page: ``reason`` is a short code (``uploads.Reason``, or the
+        service's own), ``message`` the French text the student read, ``file`` the file it names, if
+        any. The texts are stored as given, never interpreted, cut at their lengths (see the module)."""
+        if not isinstance(reason, str) or not 0 < len(reason) <= REASON_LENGTH:
+            raise StoreError(f"{reason!r}: a refusal's reason is a code of at most {REASON_LENGTH} characters")
+        values = {
+            "at": _moment(now),
+            "student": None if student is None else _storable(student, student_ids.MAX_LENGTH),
+            "assignment": _storable(assignment, NAME_LENGTH),
+            "reason": reason,
+            "message": _storable(message, MESSAGE_LENGTH),
+            "file": None if file is None else _storable(file, NAME_LENGTH),
+        }
+        with self._transaction(write=True) as connection:
+            connection.execute(insert(refusals).values(**values))
+
+    def refusals(self, since: datetime | None = None, limit: int = REFUSALS_SHOWN) -> list[Refusal]:
+        """The refused uploads (since ``since``, or all), newest first, ``limit`` at most."""
+        if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
+            raise StoreError(f"limit={limit!r}: a count of refusals to read")
+        query = select(refusals).order_by(refusals.c.at.desc(), refusals.c.id.desc()).limit(limit)
+        if since is not None:
+            query = query.where(refusals.c.at >= _moment(since))
+        with self._transaction() as connection:
+            rows = connection.execute(query).all()
+        return [Refusal(row.student, row.assignment, row.reason, row.message, row.file, _time(row.at)) for row in rows]
 
 
 def _sqlite_transactions(engine: Any) -> None:
@@ -464,6 +600,7 @@ def _load(connection: Connection, condition: Any) -> list[Attempt]:
             result=None if row.result is None else json.loads(row.result),
             graded_at=row.graded_at and _time(row.graded_at),
             error=row.error,
+            progress=row.progress,
         )
         for row in rows
     ]
@@ -483,6 +620,18 @@ def _counts(connection: Connection, student: str, assignment: str, since: dateti
         )
     ).one()
     return Counts(int(since_count), int(total))
+
+
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def _storable(text: str, limit: int) -> str:
+    """``text`` as a database column holds it: PostgreSQL's text takes no NUL, and neither database a
+    lone surrogate (what a file name that was not UTF-8 decodes to); each becomes U+FFFD. At most
+    ``limit`` characters."""
+    if not isinstance(text, str):
+        raise StoreError(f"{type(text).__name__}: the store keeps text")
+    return _UNSTORABLE.sub("\ufffd", text[:limit])
 
 
 def _digest(token: str) -> str:

@@ -172,6 +172,35 @@ def serve_links(roster: Path, base_url: str, store_url: str, out: Path, renew: l
     return 0
 
 
+def serve_command(args: argparse.Namespace, repo: Path) -> int:
+    """``autograde serve links | run | close``."""
+    if args.serve_command == "links":
+        return serve_links(args.roster, args.base_url, args.store, args.out, args.renew)
+    from . import serve_rules
+
+    course_dir = (args.course or repo).resolve()
+    rules = args.rules.resolve() if args.rules else serve_rules.rules_path(course_dir)
+    if args.serve_command == "close":
+        from .serve_deadline import close_command
+
+        return close_command(course_dir, args.store, rules, args.assignment)
+    from .serve import run_service
+
+    return run_service(
+        course_dir,
+        args.store,
+        rules,
+        port=args.port,
+        address=args.address,
+        base_url=args.base_url or f"http://{args.address}:{args.port}",
+        jobs=args.jobs,
+        scheduler=args.scheduler,
+        secure_cookies=args.behind_proxy,
+        xheaders=args.behind_proxy,
+        close_deadlines=not args.no_close,
+    )
+
+
 # The demo: the TDs' sample classes in one course (a semester), and the submissions built to break
 # and to fool the grader, each in a course of its own, graded as TD 1 with a short time limit (their
 # endless loops would otherwise take a minute each; every correct cell of TD 1 takes well under a second).
@@ -292,6 +321,32 @@ def main(argv: list[str] | None = None) -> int:
         metavar="ID",
         help="a new link for this student, whose former link stops working (repeat for several)",
     )
+    run_ = serve.add_parser("run", help="serve the students' pages and grade their attempts on a Dask cluster")
+    run_.add_argument("--course", type=Path, help="course directory (default: the repository itself)")
+    run_.add_argument("--store", required=True, help="the service's database (as for `serve links`)")
+    run_.add_argument("--rules", type=Path, help="the TDs' rules (default: serve.toml in the course directory)")
+    run_.add_argument("--port", type=int, default=8000)
+    run_.add_argument("--address", default="127.0.0.1", help="the address to listen on (default: this machine only)")
+    run_.add_argument(
+        "--base-url",
+        default=None,
+        help="the address students reach, for the teacher's link (default: http://ADDRESS:PORT)",
+    )
+    run_.add_argument("--jobs", type=int, help="workers of the local Dask cluster (default: AUTOGRADE_JOBS)")
+    run_.add_argument("--scheduler", help="a Dask scheduler's address (tls://HOST:PORT) instead of a local cluster")
+    run_.add_argument(
+        "--behind-proxy",
+        action="store_true",
+        help="behind a TLS reverse proxy: Secure cookies, the client's address from X-Forwarded-For",
+    )
+    run_.add_argument(
+        "--no-close", action="store_true", help="do not close the TDs at their deadline (`autograde serve close`)"
+    )
+    cls = serve.add_parser("close", help="take each student's counted attempt into the course and grade it")
+    cls.add_argument("assignment")
+    cls.add_argument("--course", type=Path, help="course directory (default: the repository itself)")
+    cls.add_argument("--store", required=True, help="the service's database (as for `serve links`)")
+    cls.add_argument("--rules", type=Path, help="the TDs' rules (default: serve.toml in the course directory)")
     args = parser.parse_args(argv)
     repo = args.repo.resolve()
     if not (repo / "nbgrader_config.py").exists():
@@ -311,7 +366,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"Student bundle: {out / 'intro-deep-learning'}/   zips for the LMS: {out / 'zips'}/")
             return 0
         if args.command == "serve":
-            return serve_links(args.roster, args.base_url, args.store, args.out, args.renew)
+            return serve_command(args, repo)
         course_dir = (getattr(args, "course", None) or repo).resolve()
         if args.command == "collect":
             archive = args.archive or course_dir / "downloaded" / args.assignment / "archive"

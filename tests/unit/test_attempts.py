@@ -1,7 +1,8 @@
 """The submission service's store (autograde/attempts.py) and the students' links (`autograde serve
 links`): tokens kept only as hashes, every read taking the student, claims with a lease that a dead
 worker loses, a verdict written once, attempts that outlive the process. The claim race and the
-restart run on SQLite and on a PostgreSQL server of the tests' own (tests/postgres.py)."""
+restart, the poison attempts and the refusals run on SQLite and on a PostgreSQL server of the tests'
+own (tests/postgres.py)."""
 
 import csv
 import hashlib
@@ -15,7 +16,7 @@ from conftest import REPO
 from sqlalchemy import create_engine, text
 
 from autograde import attempts
-from autograde.attempts import FAILED, GRADED, QUEUED, RUNNING, Store, StoreError, TooMany
+from autograde.attempts import FAILED, GRADED, MAX_CLAIMS, QUEUED, RUNNING, Refusal, Store, StoreError, TooMany
 from autograde.cli import main
 
 T0 = datetime(2027, 1, 15, 9, 0, tzinfo=UTC)
@@ -96,6 +97,22 @@ def test_tokens_that_could_not_be_delivered_are_not_stored(store):
     assert store.issue_tokens(["alice"]).keys() == {"alice"}
 
 
+def test_the_students_with_a_link_and_their_tokens_fingerprints(store):
+    assert store.students() == []
+    first = store.issue_tokens(["chloe", "alice", "bruno"])
+    assert store.students() == ["alice", "bruno", "chloe"]
+    fingerprints = {s: store.token_fingerprint(s) for s in first}
+    for student, token in first.items():
+        assert fingerprints[student] == hashlib.sha256(token.encode()).hexdigest()[: attempts.FINGERPRINT_HEX]
+    assert len(set(fingerprints.values())) == 3
+    assert store.token_fingerprint("mallory") is None
+    renewed = store.issue_tokens([], renew=["alice"])
+    assert store.token_fingerprint("alice") not in (None, fingerprints["alice"]), "a renewed link ends old sessions"
+    assert store.token_fingerprint("alice") == hashlib.sha256(renewed["alice"].encode()).hexdigest()[:16]
+    assert store.token_fingerprint("bruno") == fingerprints["bruno"]
+    assert store.students() == ["alice", "bruno", "chloe"]
+
+
 def test_an_unsafe_student_id_is_refused(store):
     with pytest.raises(StoreError, match="student id"):
         store.issue_tokens(["=cmd|' /C calc'!A0"])
@@ -117,14 +134,17 @@ def test_a_student_reads_only_their_own_attempts(store):
 
 # Every public method that could hand out an attempt, its files or its verdict takes the student; these
 # alone do not, and none of them reads an attempt chosen by its id.
-WITHOUT_A_STUDENT = {"issue_tokens", "student_for", "claim", "extend", "finish", "fail", "queue_summary", "latencies"}
+WITHOUT_A_STUDENT = {
+    *("issue_tokens", "student_for", "students", "claim", "extend", "progress", "finish", "fail", "release"),
+    *("queue_summary", "latencies", "workers_busy", "refusals"),
+}
 
 
 def test_every_read_of_an_attempt_takes_the_student():
     public = {name for name, _ in inspect.getmembers(Store, inspect.isfunction) if not name.startswith("_")}
     for name in public - WITHOUT_A_STUDENT - {"close"}:
         assert "student" in inspect.signature(getattr(Store, name)).parameters, name
-    for name in ("extend", "finish", "fail"):
+    for name in ("extend", "progress", "finish", "fail", "release"):
         assert inspect.signature(getattr(Store, name)).return_annotation == "bool", name
 
 
@@ -222,6 +242,24 @@ def test_a_verdict_is_written_once(url):
         assert store.queue_summary() == {TD1: {QUEUED: 0, RUNNING: 0, GRADED: 1, FAILED: 1}}
 
 
+def test_a_claim_given_back_is_queued_at_once_and_not_counted_as_a_crash(url):
+    with open_with(url, "alice") as store:
+        attempt = store.add_attempt("alice", TD1, FILES, now=T0)
+        for _ in range(MAX_CLAIMS + 1):  # a service stopped cleanly again and again: never a poison attempt
+            held = store.claim("w1", LEASE, now=T0)
+            assert held is not None and held.attempt.id == attempt
+            assert store.progress(attempt, held.key, "exécution")
+            assert store.release(attempt, held.key)
+            assert not store.release(attempt, held.key), "a claim is given back once"
+            assert not store.finish(attempt, held.key, RESULT), "a claim given back writes no verdict"
+        [seen] = store.attempts_of("alice")
+        assert (seen.state, seen.worker, seen.lease_until, seen.progress, seen.claims) == (QUEUED, None, None, None, 0)
+        last = store.claim("w2", LEASE, now=T0)  # at once, not after a lease
+        assert store.finish(attempt, last.key, RESULT)
+        assert not store.release(attempt, last.key), "a verdict is never given back"
+        assert store.attempt_of("alice", attempt).state == GRADED
+
+
 def test_a_lease_extended_by_its_worker_is_not_claimed_again(store):
     store.issue_tokens(["alice"])
     store.add_attempt("alice", TD1, FILES, now=T0)
@@ -229,6 +267,78 @@ def test_a_lease_extended_by_its_worker_is_not_claimed_again(store):
     assert store.extend(held.attempt.id, held.key, LEASE, now=T0 + seconds(LEASE - 1))
     assert store.claim("w2", LEASE, now=T0 + seconds(LEASE + 1)) is None
     assert store.claim("w2", LEASE, now=T0 + seconds(2 * LEASE)) is not None
+
+
+def test_a_running_claim_writes_its_progress_and_a_new_claim_starts_without(store):
+    store.issue_tokens(["alice"])
+    attempt = store.add_attempt("alice", TD1, FILES, now=T0)
+    assert store.attempt_of("alice", attempt).progress is None
+    first = store.claim("w1", LEASE, now=T0)
+    assert first.attempt.progress is None
+    assert store.progress(attempt, first.key, "01_neurone.ipynb : cellule 3 sur 7")
+    assert store.attempt_of("alice", attempt).progress == "01_neurone.ipynb : cellule 3 sur 7"
+    assert not store.progress(attempt, "not the key", "forged")
+    assert store.progress(attempt, first.key, "x" * (attempts.PROGRESS_LENGTH + 50))
+    assert store.attempt_of("alice", attempt).progress == "x" * attempts.PROGRESS_LENGTH
+    assert store.attempt_of("alice", attempt).state == RUNNING
+    second = store.claim("w2", LEASE, now=T0 + seconds(LEASE + 1))  # w1 died
+    assert second.attempt.progress is None and store.attempt_of("alice", attempt).progress is None
+    assert not store.progress(attempt, first.key, "w1 again"), "the dead worker's key writes nothing"
+    assert store.finish(attempt, second.key, RESULT)
+    assert not store.progress(attempt, second.key, "after the verdict")
+
+
+def test_the_workers_busy_count_their_running_attempts(store):
+    store.issue_tokens(["alice", "bruno", "chloe"])
+    for i, student in enumerate(["alice", "bruno", "chloe"]):
+        store.add_attempt(student, TD1, FILES, now=T0 + seconds(i))
+    assert store.workers_busy() == {}
+    held = [store.claim(w, LEASE, now=T0 + seconds(5)) for w in ("w1", "w2", "w1")]
+    assert store.workers_busy() == {"w1": 2, "w2": 1}
+    assert store.finish(held[0].attempt.id, held[0].key, RESULT)
+    assert store.fail(held[1].attempt.id, held[1].key, "le noyau est mort")
+    assert store.workers_busy() == {"w1": 1}
+
+
+def test_an_attempt_whose_every_claim_ended_is_failed_and_never_handed_out_again(url):
+    with open_with(url, "alice", "bruno") as store:
+        poison = store.add_attempt("alice", TD1, FILES, now=T0)
+        behind = store.add_attempt("bruno", TD1, FILES, now=T0 + seconds(1))
+        moment, keys = T0 + seconds(2), []
+        for claims in (1, 2, 3):
+            held = store.claim(f"w{claims}", LEASE, now=moment)
+            assert (held.attempt.id, held.attempt.claims) == (poison, claims)
+            keys.append(held.key)
+            moment += seconds(LEASE + 1)  # its worker died with it: the lease ends
+        assert store.attempt_of("alice", poison).state == RUNNING, "failed by the next claim, not by time alone"
+        after = store.claim("w4", LEASE, now=moment)
+        assert after.attempt.id == behind, "the next attempt is handed out in the same call"
+        seen = store.attempt_of("alice", poison)
+        assert (seen.state, seen.error, seen.graded_at) == (FAILED, attempts.POISON_ERROR, moment)
+        assert (seen.claims, seen.lease_until, seen.result) == (3, None, None)
+        assert not store.finish(poison, keys[-1], RESULT), "the last worker's verdict comes too late"
+        assert store.finish(behind, after.key, RESULT)
+        assert store.claim("w5", LEASE, now=moment + timedelta(days=1)) is None
+        assert store.attempt_of("alice", poison).state == FAILED
+
+
+def test_max_claims_counts_the_claims_whose_lease_ended(url):
+    with open_with(url, "alice", "bruno") as store:
+        once = store.add_attempt("alice", TD1, FILES, now=T0)
+        held = store.claim("w1", LEASE, now=T0, max_claims=1)
+        # Its lease still runs: the worker may be grading it; nothing is failed.
+        assert store.claim("w2", LEASE, now=T0 + seconds(LEASE - 1), max_claims=1) is None
+        assert store.attempt_of("alice", once).state == RUNNING
+        assert store.claim("w2", LEASE, now=T0 + seconds(LEASE + 1), max_claims=1) is None
+        assert store.attempt_of("alice", once).error == attempts.POISON_ERROR
+        assert not store.extend(once, held.key, LEASE)
+        # With a higher bound, the same history is a worker's death, claimed again.
+        again = store.add_attempt("bruno", TD1, FILES, now=T0 + seconds(1))
+        store.claim("w1", LEASE, now=T0 + seconds(2), max_claims=2)
+        assert store.claim("w2", LEASE, now=T0 + seconds(LEASE + 3), max_claims=2).attempt.id == again
+        for wrong in (0, -1, True, 1.5):
+            with pytest.raises(StoreError, match="max_claims"):
+                store.claim("w1", LEASE, max_claims=wrong)
 
 
 def test_an_attempt_and_its_claim_survive_a_restart(url):
@@ -315,6 +425,32 @@ def test_the_queue_summary_and_the_latencies(store):
     assert store.finish(other, held.key, RESULT, now=T0 + seconds(65))
     assert store.latencies(T0 - attempts.HOUR) == [40.0, 60.0]
     assert store.latencies(T0 - timedelta(hours=3)) == [30.0, 40.0, 60.0]
+
+
+def test_refused_uploads_are_recorded_as_given_and_read_newest_first(url):
+    hostile = '<script>alert(1)</script> =HYPERLINK("x") {{ 7*7 }} %(x)s \x00 \udcff é'
+    with open_with(url, "alice") as store:
+        store.record_refusal("alice", TD1, "not_ipynb", "Le fichier « a.zip » n'est pas un notebook.", "a.zip", now=T0)
+        store.record_refusal(None, TD1, "bad_link", "Ce lien n'est pas valide.", None, now=T0 + seconds(1))
+        store.record_refusal("alice", TD3, "too_large", hostile * 100, hostile, now=T0 + seconds(2))
+        store.record_refusal("alice", "x" * 1000, "other_td", "m", "f" * 1000, now=T0 + seconds(3))
+        newest, hostile_one, no_link, first = store.refusals()
+        assert first == Refusal("alice", TD1, "not_ipynb", "Le fichier « a.zip » n'est pas un notebook.", "a.zip", T0)
+        assert (no_link.student, no_link.file, no_link.reason) == (None, None, "bad_link")
+        # The student's text, unchanged but for the characters no database holds and its length.
+        storable = hostile.replace("\x00", "\ufffd").replace("\udcff", "\ufffd")
+        assert hostile_one.file == storable[: attempts.NAME_LENGTH]
+        assert hostile_one.message == (storable * 100)[: attempts.MESSAGE_LENGTH]
+        assert len(newest.assignment) == len(newest.file) == attempts.NAME_LENGTH
+        assert [r.at for r in store.refusals(since=T0 + seconds(1))] == [T0 + seconds(s) for s in (3, 2, 1)]
+        assert [r.reason for r in store.refusals(limit=2)] == ["other_td", "too_large"]
+        assert store.refusals(since=T0 + seconds(4)) == []
+        with pytest.raises(StoreError, match="reason"):
+            store.record_refusal("alice", TD1, "", "m", None)
+        with pytest.raises(StoreError, match="limit"):
+            store.refusals(limit=0)
+        assert len(store.refusals()) == 4, "a refused record changes nothing"
+        assert store.attempts_of("alice") == [] and store.queue_summary() == {}
 
 
 def test_a_store_needs_a_database_that_lasts(tmp_path):

@@ -1,0 +1,179 @@
+"""``autograde serve run``: the submission service put together, for a semester.
+
+One process holds the web application (autograde/serve_app.py), the dispatcher that hands the attempts
+to the Dask cluster (autograde/serve_dispatch.py) and a watcher that closes each TD at its deadline
+(autograde/serve_deadline.py: the counted attempts taken into the nbgrader course and graded with the
+course seed). The process never runs a student's code: the cluster's workers do, in the sandbox.
+
+Everything that must outlive the process is written elsewhere: the attempts in the store (SQLite or
+PostgreSQL), the graded submissions in the course, and the service's two secrets in a file of the
+course (``SECRETS_FILE``, mode 0600, made once): the key that signs the session cookies, so that a
+restart keeps every student signed in, and the teacher's token, whose link is printed at each start. A
+restart of the process therefore loses nothing: attempts running when it stopped are claimed again
+once their lease ends, and the store writes one verdict per attempt.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import socket
+import sys
+import threading
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .course import Course, CourseError, release_notebooks
+
+if TYPE_CHECKING:
+    from .attempts import Store
+    from .serve_rules import TDRules
+
+SECRETS_FILE = ".autograde-serve.json"  # in the course folder: the cookie key and the teacher's token
+CLOSE_EVERY_SECONDS = 60  # how often the watcher looks for a TD past its deadline and not yet closed
+
+
+@dataclass(frozen=True)
+class Secrets:
+    cookie_secret: bytes
+    teacher_token: str
+
+
+def secrets_of(path: Path) -> Secrets:
+    """The service's secrets, read from ``path``, made there first when it does not exist (created
+    exclusively with mode 0600: never an existing file overwritten, never readable by another user)."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+    except FileExistsError:
+        pass
+    else:
+        made = {"cookie_secret": secrets.token_hex(32), "teacher_token": secrets.token_urlsafe(32)}
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            json.dump(made, out)
+    if path.is_symlink():
+        raise CourseError(f"{path} is a symbolic link: the service's secrets must be a file of the course")
+    if path.stat().st_mode & 0o077:
+        raise CourseError(f"{path} is readable by others: `chmod 600 {path}`, then renew the students' sessions")
+    try:
+        found = json.loads(path.read_text(encoding="utf-8"))
+        return Secrets(bytes.fromhex(found["cookie_secret"]), str(found["teacher_token"]))
+    except (ValueError, KeyError, TypeError) as error:
+        raise CourseError(f"{path} is not the service's secrets file ({error}): move it aside to make one") from None
+
+
+def releases_of(course: Course, assignments: list[str]) -> dict[str, dict[str, Any]]:
+    """Each TD's release notebooks by name without ``.ipynb`` (what an upload is checked against),
+    generated in the course first when missing or out of date."""
+    return {assignment: release_notebooks(course.ensure_release(assignment)) for assignment in assignments}
+
+
+class DeadlineWatcher:
+    """Closes each TD once its deadline has passed (``serve_deadline.close``), in a thread of its own,
+    every ``CLOSE_EVERY_SECONDS``, until the close is complete: attempts still waiting for their verdict
+    at the deadline are taken by a later close. A failed close is reported and tried again."""
+
+    def __init__(self, course: Course, store: Store, rules: dict[str, TDRules], *, every: float = CLOSE_EVERY_SECONDS):
+        self.course, self.store, self.rules, self.every = course, store, rules, every
+        self.complete: set[str] = set()
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="autograde-deadlines", daemon=True)
+
+    def start(self) -> DeadlineWatcher:
+        self._thread.start()
+        return self
+
+    def stop(self, timeout: float | None = None) -> None:
+        self._stopping.set()
+        self._thread.join(timeout)
+
+    def _loop(self) -> None:
+        while not self._stopping.is_set():
+            self.close_due(datetime.now(UTC))
+            self._stopping.wait(self.every)
+
+    def close_due(self, now: datetime) -> list[str]:
+        """Close every TD past its deadline that is not complete yet; the TDs closed completely."""
+        from .serve_deadline import CloseError, close, summary
+
+        done = []
+        for assignment, rule in self.rules.items():
+            if assignment in self.complete or rule.phase(now) != "after" or self._stopping.is_set():
+                continue
+            try:
+                closed = close(self.course, self.store, rule, now=now)
+            except CloseError as error:
+                print(f"[autograde serve] {assignment}: the deadline's close: {error}", file=sys.stderr, flush=True)
+                continue
+            for line in summary(closed):
+                print(f"[autograde serve] {line}", flush=True)
+            if closed.complete:
+                self.complete.add(assignment)
+                done.append(assignment)
+        return done
+
+
+def run_service(
+    course_root: Path,
+    store_url: str,
+    rules_path: Path | None,
+    *,
+    port: int,
+    address: str,
+    base_url: str,
+    jobs: int | None = None,
+    scheduler: str | None = None,
+    secure_cookies: bool = False,
+    xheaders: bool = False,
+    close_deadlines: bool = True,
+) -> int:
+    """Serve until SIGTERM or SIGINT; the exit status."""
+    from . import dask_grading, serve_app, settings
+    from .attempts import Store, StoreError
+    from .course import assignments
+    from .serve_dispatch import Dispatcher
+    from .serve_rules import RulesError, load_rules
+    from .serve_rules import rules_path as default_rules
+
+    try:
+        course = Course.open(course_root)
+        path = rules_path or default_rules(course.root)
+        rules = load_rules(path, assignments(course.repo))
+        if not rules:
+            raise RulesError(f"{path} opens no TD")
+        releases = releases_of(course, list(rules))
+        kept = secrets_of(course.root / SECRETS_FILE)
+        store = Store(store_url)
+    except (CourseError, RulesError, StoreError, OSError) as error:
+        print(f"autograde serve run: {error}", file=sys.stderr)
+        return 2
+    with store, dask_grading.cluster(jobs or settings.JOBS.get(), scheduler) as client:
+        dispatcher = Dispatcher(store, course, client, name=f"{socket.gethostname()}:{os.getpid()}"[:255])
+        app = serve_app.make_app(
+            store,
+            rules,
+            releases,
+            cookie_secret=kept.cookie_secret,
+            teacher_token=kept.teacher_token,
+            secure_cookies=secure_cookies,
+            dispatcher=dispatcher,
+        )
+        watcher = DeadlineWatcher(course, store, rules) if close_deadlines else None
+        print(
+            f"autograde serve: {', '.join(rules)} on http://{address}:{port}/ "
+            f"(the students' links: `autograde serve links`)\n"
+            f"the teacher's page: {base_url.rstrip('/')}{serve_app.TEACHER_PATH}{kept.teacher_token}",
+            flush=True,
+        )
+        dispatcher.start()
+        if watcher is not None:
+            watcher.start()
+        try:
+            serve_app.run(app, port, address, xheaders=xheaders)
+        finally:
+            if watcher is not None:
+                watcher.stop(timeout=5)
+            dispatcher.stop(timeout=30)
+    return 0
