@@ -7,7 +7,7 @@ course seed). The process never runs a student's code: the cluster's workers do,
 
 Everything that must outlive the process is written elsewhere: the attempts in the store (SQLite or
 PostgreSQL), the graded submissions in the course, and the service's two secrets in a file of the
-course (``SECRETS_FILE``, mode 0600, made once): the key that signs the session cookies, so that a
+course (``SECRETS_FILE``, mode 0600, made once, whole): the key that signs the session cookies, so that a
 restart keeps every student signed in, and the teacher's token, whose link is printed at each start. A
 restart of the process therefore loses nothing: attempts running when it stopped are claimed again
 once their lease ends, and the store writes one verdict per attempt.
@@ -20,6 +20,7 @@ import os
 import secrets
 import socket
 import sys
+import tempfile
 import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -43,16 +44,25 @@ class Secrets:
 
 
 def secrets_of(path: Path) -> Secrets:
-    """The service's secrets, read from ``path``, made there first when it does not exist (created
-    exclusively with mode 0600: never an existing file overwritten, never readable by another user)."""
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
-    except FileExistsError:
-        pass
-    else:
+    """The service's secrets, read from ``path``, made there first when it does not exist (mode 0600:
+    never an existing file overwritten, never readable by another user)."""
+    if not os.path.lexists(path):
         made = {"cookie_secret": secrets.token_hex(32), "teacher_token": secrets.token_urlsafe(32)}
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            json.dump(made, out)
+        # Written whole beside it, then linked into place (which never replaces a file or a link there):
+        # a start killed meanwhile, or a second start reading at that moment, never finds half a file,
+        # whose "move it aside" would end every session if followed on the whole one of a race.
+        handle, temporary = tempfile.mkstemp(prefix=f"{path.name}.", suffix=".new", dir=path.parent)
+        try:
+            with os.fdopen(handle, "w", encoding="utf-8") as out:
+                json.dump(made, out)
+                out.flush()
+                os.fsync(out.fileno())
+            try:
+                os.link(temporary, path)
+            except FileExistsError:
+                pass  # another start made it first: theirs is kept, and read below
+        finally:
+            os.unlink(temporary)
     if path.is_symlink():
         raise CourseError(f"{path} is a symbolic link: the service's secrets must be a file of the course")
     if path.stat().st_mode & 0o077:

@@ -8,7 +8,8 @@ Who is who:
 - a student opens ``/s/<token>`` (their link): the token is checked, a signed session cookie is set
   (the student's id and the fingerprint of their current token, ``HttpOnly``, ``SameSite=Lax``,
   ``Secure`` behind TLS), and the browser is sent to ``/`` so that the token leaves the address bar and
-  the history. Every request checks the fingerprint again: a renewed link ends the old sessions.
+  the history. Every request checks the fingerprint again: a renewed link ends the old sessions; the
+  page's "Se déconnecter" (``POST /logout``) ends this browser's, on a shared computer.
 - the teacher opens ``/t/<teacher token>``, compared in constant time, for a cookie of their own.
 
 What keeps one student out of another's attempts is structural: no route takes a student id, every
@@ -20,7 +21,9 @@ referrer). A feedback page, the HTML that nbgrader made from a student's noteboo
 policy of its own, ``sandbox`` and no script at all: whatever a student printed stays text and images.
 An upload is refused by its declared size before its body is read (``413``), then streamed into memory
 up to the TD's limit and a small envelope; the multipart form is parsed only then, and its XSRF token
-checked (the form's ``_xsrf`` field travels in that body).
+checked (the form's ``_xsrf`` field travels in that body). Only an upload with a session may send such a
+body (every other request's is cut off past ``OTHER_BODY_BYTES``), a student sends ``UPLOADS_AT_ONCE``
+at most at a time, and ``REFUSALS_RECORDED_PER_HOUR`` of their refusals are recorded.
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ import json
 import math
 import signal
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
@@ -64,12 +67,23 @@ SESSION_DAYS = 31  # a session lasts this long; the link opens a new one at any 
 # The multipart envelope around the files (boundaries, each part's headers, the _xsrf field): a request
 # body may exceed the TD's largest upload by this much before it is refused unread.
 ENVELOPE_BYTES = 64 * 1024
+# Any other request's body: the service's only form with a body is the upload, so a request elsewhere
+# (or an upload without a session) is refused by its length before the server holds a byte of it.
+OTHER_BODY_BYTES = ENVELOPE_BYTES
 FILES_FIELD = "fichiers"  # the form's file input
 REFRESH_SECONDS = 3  # an attempt's page reloads itself this often while it waits or is graded
 MAX_ATTEMPT_ID = 2**31 - 1  # the store's ids are INTEGER: a longer number is no attempt
 TEACHER_TOKEN_MIN = 32  # characters: the teacher's token opens every student's name and refusal
 BODY_TIMEOUT_SECONDS = 120  # a slow upload of a few MiB on a poor connection, not a held socket
 IDLE_SECONDS = 300
+# A student's uploads being received at once: each is held whole in memory (a few copies of it while
+# parsed), so one link opening many connections must not hold the service's memory. Two, not one: a
+# double click sends a second form while the first one's connection is still open.
+UPLOADS_AT_ONCE = 2
+# A refused upload costs the student no attempt, so nothing else bounds them: beyond this many in an
+# hour, a student's refusals are still answered but no longer recorded, so that a flood neither fills
+# the store (nor holds its write lock) nor pushes the other students' refusals off the teacher's page.
+REFUSALS_RECORDED_PER_HOUR = 60
 
 # Every page's headers. Scripts, styles and images come from the service alone; no page may be framed.
 PAGE_HEADERS = {
@@ -93,11 +107,12 @@ STATE_LABELS = {
     FAILED: "échec de la correction",
 }
 # The service's own refusal codes, beside uploads.Reason's, with the teacher page's labels.
-NOT_OPEN, CLOSED, TOO_MANY = "not_open", "closed", "too_many"
+NOT_OPEN, CLOSED, TOO_MANY, AT_ONCE = "not_open", "closed", "too_many", "at_once"
 SERVICE_LABELS = {
     NOT_OPEN: "TD pas encore ouvert",
     CLOSED: "après la date limite",
     TOO_MANY: "trop de tentatives",
+    AT_ONCE: "trop de dépôts simultanés",
 }
 
 # ------------------------------------------------------------------------------------- French wording
@@ -110,6 +125,7 @@ NO_SESSION = (
     "Vous n'êtes pas connecté·e, ou votre session a expiré. Ouvrez votre lien personnel (reçu par courriel "
     "ou sur Moodle) pour accéder à vos TD."
 )
+LOGGED_OUT = "Vous êtes déconnecté·e sur ce navigateur. Pour revenir à vos TD, ouvrez à nouveau votre lien personnel."
 NO_TEACHER = "Cette page est réservée à l'enseignant : ouvrez-la avec le lien enseignant."
 FORM_EXPIRED = "Le formulaire a expiré. Rechargez la page, puis déposez à nouveau vos notebooks. " + NOTHING_KEPT
 NOT_FOUND = "Cette page n'existe pas."
@@ -127,6 +143,10 @@ FAILED_TEXT = (  # when the dispatcher gave no reason of its own
     "notebooks, et prévenez l'enseignant si cela se reproduit."
 )
 MANUAL = "à corriger à la main"
+UPLOADING = (
+    "Vos dépôts précédents sont encore en cours d'envoi : attendez qu'ils aboutissent, puis rechargez la "
+    "page de vos TD pour voir s'ils ont été enregistrés. " + NOTHING_KEPT
+)
 STATUS_TITLES = {400: "Dépôt refusé", 403: "Accès refusé", 404: "Page introuvable", 413: "Dépôt refusé"}
 
 
@@ -197,7 +217,11 @@ class Service:
     secure_cookies: bool
     dispatcher: Any
     clock: Callable[[], datetime]
-    max_body: int  # the HTTP server's cap on any request body
+    max_body: int  # the largest upload's body
+    # {student: uploads being received}: read and written by the event loop's thread alone
+    uploading: dict[str, int] = field(default_factory=dict)
+    # {student: when their refusals of the last hour were recorded}: the event loop's thread alone too
+    refused: dict[str, list[datetime]] = field(default_factory=dict)
 
     def now(self) -> datetime:
         moment = self.clock()
@@ -365,19 +389,28 @@ class Upload(StudentPage):
 
     body: bytearray
     body_parsed = False
+    counted = False  # whether this request holds a place in ``Service.uploading``
 
     async def prepare(self) -> None:
         await super().prepare()  # no session, nothing read
         assignment = self.path_args[0]
         if assignment not in self.service.rules:
             raise tornado.web.HTTPError(404)
+        uploading = self.service.uploading
+        if uploading.get(self.student_id, 0) >= UPLOADS_AT_ONCE:
+            await self.refuse(assignment, AT_ONCE, UPLOADING, status=429)
+        uploading[self.student_id] = uploading.get(self.student_id, 0) + 1
+        self.counted = True
         cap = self.service.body_cap(assignment)
         declared = self.request.headers.get("Content-Length")
-        if declared is not None and declared.isdigit() and int(declared) > cap:
+        # ASCII digits only: "²" is a digit to isdigit() (a header is Latin-1) but no int; any other
+        # length is the connection's to refuse once this returns.
+        if declared is not None and declared.isascii() and declared.isdigit() and int(declared) > cap:
             await self.refuse(
                 assignment, Reason.TOO_LARGE_TOTAL, uploads.too_large_total(int(declared), cap - ENVELOPE_BYTES)
             )
-        # Beyond the cap, a body without a length (chunked) is cut off by the connection itself.
+        # The server's cap is OTHER_BODY_BYTES: raised here, for a student's upload only. Beyond this
+        # cap, a body without a length (chunked) is cut off by the connection itself.
         if isinstance(self.request.connection, HTTP1Connection):
             self.request.connection.set_max_body_size(cap)
         self.body = bytearray()
@@ -392,6 +425,24 @@ class Upload(StudentPage):
         if self._finished:
             return
         self.body += chunk
+
+    def _uploaded(self) -> None:
+        """This request's place among the student's uploads at once given back, once."""
+        if self.counted:
+            self.counted = False
+            left = self.service.uploading.get(self.student_id, 0) - 1
+            if left > 0:
+                self.service.uploading[self.student_id] = left
+            else:
+                self.service.uploading.pop(self.student_id, None)
+
+    def on_finish(self) -> None:
+        self._uploaded()
+
+    def on_connection_close(self) -> None:
+        # A client gone mid-body: Tornado never finishes the request, so ``on_finish`` is not called.
+        self._uploaded()
+        super().on_connection_close()
 
     async def post(self, assignment: str) -> None:
         service = self.service
@@ -441,10 +492,18 @@ class Upload(StudentPage):
     async def refuse(
         self, assignment: str, reason: str, message: str, file: str | None = None, *, status: int = 413
     ) -> NoReturn:
-        """Record the refusal for the teacher, then answer the student with its message (raises)."""
-        await asyncio.to_thread(
-            self.service.store.record_refusal, self.student_id, assignment, str(reason), message, file
-        )
+        """Record the refusal for the teacher (the first ``REFUSALS_RECORDED_PER_HOUR`` of the student's
+        hour), then answer the student with its message (raises)."""
+        now = self.service.now()
+        recent = [moment for moment in self.service.refused.get(self.student_id, ()) if now - moment < HOUR]
+        record = len(recent) < REFUSALS_RECORDED_PER_HOUR
+        if record:
+            recent.append(now)
+        self.service.refused[self.student_id] = recent  # before the await: the student's other requests see it
+        if record:
+            await asyncio.to_thread(
+                self.service.store.record_refusal, self.student_id, assignment, str(reason), message, file
+            )
         raise Shown(status, message, "Dépôt refusé")
 
 
@@ -516,6 +575,17 @@ class Feedback(StudentPage):
         self.set_header("Content-Security-Policy", FEEDBACK_POLICY)
         self.set_header("Content-Type", "text/html; charset=utf-8")
         self.write(page)
+
+
+class Logout(Page):
+    """``POST /logout``: the session's cookie removed from this browser. A session lasts a month and the
+    students work on shared computers: without it, the next one at the keyboard would read their attempts
+    and upload in their name. (A form, with its XSRF token, as every POST.)"""
+
+    def post(self) -> None:
+        self.clear_cookie(SESSION_COOKIE)
+        self.clear_cookie(TEACHER_COOKIE)
+        self.render("error.html", title="Déconnexion", text=LOGGED_OUT, back=False)
 
 
 class TeacherLink(Page):
@@ -638,8 +708,8 @@ def make_app(
     rules needs its release notebooks, by name without ``.ipynb``); ``cookie_secret`` signs the session
     cookies (32 random bytes or more, kept across restarts so that sessions survive them);
     ``secure_cookies`` is True behind TLS; ``dispatcher``, if any, tells its ``workers()``; ``clock``
-    gives the aware UTC present (the tests set it). Serve it with ``run``, whose HTTP server caps every
-    request body at ``app.settings["max_body_size"]``."""
+    gives the aware UTC present (the tests set it). Serve it with ``run``, whose HTTP server caps an
+    upload's body at ``app.settings["max_body_size"]`` and every other body far lower (``http_server``)."""
     if len(cookie_secret) < 32:
         raise ValueError("cookie_secret: 32 random bytes at least (secrets.token_bytes(32))")
     if len(teacher_token) < TEACHER_TOKEN_MIN:
@@ -670,6 +740,7 @@ def make_app(
             (rf"/attempt/{digits}/feedback/([^/]+)", Feedback),
             (rf"{TEACHER_PATH}([^/]+)", TeacherLink),
             (r"/teacher", Teacher),
+            (r"/logout", Logout),
         ],
         service=service,
         max_body_size=service.max_body,
@@ -688,12 +759,15 @@ def make_app(
 
 
 def http_server(app: tornado.web.Application, *, xheaders: bool = False) -> tornado.httpserver.HTTPServer:
-    """The HTTP server of ``app``: every request body capped at the largest TD's upload and its envelope,
-    so that a larger one is cut off before it is in memory; slow bodies and idle connections closed."""
+    """The HTTP server of ``app``: every request body capped at ``OTHER_BODY_BYTES``, so that a larger one
+    is cut off before it is in memory; an upload's own cap (a TD's largest upload and its envelope, at
+    most ``app.settings["max_body_size"]``) is raised by ``Upload.prepare`` once the session is checked,
+    so that no one without a link makes the server hold that much per connection. Slow bodies and idle
+    connections closed."""
     return tornado.httpserver.HTTPServer(
         app,
         xheaders=xheaders,
-        max_body_size=app.settings["max_body_size"],
+        max_body_size=OTHER_BODY_BYTES,
         body_timeout=BODY_TIMEOUT_SECONDS,
         idle_connection_timeout=IDLE_SECONDS,
     )

@@ -24,6 +24,24 @@ def test_the_secrets_are_made_once_readable_by_their_owner_alone(tmp_path):
     assert secrets_of(tmp_path / "other.json") != made
 
 
+def test_the_secrets_file_appears_whole_or_not_at_all(tmp_path, monkeypatch):
+    """A start killed while it writes the secrets, or a second start reading meanwhile, never finds
+    an empty file there: that one would stop every later start, and its advice (move it aside) would
+    end the students' sessions if followed on the whole file of a race."""
+    path = tmp_path / SECRETS_FILE
+
+    def killed(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(json, "dump", killed)
+    with pytest.raises(KeyboardInterrupt):
+        secrets_of(path)
+    monkeypatch.undo()
+    assert not os.path.lexists(path) and list(tmp_path.iterdir()) == []
+    made = secrets_of(path)
+    assert secrets_of(path) == made and stat.S_IMODE(path.stat().st_mode) == 0o600
+
+
 def test_a_secrets_file_others_can_read_is_refused(tmp_path):
     path = tmp_path / SECRETS_FILE
     secrets_of(path)

@@ -12,6 +12,7 @@ import logging
 import re
 import socket
 import threading
+import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from http.cookies import SimpleCookie
@@ -338,6 +339,22 @@ def test_a_renewed_link_ends_the_sessions_of_the_old_one(service):
     assert browser.get(f"/s/{fresh}").status == 303 and browser.get("/").status == 200
 
 
+def test_a_student_logs_out_of_a_shared_computer(service):
+    """A session lasts a month: the page's button ends it on this browser, with the form's XSRF token."""
+    browser = service.student("alice")
+    page = browser.get("/")
+    assert 'action="/logout"' in page.html and "Se déconnecter" in page.text
+    assert browser.request("POST", "/logout").status == 403  # no XSRF token: nothing done
+    assert browser.get("/").status == 200
+    token = browser.xsrf()
+    answer = browser.request(
+        "POST", "/logout", body=f"_xsrf={token}", headers={"Content-Type": "application/x-www-form-urlencoded"}
+    )
+    assert answer.status == 200 and serve_app.LOGGED_OUT in answer.text
+    assert "session" not in browser.cookies
+    assert browser.get("/").status == 403
+
+
 def test_a_forged_or_unsigned_session_cookie_opens_nothing(service):
     browser = service.browser()
     fingerprint = service.store.token_fingerprint("alice")
@@ -357,7 +374,7 @@ def test_the_students_page_lists_the_tds_with_a_form_that_works_without_javascri
         assert page.status == 200
         assert "ouvert" in page.text and "pas encore ouvert" in page.text
         assert "22/01/2027 à 10:00" in page.text  # the deadline, 09:00 UTC, in Paris time
-        forms = re.findall(r"<form [^>]*>", page.html)
+        forms = [form for form in re.findall(r"<form [^>]*>", page.html) if 'action="/logout"' not in form]
         assert len(forms) == 1, "an upload form for the open TD only"
         assert f'action="/td/{TD}/upload"' in forms[0] and 'enctype="multipart/form-data"' in forms[0]
         assert re.search(rf'<input type="file" name="{FILES_FIELD}" multiple', page.html)
@@ -434,6 +451,22 @@ def test_a_refused_upload_says_why_in_french_is_recorded_and_stores_nothing(serv
     assert [r.student for r in service.store.refusals()] == ["alice"] * len(cases)
 
 
+def test_a_flood_of_refused_uploads_records_a_bounded_number(service, monkeypatch):
+    """Refused uploads cost no attempt: a student sending thousands would fill the store (and take its
+    write lock from everyone's uploads) and push every other refusal off the teacher's list. Each one
+    is still answered; only the first few of the hour, per student, are recorded."""
+    monkeypatch.setattr(serve_app, "REFUSALS_RECORDED_PER_HOUR", 3)
+    alice, bruno = service.student("alice"), service.student("bruno")
+    for _ in range(5):
+        answer = alice.upload([])
+        assert answer.status == 400 and "Aucun fichier reçu" in answer.text
+    assert bruno.upload([]).status == 400
+    assert [r.student for r in service.store.refusals()] == ["bruno"] + ["alice"] * 3
+    service.clock.now = T0 + timedelta(hours=1, seconds=1)
+    assert alice.upload([]).status == 400
+    assert len(service.store.refusals()) == 5
+
+
 def test_uploads_before_the_opening_or_after_the_deadline_are_refused(service):
     browser = service.student("alice")
     xsrf = browser.xsrf()
@@ -484,8 +517,92 @@ def test_a_body_over_the_cap_is_refused_unread_with_413(service):
     assert answer.startswith(b"HTTP/1.1 413 "), answer[:200]
     assert service.store.attempts_of("alice") == []
     assert service.store.refusals(limit=1)[0].reason == Reason.TOO_LARGE_TOTAL
-    # Every route's body is capped by the server a little over the largest TD's upload.
+    # An upload's body is capped a little over the largest TD's upload; every other body far lower.
     assert service.app.settings["max_body_size"] == LIMIT + serve_app.ENVELOPE_BYTES
+
+
+@pytest.mark.parametrize("path", ["/", "/teacher", f"/s/{'x' * 43}", "/nowhere"])
+def test_a_large_body_anywhere_but_an_upload_is_refused_unread(service, path):
+    """Only a student's upload, once its session is checked, may send a body of the TD's size: elsewhere,
+    and without a session, the server refuses a large body by its length, before holding a byte of it
+    (else anyone could make the service hold the largest upload per connection, no link needed)."""
+    announced = LIMIT  # under the upload's cap, far over what any other route takes
+    with socket.create_connection(("127.0.0.1", service.server.port), timeout=10) as raw:
+        raw.sendall(
+            (
+                f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                f"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {announced}\r\n\r\n"
+            ).encode()
+        )
+        answer = raw.recv(65536)  # a server that waited for the body would time out here
+    assert answer.startswith(b"HTTP/1.1 400 "), answer[:200]
+    # Same without a session on the upload's route: refused before its body (403 from its check).
+    with socket.create_connection(("127.0.0.1", service.server.port), timeout=10) as raw:
+        raw.sendall(
+            (
+                f"POST /td/{TD}/upload HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                f"Content-Type: multipart/form-data; boundary=x\r\nContent-Length: {announced}\r\n\r\n"
+            ).encode()
+        )
+        answer = raw.recv(65536)
+    assert answer.startswith(b"HTTP/1.1 403 "), answer[:200]
+
+
+def test_a_student_sends_two_uploads_at_once_at_most(service):
+    """Each upload is held whole in memory: a link that opens many connections and sends slowly gets a
+    429 for the third one, before its body is read; the places are given back when the uploads end,
+    even cut off, and another student's upload is not held back."""
+    alice = service.student("alice")
+    alice.xsrf()
+    cookies = "; ".join(f"{k}={v}" for k, v in alice.cookies.items())
+    head = (
+        f"POST /td/{TD}/upload HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: {cookies}\r\n"
+        f"Content-Type: multipart/form-data; boundary=x\r\nContent-Length: {LIMIT}\r\n\r\n"
+    ).encode()
+    held = []
+    try:
+        for _ in range(serve_app.UPLOADS_AT_ONCE):
+            raw = socket.create_connection(("127.0.0.1", service.server.port), timeout=10)
+            held.append(raw)
+            raw.sendall(head + b"--x\r\n")  # a body begun, never ended
+        time.sleep(0.5)  # the server reads those heads
+        answer = alice.upload(whole_td())
+        assert answer.status == 429 and serve_app.UPLOADING in answer.text
+        assert service.store.refusals(limit=1)[0].reason == serve_app.AT_ONCE
+        assert attempt_of(service.student("bruno").upload(whole_td()))
+    finally:
+        for raw in held:
+            raw.close()
+    deadline = time.monotonic() + 10
+    while (answer := alice.upload(whole_td())).status == 429 and time.monotonic() < deadline:
+        time.sleep(0.1)  # until the server sees the connections closed
+    assert attempt_of(answer)
+    uploading = service.app.settings["service"].uploading
+    while uploading and time.monotonic() < deadline:
+        time.sleep(0.1)  # each connection's close is seen in its own time
+    assert uploading == {}, "a place is never given back"
+
+
+def test_a_content_length_of_unicode_digits_is_no_server_error(service, caplog):
+    """ "²" is a digit to ``str.isdigit`` (the header is read as Latin-1) but no number to ``int``: the
+    length is the connection's to refuse (400), never a 500 with a traceback in the log per request."""
+    browser = service.student("alice")
+    browser.xsrf()
+    cookies = "; ".join(f"{k}={v}" for k, v in browser.cookies.items())
+    with socket.create_connection(("127.0.0.1", service.server.port), timeout=10) as raw:
+        raw.sendall(
+            f"POST /td/{TD}/upload HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: {cookies}\r\n"
+            "Content-Type: multipart/form-data; boundary=x\r\n".encode()
+            + b"Content-Length: \xb2\r\n\r\n"
+        )
+        answer = raw.recv(65536)
+    assert answer.startswith(b"HTTP/1.1 400 "), answer[:200]
+    assert "Uncaught exception" not in caplog.text
+    assert service.store.attempts_of("alice") == []
+    uploading, deadline = service.app.settings["service"].uploading, time.monotonic() + 10
+    while uploading and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert uploading == {}, "the upload's place is given back when the connection refuses its length"
 
 
 def test_a_body_just_over_the_cap_sent_whole_gets_no_attempt(service):
