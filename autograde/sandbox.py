@@ -1133,19 +1133,18 @@ class ReadyKernelClient(AsyncKernelClient):
 
     async def _async_wait_for_ready(self, timeout: float | None = None) -> None:
         deadline = time.monotonic() + (float("inf") if timeout is None else timeout)
+        asked: set[str] = set()  # this wait's kernel_info requests
         while True:
-            self.kernel_info()
+            asked.add(self.kernel_info())
             try:
                 reply = await ensure_async(self.shell_channel.get_msg(timeout=1))
             except Empty:
                 reply = None
-            if reply is not None and reply["msg_type"] == "kernel_info_reply":
-                # IOPub is connected once it carries anything, the status of this request at the latest.
-                try:
-                    await ensure_async(self.iopub_channel.get_msg(timeout=0.2))
-                except Empty:
-                    pass
-                else:
+            if reply is not None and reply["msg_type"] == "kernel_info_reply" and _parent_id(reply) in asked:
+                # IOPub is connected once it carries the status of one of this wait's requests. A message
+                # of the kernel before a restart, still queued, proves nothing: the subscription to the
+                # new kernel may not be made yet, and the next cell's output would be lost.
+                if await self._iopub_answers(asked, seconds=0.2):
                     self._handle_kernel_info_reply(reply)
                     return
             if not await self._async_is_alive():
@@ -1153,7 +1152,24 @@ class ReadyKernelClient(AsyncKernelClient):
             if time.monotonic() > deadline:
                 raise RuntimeError(f"Kernel didn't respond in {timeout} seconds")
 
+    async def _iopub_answers(self, asked: set[str], seconds: float) -> bool:
+        """Whether IOPub carries a message of one of the ``asked`` requests within ``seconds`` (the
+        messages of other requests read meanwhile are for no cell)."""
+        until = time.monotonic() + seconds
+        while (left := until - time.monotonic()) > 0:
+            try:
+                message = await ensure_async(self.iopub_channel.get_msg(timeout=left))
+            except Empty:
+                return False
+            if _parent_id(message) in asked:
+                return True
+        return False
+
     wait_for_ready = _async_wait_for_ready
+
+
+def _parent_id(message: dict) -> str | None:
+    return (message.get("parent_header") or {}).get("msg_id")
 
 
 # ------------------------------------------------------------------------------------ prepared kernels
