@@ -832,11 +832,15 @@ def test_serve_answers_until_it_is_stopped(tmp_path):
         async def scenario():
             stop = asyncio.Event()
             served = asyncio.create_task(serve_app.serve(app, port, stop=stop))
-            for _ in range(100):
+            # A generous bound: a loaded machine may take seconds to start the server (a CI run failed at 5 s).
+            until = time.monotonic() + 60
+            while True:
                 try:
                     answer = await asyncio.to_thread(Browser(port).get, "/s/bad")
                     break
                 except ConnectionRefusedError:
+                    if time.monotonic() > until:
+                        raise
                     await asyncio.sleep(0.05)
             stop.set()
             await asyncio.wait_for(served, 30)
