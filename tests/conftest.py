@@ -80,6 +80,11 @@ def postgres_url(postgres_server) -> str:
     return postgres_server.create_database()
 
 
+def sample_files(assignment: str, student: str) -> dict[str, bytes]:
+    """A sample submission's notebooks by file name, as an upload to the submission service stores them."""
+    return {path.name: path.read_bytes() for path in sorted((SUBMISSIONS / assignment / student).glob("*.ipynb"))}
+
+
 def notebooks(root: Path) -> list[Path]:
     return sorted(p for p in root.glob("*/*.ipynb") if ".ipynb_checkpoints" not in p.parts)
 

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import test_grading_td1 as td1  # TD 1's exact scores, stated once (a module: its test class is not collected here)
-from conftest import SUBMISSIONS
+from conftest import sample_files
 
 from autograde.attempts import Store
 from autograde.course import Course
@@ -36,7 +36,7 @@ RULE = TDRules(
 
 
 def sample(student: str) -> dict[str, bytes]:
-    return {path.name: path.read_bytes() for path in sorted((SUBMISSIONS / TD1 / student).glob("*.ipynb"))}
+    return sample_files(TD1, student)
 
 
 def graded_attempt(store: Store, student: str, files: dict[str, bytes], at: datetime) -> int:

@@ -13,7 +13,7 @@ from collections import Counter, defaultdict
 
 import pytest
 import test_grading_td1 as td1
-from conftest import REPO, SUBMISSIONS
+from conftest import REPO, sample_files
 from test_dask_faults import _grading_in_progress, _wait_for
 
 from autograde import dask_grading
@@ -79,7 +79,7 @@ def store(tmp_path):
 
 
 def upload(store: Store, student: str, sample: str) -> int:
-    files = {path.name: path.read_bytes() for path in sorted((SUBMISSIONS / TD1 / sample).glob("*.ipynb"))}
+    files = sample_files(TD1, sample)
     return store.add_attempt(student, TD1, files)
 
 

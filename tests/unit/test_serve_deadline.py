@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from conftest import SUBMISSIONS
+from conftest import sample_files
 
 from autograde import pipeline
 from autograde.attempts import Store
@@ -38,8 +38,7 @@ RULE = TDRules(
 
 
 def sample(student: str) -> dict[str, bytes]:
-    """The files of a sample submission of TD 1, as an upload stores them (by the release's names)."""
-    return {path.name: path.read_bytes() for path in sorted((SUBMISSIONS / TD1 / student).glob("*.ipynb"))}
+    return sample_files(TD1, student)
 
 
 def before(**delta) -> datetime:
