@@ -139,17 +139,27 @@ def run_settings(cell_timeout: int | None, sandbox: bool) -> dict[str, str]:
     return chosen
 
 
+def connect(scheduler: str):
+    """A Dask client of the scheduler at ``scheduler`` (tcp://HOST:PORT); a clear error when it cannot be
+    reached. The client waits ``CONNECT_SECONDS`` for a scheduler that goes away to come back, then closes."""
+    from distributed import Client
+
+    try:
+        return Client(scheduler, timeout=CONNECT_SECONDS)
+    except (OSError, TimeoutError, ValueError) as error:  # ValueError: not an address (tcp://HOST:PORT)
+        raise SchedulerError(f"cannot reach the Dask scheduler at {scheduler}: {error}") from None
+
+
 @contextmanager
-def cluster(jobs: int, scheduler: str | None = None) -> Iterator:
-    """A Dask client: on the scheduler at ``scheduler``, or on a LocalCluster of ``jobs`` one-thread workers."""
+def cluster(jobs: int, scheduler: str | None = None, *, hasty_close: bool = False) -> Iterator:
+    """A Dask client: on the scheduler at ``scheduler``, or on a LocalCluster of ``jobs`` one-thread workers.
+    ``hasty_close``: on the way out, what the local workers started (grading servers, kernels) is killed
+    before the cluster closes, rather than waited for: for a caller that has given their work back."""
     import dask
     from distributed import Client, LocalCluster, Security
 
     if scheduler:
-        try:
-            client = Client(scheduler, timeout=CONNECT_SECONDS)
-        except (OSError, TimeoutError, ValueError) as error:  # ValueError: not an address (tcp://HOST:PORT)
-            raise SchedulerError(f"cannot reach the Dask scheduler at {scheduler}: {error}") from None
+        client = connect(scheduler)
         try:
             yield client
         finally:
@@ -181,6 +191,8 @@ def cluster(jobs: int, scheduler: str | None = None) -> Iterator:
                     yield client
                 finally:
                     made = _descendants() - before  # the workers, their grading servers, their kernels
+                    if hasty_close:
+                        _kill_below_workers(made)
         finally:
             local.close()
             _reap(made)
@@ -201,6 +213,87 @@ def _descendants() -> set:
         except psutil.Error:  # ended meanwhile
             pass
     return found
+
+
+LOCAL_CONNECT_SECONDS = 5
+START_SECONDS = 120  # for a local cluster in a process of its own to start
+STOP = "stop"  # what the client's side sends a cluster host to end it
+
+
+@contextmanager
+def cluster_apart(jobs: int) -> Iterator:
+    """A Dask client of a LocalCluster of ``jobs`` one-thread workers that lives in a process of its own
+    (the scheduler, the nannies), started from the calling thread (so with its priority): this process's
+    threads never wait on the cluster's for the interpreter's lock. For the submission service, whose
+    thread answering the students must not queue behind a worker's restart or the scheduler's work. On the
+    way out, what the workers run is killed, not waited for (``cluster``'s ``hasty_close``); the host ends
+    too if this process dies (its pipe closes)."""
+    import multiprocessing
+
+    from distributed import Client
+
+    context = multiprocessing.get_context("spawn")
+    ours, theirs = context.Pipe()
+    # Not a daemon: a daemonic process may not start the workers' processes.
+    host = context.Process(target=_host_cluster, args=(jobs, theirs), name="autograde-cluster")
+    host.start()
+    theirs.close()
+    try:
+        if not ours.poll(START_SECONDS):
+            raise SchedulerError(f"the local Dask cluster did not start within {START_SECONDS} s")
+        try:
+            address, security = ours.recv()
+        except EOFError:
+            raise SchedulerError(f"the local Dask cluster did not start (exit status {host.exitcode})") from None
+        # This machine's own cluster is there at once or gone (its process killed): its client gives it up
+        # after a few seconds, not a remote scheduler's CONNECT_SECONDS.
+        with Client(address, security=security, timeout=LOCAL_CONNECT_SECONDS) as client:
+            yield client
+    finally:
+        try:
+            ours.send(STOP)
+        except OSError:  # the host ended already
+            pass
+        host.join(START_SECONDS)
+        if host.is_alive():  # hung: it and everything below it killed
+            for process in _descendants():
+                _kill(process)
+            host.join()
+        ours.close()
+
+
+def _host_cluster(jobs: int, pipe) -> None:
+    """In the cluster's own process: the cluster up, its address and TLS keys sent, then held until told to
+    stop or until the pipe closes."""
+    with cluster(jobs, hasty_close=True) as client:
+        pipe.send((client.scheduler.address, client.security))
+        try:
+            pipe.recv()
+        except EOFError:  # the client's process is gone
+            pass
+
+
+def _kill_below_workers(processes: set) -> None:
+    """SIGKILL to each of ``processes`` that is not a child of this one: the workers stay (they then close
+    at once, their tasks ended), what they started goes."""
+    import psutil
+
+    for process in processes:
+        try:
+            if process.ppid() != os.getpid():
+                _kill(process)
+        except psutil.Error:
+            pass
+
+
+def _kill(process) -> None:
+    """SIGKILL to a psutil process, gone or not."""
+    import psutil
+
+    try:
+        process.kill()
+    except psutil.Error:
+        pass
 
 
 def _reap(processes: set) -> None:

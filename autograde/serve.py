@@ -9,8 +9,9 @@ Everything that must outlive the process is written elsewhere: the attempts in t
 PostgreSQL), the graded submissions in the course, and the service's two secrets in a file of the
 course (``SECRETS_FILE``, mode 0600, made once, whole): the key that signs the session cookies, so that a
 restart keeps every student signed in, and the teacher's token, whose link is printed at each start. A
-restart of the process therefore loses nothing: attempts running when it stopped are claimed again
-once their lease ends, and the store writes one verdict per attempt.
+restart of the process therefore loses nothing: attempts running when it stopped are given back to the
+queue (claimed again once their lease ends if the process was killed), and the store writes one verdict
+per attempt.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import signal
 import socket
 import sys
 import tempfile
@@ -34,6 +36,11 @@ if TYPE_CHECKING:
     from .serve_rules import TDRules
 
 SECRETS_FILE = ".autograde-serve.json"  # in the course folder: the cookie key and the teacher's token
+# Grading (the local cluster, its workers and kernels, the deadline's close) runs at this niceness: an upload
+# is answered before grading goes on (Linux gives a niceness-10 thread a tenth of a niceness-0 one's share
+# when both want the CPU), and a quiet machine grades as fast.
+GRADING_NICENESS = 10
+CLUSTER_LOOK_SECONDS = 1.0  # how often the grading side looks whether its local cluster is still there
 CLOSE_EVERY_SECONDS = 60  # how often the watcher looks for a TD past its deadline and not yet closed
 
 
@@ -100,6 +107,7 @@ class DeadlineWatcher:
         self._thread.join(timeout)
 
     def _loop(self) -> None:
+        lower_this_threads_priority(GRADING_NICENESS)  # its close grades on a cluster of its own
         while not self._stopping.is_set():
             self.close_due(datetime.now(UTC))
             self._stopping.wait(self.every)
@@ -125,6 +133,88 @@ class DeadlineWatcher:
         return done
 
 
+class GradingSide:
+    """The dispatcher on its Dask cluster, started in a thread of its own at ``GRADING_NICENESS``: the
+    service answers while the cluster starts, and what the thread starts (the local cluster's own process,
+    its workers, their kernels) inherits that niceness, so an upload is answered before grading goes on.
+    A local cluster that cannot start stops the service (SIGTERM to this process, exit 2)."""
+
+    def __init__(self, store: Store, course: Course, jobs: int, scheduler: str | None):
+        self.store, self.course, self.jobs, self.scheduler = store, course, jobs, scheduler
+        self.dispatcher: Any = None  # the Dispatcher, once its cluster is up
+        self.failed: str | None = None
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="autograde-grading", daemon=True)
+
+    def start(self) -> GradingSide:
+        self._thread.start()
+        return self
+
+    def workers(self) -> list[tuple[str, int, int]]:
+        """The teacher page's workers: none while the cluster starts."""
+        return self.dispatcher.workers() if self.dispatcher is not None else []
+
+    def stop(self, timeout: float | None = None) -> None:
+        self._stopping.set()
+        self._thread.join(timeout)
+
+    def _run(self) -> None:
+        lower_this_threads_priority(GRADING_NICENESS)
+        try:
+            while not self._stopping.is_set():
+                self._grade_until_the_cluster_ends()
+        except Exception as error:  # noqa: BLE001 - said, and the service stopped: nothing grades without it
+            self.failed = f"the Dask cluster: {error}"
+            print(f"autograde serve run: {self.failed}", file=sys.stderr, flush=True)
+            if not self._stopping.is_set():  # else the service is stopping already, its handler maybe gone
+                os.kill(os.getpid(), signal.SIGTERM)
+
+    def _grade_until_the_cluster_ends(self) -> None:
+        """The dispatcher on a cluster until the service stops, or until the local cluster's process is
+        gone (killed, out of memory): then the caller starts another, and the attempts given back are
+        graded there."""
+        from . import dask_grading
+        from .serve_dispatch import CLIENT_GONE, Dispatcher
+
+        scheduler = self.scheduler
+        # The dispatcher gives its claims back before the cluster closes: what the workers run is then killed,
+        # not waited for (a restart is seconds, not a graceful close's tens). A local cluster lives in a
+        # process of its own: its scheduler and nannies never hold this one's GIL.
+        clients = dask_grading.cluster(self.jobs, scheduler) if scheduler else dask_grading.cluster_apart(self.jobs)
+        with clients as client:
+            dispatcher = Dispatcher(
+                self.store,
+                self.course,
+                client,
+                name=f"{socket.gethostname()}:{os.getpid()}"[:255],
+                # a scheduler elsewhere may be restarted apart from this process: its client made again
+                reconnect=(lambda: dask_grading.connect(scheduler)) if scheduler else None,
+            )
+            dispatcher.start()
+            self.dispatcher = dispatcher
+            while not self._stopping.wait(CLUSTER_LOOK_SECONDS):
+                if not scheduler and client.status in CLIENT_GONE:
+                    print(
+                        "autograde serve: the local Dask cluster went away: its attempts are queued again, "
+                        "and a new cluster is started",
+                        file=sys.stderr,
+                        flush=True,
+                    )
+                    break
+            self.dispatcher = None
+            dispatcher.stop(timeout=30)
+
+
+def lower_this_threads_priority(niceness: int) -> None:
+    """This thread at ``niceness`` at least; the threads and processes it starts inherit it (Linux keeps a
+    priority per thread)."""
+    tid = threading.get_native_id()
+    try:
+        os.setpriority(os.PRIO_PROCESS, tid, max(niceness, os.getpriority(os.PRIO_PROCESS, tid)))
+    except OSError:  # a system without per-thread priorities: grading then simply shares the CPU
+        pass
+
+
 def run_service(
     course_root: Path,
     store_url: str,
@@ -143,7 +233,6 @@ def run_service(
     from . import dask_grading, serve_app, settings
     from .attempts import Store, StoreError
     from .course import assignments
-    from .serve_dispatch import Dispatcher
     from .serve_rules import RulesError, load_rules
     from .serve_rules import rules_path as default_rules
 
@@ -159,8 +248,15 @@ def run_service(
     except (CourseError, RulesError, StoreError, OSError) as error:
         print(f"autograde serve run: {error}", file=sys.stderr)
         return 2
-    with store, dask_grading.cluster(jobs or settings.JOBS.get(), scheduler) as client:
-        dispatcher = Dispatcher(store, course, client, name=f"{socket.gethostname()}:{os.getpid()}"[:255])
+    if scheduler:  # a scheduler that cannot be reached is said before anything starts
+        try:
+            dask_grading.connect(scheduler).close()
+        except dask_grading.SchedulerError as error:
+            store.close()
+            print(f"autograde serve run: {error}", file=sys.stderr)
+            return 2
+    with store:
+        grading = GradingSide(store, course, jobs or settings.JOBS.get(), scheduler)
         app = serve_app.make_app(
             store,
             rules,
@@ -168,7 +264,7 @@ def run_service(
             cookie_secret=kept.cookie_secret,
             teacher_token=kept.teacher_token,
             secure_cookies=secure_cookies,
-            dispatcher=dispatcher,
+            dispatcher=grading,
         )
         watcher = DeadlineWatcher(course, store, rules) if close_deadlines else None
         print(
@@ -177,7 +273,7 @@ def run_service(
             f"the teacher's page: {base_url.rstrip('/')}{serve_app.TEACHER_PATH}{kept.teacher_token}",
             flush=True,
         )
-        dispatcher.start()
+        grading.start()
         if watcher is not None:
             watcher.start()
         try:
@@ -185,5 +281,5 @@ def run_service(
         finally:
             if watcher is not None:
                 watcher.stop(timeout=5)
-            dispatcher.stop(timeout=30)
-    return 0
+            grading.stop(timeout=60)
+    return 2 if grading.failed else 0

@@ -61,7 +61,15 @@ TEMPLATES = HERE / "templates" / "serve"
 STATIC = TEMPLATES / "static"
 DEFAULT_ADDRESS = "127.0.0.1"  # behind the TLS proxy; another address is the teacher's explicit choice
 PARIS = ZoneInfo("Europe/Paris")  # where the students read the times; the server keeps UTC
-SESSION_COOKIE, TEACHER_COOKIE = "session", "enseignant"
+SESSION_COOKIE, TEACHER_COOKIE, XSRF_COOKIE = "session", "enseignant", "_xsrf"
+
+
+def cookie_name(name: str, secure: bool) -> str:
+    """Behind TLS a cookie's name takes the ``__Host-`` prefix: a browser then keeps it only if it is
+    ``Secure``, for the whole site and this host alone, so a neighbouring subdomain cannot set it."""
+    return f"__Host-{name}" if secure else name
+
+
 TEACHER_PATH = "/t/"  # the teacher's link: BASE_URL + TEACHER_PATH + teacher token
 SESSION_DAYS = 31  # a session lasts this long; the link opens a new one at any time
 # The multipart envelope around the files (boundaries, each part's headers, the _xsrf field): a request
@@ -291,7 +299,7 @@ class Page(_Headers, tornado.web.RequestHandler):
 
     async def student(self) -> str | None:
         """The session's student, if the cookie is ours, recent, and made from their current link."""
-        raw = self.get_signed_cookie(SESSION_COOKIE, max_age_days=SESSION_DAYS)
+        raw = self.get_signed_cookie(self.cookie(SESSION_COOKIE), max_age_days=SESSION_DAYS)
         if raw is None:
             return None
         try:
@@ -302,18 +310,25 @@ class Page(_Headers, tornado.web.RequestHandler):
             return None
         current = await asyncio.to_thread(self.service.store.token_fingerprint, student)
         if current is None or not hmac.compare_digest(fingerprint.encode(), current.encode()):
-            self.clear_cookie(SESSION_COOKIE)  # a renewed link, or a student removed: this session is over
+            self.forget(SESSION_COOKIE)  # a renewed link, or a student removed: this session is over
             return None
         return student
 
     def is_teacher(self) -> bool:
-        raw = self.get_signed_cookie(TEACHER_COOKIE, max_age_days=SESSION_DAYS)
+        raw = self.get_signed_cookie(self.cookie(TEACHER_COOKIE), max_age_days=SESSION_DAYS)
         expected = _teacher_mark(self.service.teacher_token).encode()
         return raw is not None and hmac.compare_digest(raw, expected)
 
+    def cookie(self, name: str) -> str:
+        return cookie_name(name, self.service.secure_cookies)
+
+    def forget(self, name: str) -> None:
+        """The cookie removed (a ``__Host-`` one only by a ``Secure`` answer)."""
+        self.clear_cookie(self.cookie(name), path="/", secure=self.service.secure_cookies)
+
     def set_session(self, name: str, value: str) -> None:
         self.set_signed_cookie(
-            name,
+            self.cookie(name),
             value,
             expires_days=SESSION_DAYS,
             httponly=True,
@@ -583,8 +598,8 @@ class Logout(Page):
     and upload in their name. (A form, with its XSRF token, as every POST.)"""
 
     def post(self) -> None:
-        self.clear_cookie(SESSION_COOKIE)
-        self.clear_cookie(TEACHER_COOKIE)
+        self.forget(SESSION_COOKIE)
+        self.forget(TEACHER_COOKIE)
         self.render("error.html", title="Déconnexion", text=LOGGED_OUT, back=False)
 
 
@@ -746,6 +761,7 @@ def make_app(
         max_body_size=service.max_body,
         cookie_secret=cookie_secret,
         xsrf_cookies=True,
+        xsrf_cookie_name=cookie_name(XSRF_COOKIE, secure_cookies),
         xsrf_cookie_kwargs={"httponly": True, "samesite": "Strict", "secure": secure_cookies},
         cross_origin_protection=True,  # a browser's cross-site POST is refused before any byte is read
         template_path=str(TEMPLATES),

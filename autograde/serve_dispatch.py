@@ -35,7 +35,7 @@ import math
 import secrets
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from concurrent.futures import CancelledError
 from dataclasses import dataclass
 from datetime import UTC
@@ -52,6 +52,9 @@ LEASE_SECONDS = 60.0  # how long a claim holds without news: how late a dead dis
 EXTENDS_PER_LEASE = 3  # lease extensions per lease: two can be missed (a slow database) before it is lost
 POLL_SECONDS = 0.5  # how often the running tasks are looked at; also how long stop() may wait for the loop
 MAX_BACKOFF_SECONDS = 30.0  # the longest pause after a failed round (the store or the scheduler away)
+# A Dask client gives up its scheduler after its timeout (30 s from `dask_grading.connect`) and closes: only
+# a new client reaches the scheduler started again.
+CLIENT_GONE = ("closing", "closed", "failed")
 RESUBMITS = 3  # a task cancelled under the dispatcher (its scattered assignment lost) is submitted again so often
 NOTEBOOK = ".ipynb"
 
@@ -193,7 +196,9 @@ class Dispatcher:
     assignments, in a thread of its own (``start``/``stop``). ``name`` is the claims' worker name (one per
     dispatcher: the teacher page's "worker"); ``slots``: attempts on the cluster at once (default: the
     workers' threads, as the cluster has them now); ``cell_timeout``, ``sandbox``: the run's settings, as
-    ``autograde grade`` takes them."""
+    ``autograde grade`` takes them. ``reconnect`` makes a new client when ``client`` has closed (a
+    scheduler away for longer than the client waits for it, then started again); the dispatcher closes
+    the clients it made."""
 
     def __init__(
         self,
@@ -206,6 +211,7 @@ class Dispatcher:
         slots: int | None = None,
         cell_timeout: int | None = None,
         sandbox: bool = True,
+        reconnect: Callable[[], Any] | None = None,
     ):
         if lease_seconds <= EXTENDS_PER_LEASE * POLL_SECONDS:
             raise ValueError(f"a lease of {lease_seconds} s would end between two looks at the tasks")
@@ -220,6 +226,7 @@ class Dispatcher:
         self._workers: list[tuple[str, int, int]] | None = None  # the last look at the cluster
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
+        self._reconnect, self._made_clients = reconnect, 0
 
     # -------------------------------------------------------------------------------- its life
     def start(self) -> None:
@@ -273,10 +280,24 @@ class Dispatcher:
             self._leave_all()
 
     def _round(self) -> None:
+        if self.client.status in CLIENT_GONE and self._reconnect is not None:
+            self._replace_client(self._reconnect)
         self._look_at_workers()
         self._claim_free_slots()
         self._follow()
         self._wait_and_settle()
+
+    def _replace_client(self, reconnect: Callable[[], Any]) -> None:
+        """A new client for a client that gave up its scheduler; what the old one held is gone with it."""
+        for attempt_id in list(self._running):  # their tasks died with the scheduler's state
+            self._give_back(attempt_id, self._running.pop(attempt_id))
+        new = reconnect()
+        old, self.client = self.client, new
+        self._shipped.clear()
+        if self._made_clients:
+            old.close()
+        self._made_clients += 1
+        log.warning("dispatcher %s: the scheduler's client had closed: connected again", self.name)
 
     def _claim_free_slots(self) -> None:
         assert self._workers is not None
@@ -300,7 +321,11 @@ class Dispatcher:
                 continue
             topic = f"autograde-serve-{secrets.token_hex(8)}"
             running = _Running(claim, None, topic, time.monotonic())
-            running.future = self._submit(running)
+            try:
+                running.future = self._submit(running)
+            except BaseException:  # the scheduler away: the claim goes back now, not after its lease
+                self._give_back(attempt.id, running)
+                raise
             self._running[attempt.id] = running
 
     def _submit(self, running: _Running) -> Any:
@@ -383,9 +408,9 @@ class Dispatcher:
                 running.future.release()
                 running.future = self._submit(running)
                 log.warning("attempt %d: its task was lost (%r): submitted again", attempt_id, error)
-            else:  # the scheduler is away: the lease brings the attempt back once it ends
-                self._drop(self._running.pop(attempt_id))
-                log.warning("attempt %d: its task was lost (%r): left to its lease", attempt_id, error)
+            else:  # the scheduler is away: no result of this task can reach the store, so the claim goes back
+                self._give_back(attempt_id, self._running.pop(attempt_id))
+                log.warning("attempt %d: its task was lost (%r): queued again", attempt_id, error)
             return
         except KilledWorker as error:
             failure = (FAILED_KILLED_WORKERS, f"its task killed Dask workers again and again: {error}")
@@ -417,19 +442,29 @@ class Dispatcher:
 
     def _drop(self, running: _Running) -> None:
         """Forget a running attempt without a verdict (its lease will bring it back if nobody writes one)."""
+        if running.future is None:  # never submitted
+            return
         try:
             running.future.cancel()
             running.future.release()
         except Exception:  # noqa: BLE001 - a client that lost its scheduler: nothing to cancel there
             pass
 
+    def _give_back(self, attempt_id: int, running: _Running) -> None:
+        """Its task cancelled and its claim given back, so that it is graded again at once rather than after
+        its lease (the lease still covers a store away now)."""
+        self._drop(running)
+        try:
+            self.store.release(attempt_id, running.claim.key)
+        except Exception:  # noqa: BLE001 - the store away: the lease brings the attempt back
+            log.exception("dispatcher %s: attempt %d left to its lease", self.name, attempt_id)
+
     def _leave_all(self) -> None:
-        """On the way out: each unfinished attempt's task cancelled and its claim given back, so that a
-        restart grades it at once rather than after its lease (the lease still covers a store away now)."""
+        """On the way out: each unfinished attempt given back; the clients this dispatcher made closed."""
         for attempt_id in list(self._running):
-            running = self._running.pop(attempt_id)
-            self._drop(running)
+            self._give_back(attempt_id, self._running.pop(attempt_id))
+        if self._made_clients:
             try:
-                self.store.release(attempt_id, running.claim.key)
-            except Exception:  # noqa: BLE001 - the store away: the lease brings the attempt back
-                log.exception("dispatcher %s: attempt %d left to its lease", self.name, attempt_id)
+                self.client.close()
+            except Exception:  # noqa: BLE001 - a client already gone
+                pass

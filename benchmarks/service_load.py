@@ -315,8 +315,9 @@ class Service:
         self.process.wait()
 
     def workers(self) -> list[psutil.Process]:
-        """The Dask worker processes among the service's descendants (the nannies, in the service's own
-        process, start each worker as a multiprocessing child), the busiest first."""
+        """The Dask worker processes among the service's descendants, the busiest first: the nannies, in the
+        local cluster's own process (a multiprocessing child of the service), start each worker as a
+        multiprocessing child; a worker starts none (its grading servers are not multiprocessing's)."""
         assert self.process is not None
         try:
             descendants = psutil.Process(self.process.pid).children(recursive=True)
@@ -326,8 +327,13 @@ class Service:
         for process in descendants:
             try:
                 line = " ".join(process.cmdline())
-                if ("spawn_main" in line or "forkserver" in line) and "resource_tracker" not in line:
-                    found.append((len(process.children(recursive=True)), process))
+                below = process.children(recursive=True)
+                if (
+                    ("spawn_main" in line or "forkserver" in line)
+                    and "resource_tracker" not in line
+                    and not any("spawn_main" in " ".join(child.cmdline()) for child in below)
+                ):
+                    found.append((len(below), process))
             except psutil.Error:
                 continue
         return [process for _, process in sorted(found, key=lambda pair: -pair[0])]
@@ -388,6 +394,11 @@ def main() -> None:
     )
     parser.add_argument("--sqlite", action="store_true", help="a SQLite store even when PostgreSQL is there")
     parser.add_argument("--seed", type=int, default=23, help="the order of the class's mix and upload times")
+    parser.add_argument(
+        "--accept-only",
+        action="store_true",
+        help="the rush and the accept figures only, without waiting for the verdicts (minutes, not half an hour)",
+    )
     args = parser.parse_args()
     if args.quick:
         args.students, args.within = QUICK["students"], QUICK["within"]
@@ -488,7 +499,7 @@ def main() -> None:
 
             # Every accepted attempt's verdict, bounded.
             accepted = [s for s in students if s.attempt is not None]
-            end = time.monotonic() + timeout
+            end = time.monotonic() + (0 if args.accept_only else timeout)
             pending = {s.id: s.attempt for s in accepted}
             while pending and time.monotonic() < end:
                 for student_id, attempt_id in list(pending.items()):
@@ -545,6 +556,23 @@ def main() -> None:
                 f"(goal p95 < {GOAL_ACCEPT_P95 * 1000:.0f} ms: {'met' if p95_accept is not None and p95_accept < GOAL_ACCEPT_P95 else 'missed'}), "
                 f"max {seconds(max(accept_times, default=None))}"
             )
+            # Where the slow ones are: each 10 s of the rush, and the uploads sent again after the restart.
+            windows = []
+            for low in range(0, math.ceil(args.within), 10):
+                sent = [s.accept_seconds for s in accepted if s.sent_at is not None and s.accept_seconds is not None
+                        and low <= s.sent_at - begin < low + 10 and not s.retries]  # fmt: skip
+                windows.append(f"{low}-{low + 10} s: {len(sent)}, p95 {seconds(percentile(sent, 0.95))}")
+            again = [s.accept_seconds for s in accepted if s.retries and s.accept_seconds is not None]
+            print(
+                "time to accept, by when it was sent (first tries): " + "; ".join(windows)
+                + f"; sent again after the restart: {len(again)}, p50 {seconds(percentile(again, 0.5))}, "
+                f"p95 {seconds(percentile(again, 0.95))}"
+            )  # fmt: skip
+            if args.accept_only:
+                status, stopping = service.stop()
+                service = None
+                print(f"service stopped: exit {status} in {stopping:.1f} s (--accept-only: verdicts not awaited)")
+                return
             print(
                 f"upload to verdict: p50 {seconds(percentile(to_verdict, 0.5))}, p95 {seconds(percentile(to_verdict, 0.95))} "
                 f"(mean {seconds(statistics.fmean(to_verdict)) if to_verdict else '–'}), all verdicts {waited:.0f} s after the first upload"

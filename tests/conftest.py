@@ -85,6 +85,16 @@ def sample_files(assignment: str, student: str) -> dict[str, bytes]:
     return {path.name: path.read_bytes() for path in sorted((SUBMISSIONS / assignment / student).glob("*.ipynb"))}
 
 
+def run_async(coroutine):
+    """``asyncio.run(coroutine)`` in a thread of its own: a test that ran before in this process may have
+    left an event loop running in the main thread (Playwright's sync API, nbclient's and Dask's helpers)."""
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1) as thread:
+        return thread.submit(asyncio.run, coroutine).result()
+
+
 def notebooks(root: Path) -> list[Path]:
     return sorted(p for p in root.glob("*/*.ipynb") if ".ipynb_checkpoints" not in p.parts)
 

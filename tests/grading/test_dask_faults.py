@@ -10,6 +10,7 @@ test kills something of the run."""
 
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -167,10 +168,16 @@ class DaskCluster:
     """A `dask scheduler` and `dask worker` processes of this test module, plain TCP on 127.0.0.1."""
 
     def __init__(self, folder: Path, workers: int):
-        self.folder = folder
+        self.folder, self.count = folder, workers
         folder.mkdir(parents=True)
+        self.start()
+
+    def start(self, port: int = 0) -> None:
+        """The scheduler on ``port`` (any free one: 0), then its workers, once they have all joined."""
+        workers, folder = self.count, self.folder
         file = folder / "scheduler.json"
-        self.scheduler = self._start("scheduler", "--scheduler-file", str(file), "--port", "0")
+        file.unlink(missing_ok=True)
+        self.scheduler = self._start("scheduler", "--scheduler-file", str(file), "--port", str(port))
         self.address = _wait_for(lambda: _address(file), "the scheduler's address", self.scheduler)
         self.workers = [
             self._start(
@@ -319,11 +326,16 @@ def test_the_scheduler_gone_ends_the_run_with_a_clear_error_keeping_what_was_wri
     stamped = _stamped(course)
     written, left = sorted(stamped), sorted(set(students) - set(stamped))
     assert grader.returncode == 2 and 1 <= len(written) < len(students)
-    assert (
-        f"autograde grade: the Dask scheduler {dask_cluster.address} went away (the connection was lost): "
-        f"{len(written)} student(s) graded and written, {len(left)} not graded ({', '.join(left)}); "
-        "run the same command again to grade them"
-    ) in err.splitlines()
+    # Why the connection ended depends on the moment it is seen (closed stream, reset by peer): the rest is fixed.
+    said = (
+        re.escape(f"autograde grade: the Dask scheduler {dask_cluster.address} went away (")
+        + ".+"
+        + re.escape(
+            f"): {len(written)} student(s) graded and written, {len(left)} not graded ({', '.join(left)}); "
+            "run the same command again to grade them"
+        )
+    )
+    assert any(re.fullmatch(said, line) for line in err.splitlines()), err
     assert {s: scores for s, scores in _gradebook(course).items() if s in written} == {
         s: [(SAMPLE_TOTAL, MAX_TOTAL)] for s in written
     }

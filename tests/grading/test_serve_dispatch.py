@@ -14,15 +14,16 @@ from collections import Counter, defaultdict
 import pytest
 import test_grading_td1 as td1
 from conftest import REPO, sample_files
-from test_dask_faults import _grading_in_progress, _wait_for
+from test_dask_faults import DaskCluster, _grading_in_progress, _wait_for
 
 from autograde import dask_grading
-from autograde.attempts import FAILED, GRADED, QUEUED, Store
+from autograde.attempts import FAILED, GRADED, QUEUED, RUNNING, Store
 from autograde.course import Course
-from autograde.serve_dispatch import PROGRESS_CHECKING, PROGRESS_QUEUED, Dispatcher
+from autograde.serve_dispatch import CLIENT_GONE, PROGRESS_CHECKING, PROGRESS_QUEUED, Dispatcher
 
 TD1 = td1.TestTD1.ASSIGNMENT
 CELL_TIMEOUT = 20
+GIVE_UP = 5  # seconds a client of the test waits for its scheduler to come back before it closes
 LEASE = 8  # seconds: a stopped dispatcher's attempt is claimed again this long after its last extension
 GRADIENT = ("02_regression_lineaire", "test_gradient")
 SIGN = "regression_lineaire.gradient/sign"
@@ -201,4 +202,43 @@ def test_a_dispatcher_stopped_mid_grading_and_started_again_finishes_the_queue(s
     assert automatic(first.result) == CHLOE and automatic(second.result) == ALICE
     # the claim given back is not counted among those that stopped the grader (max_claims)
     assert (first.claims, second.claims) == (1, 1)
+    assert store.verdicts == {chloe: 1, alice: 1}
+
+
+@pytest.mark.slow
+def test_a_scheduler_restarted_after_its_client_gave_up_loses_no_attempt_and_grades_none_twice(store, course, tmp_path):
+    """`--scheduler`: the scheduler and its workers killed while an attempt is graded, and started again on
+    the same port once the dispatcher's client has closed (as a machine's supervisor restarts them). The
+    dispatcher gives its claims back, connects a new client, and each attempt gets one verdict, its usual
+    score, from one claim each."""
+    chloe, alice = upload(store, "chloe", "chloe_gradient_faux"), upload(store, "alice", "alice_boucles")
+    cluster = DaskCluster(tmp_path / "cluster", workers=2)
+    from distributed import Client
+
+    def connect():
+        return Client(cluster.address, timeout=GIVE_UP)
+
+    first = connect()
+    dispatcher = Dispatcher(store, course, first, name="serve-d", cell_timeout=CELL_TIMEOUT, reconnect=connect)
+    dispatcher.start()
+    try:
+        _wait_for(
+            lambda: next(filter(None, (_grading_in_progress(w.pid) for w in cluster.workers)), None),
+            "a kernel grading an attempt",
+        )
+        port = int(cluster.address.rsplit(":", 1)[1])
+        cluster.stop()
+        _wait_for(lambda: first.status in CLIENT_GONE, "the client giving its scheduler up")
+        assert {attempt(store, chloe).state, attempt(store, alice).state} <= {QUEUED, RUNNING}
+        cluster.start(port)
+        _wait_for(lambda: settled(store, [chloe, alice]), "both verdicts")
+    finally:
+        dispatcher.stop()
+        first.close()
+        cluster.stop()
+    assert dispatcher.client is not first
+    graded_chloe, graded_alice = attempt(store, chloe), attempt(store, alice)
+    assert (graded_chloe.state, graded_alice.state) == (GRADED, GRADED), (graded_chloe.error, graded_alice.error)
+    assert automatic(graded_chloe.result) == CHLOE and automatic(graded_alice.result) == ALICE
+    assert (graded_chloe.claims, graded_alice.claims) == (1, 1)  # given back, not left to their leases
     assert store.verdicts == {chloe: 1, alice: 1}

@@ -1,8 +1,9 @@
 """autograde.sandbox.ReadyKernelClient: a kernel is ready once IOPub carries the status of one of the
 wait's own requests (a flaky CI run: a restarted kernel's next cell lost its output)."""
 
-import asyncio
 from queue import Empty
+
+from conftest import run_async
 
 from autograde.sandbox import ReadyKernelClient
 
@@ -57,6 +58,6 @@ def test_a_message_of_the_kernel_before_a_restart_is_no_proof_that_iopub_is_conn
         shell=[(1, message("kernel_info_reply", "info-1")), (2, message("kernel_info_reply", "info-2"))],
         iopub=[(0, message("status", "execute-before-the-restart")), (2, message("status", "info-2"))],
     )
-    asyncio.run(client.wait_for_ready(timeout=30))
+    run_async(client.wait_for_ready(timeout=30))
     assert client.sent == ["info-1", "info-2"]
     assert client.ready_with["parent_header"]["msg_id"] == "info-2"

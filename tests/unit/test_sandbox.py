@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import REPO
+from conftest import REPO, run_async
 
 from autograde import sandbox, settings
 
@@ -182,16 +182,6 @@ def test_the_state_of_the_own_files_is_what_the_sandbox_copies(tmp_path):
     assert sandbox.own_files_state(None) == () == sandbox.own_files_state(tmp_path / "absent")
 
 
-def _run_in_a_thread(scenario):
-    """``asyncio.run(scenario())`` in a thread of its own: a test that ran before in this process may have
-    left an event loop running in the main thread (nbclient's and Dask's helpers run loops)."""
-    import asyncio
-    from concurrent.futures import ThreadPoolExecutor
-
-    with ThreadPoolExecutor(1) as thread:
-        return thread.submit(lambda: asyncio.run(scenario())).result()
-
-
 def _cmdlines_with(marker: str) -> list[int]:
     found = []
     for entry in os.listdir("/proc"):
@@ -226,7 +216,7 @@ def test_a_kernel_asked_to_stop_is_killed_at_once_with_every_process_it_started(
         await km.shutdown_kernel()  # nbclient's graceful request
         return reply["content"]["status"], running, root, km.has_kernel
 
-    status, running, root, has_kernel = _run_in_a_thread(scenario)
+    status, running, root, has_kernel = run_async(scenario())
     assert status == "ok" and running, "the detached process ran"
     assert _cmdlines_with(marker) == [] and not has_kernel, "killed with the kernel, not left to finish"
     assert not root.exists(), "the sandbox's private folder is removed"
@@ -273,7 +263,7 @@ def test_a_prepared_kernel_is_taken_only_for_its_folder_its_files_and_its_argume
             refused[change] = (got, root.exists(), sandbox.process_tree(pid))
         return "".join(printed), refused
 
-    printed, refused = _run_in_a_thread(scenario)
+    printed, refused = run_async(scenario())
     assert printed == "['donnees.csv'] alice\n", "the student's files are in the prepared kernel's folder"
     assert refused == dict.fromkeys(refused, (None, False, [])), "not taken: killed and removed"
     assert sandbox._prepared is None

@@ -6,7 +6,6 @@ Each probe runs a small script as the sandbox's kernel. "grader" runs it as this
 the grader (root here and in CI); "nobody" runs the same command under an unprivileged user, with the
 system's Python (the grader's virtualenv may be out of that user's reach)."""
 
-import asyncio
 import ctypes  # noqa: F401 - the probes use it inside the sandbox
 import json
 import os
@@ -20,6 +19,7 @@ import time
 from pathlib import Path
 
 import pytest
+from conftest import run_async
 
 from autograde import sandbox, settings
 
@@ -524,7 +524,7 @@ def test_a_real_kernel_keeps_its_output_to_itself_and_counts_its_cpu(tmp_path, m
         finally:
             await km.shutdown_kernel(now=True)
 
-    outputs, cpu, cpu_after_restart, log = asyncio.run(scenario())
+    outputs, cpu, cpu_after_restart, log = run_async(scenario())
     printed = "".join(outputs)
     assert "found [] ['donnees.csv']" in printed
     assert "['donnees.csv']" in printed.split("found")[-1], "a restarted kernel starts from the submitted files again"
@@ -574,7 +574,7 @@ def test_without_the_sandbox_the_kernels_output_and_cpu_time_are_kept_too(tmp_pa
         finally:
             await km.shutdown_kernel(now=True)
 
-    cpu, log = asyncio.run(scenario())
+    cpu, log = run_async(scenario())
     assert cpu >= 0.4 and "Exception while loading config file" in log
     captured = capfd.readouterr()
     assert "Exception while loading config file" not in captured.err + captured.out

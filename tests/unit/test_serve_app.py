@@ -315,15 +315,24 @@ def test_a_link_opens_a_session_cookie_and_leaves_the_address_bar(service, caplo
     assert service.tokens["alice"] not in caplog.text and TEACHER not in caplog.text
 
 
-def test_behind_tls_the_cookies_are_secure(tmp_path):
+def test_behind_tls_the_cookies_are_secure_and_for_this_host_alone(tmp_path):
     made = Service(tmp_path, secure_cookies=True)
     try:
         browser = made.student("alice")
-        browser.xsrf()
+        assert browser.get("/").status == 200
+        token = browser.xsrf()
         cookies = {line.split("=", 1)[0]: line for line in browser.set_cookies}
-        assert set(cookies) == {"session", "_xsrf"}
-        for line in cookies.values():
-            assert "Secure" in line and "HttpOnly" in line
+        assert set(cookies) == {"__Host-session", "__Host-_xsrf"}
+        for line in cookies.values():  # what a browser requires of a __Host- cookie
+            assert "Secure" in line and "HttpOnly" in line and "Path=/" in line and "Domain" not in line
+        browser.set_cookies.clear()
+        answer = browser.request(
+            "POST", "/logout", body=f"_xsrf={token}", headers={"Content-Type": "application/x-www-form-urlencoded"}
+        )
+        assert answer.status == 200 and "__Host-session" not in browser.cookies
+        [cleared] = [line for line in browser.set_cookies if line.startswith("__Host-session=")]
+        assert "Secure" in cleared and "Path=/" in cleared  # else a browser keeps the session
+        assert browser.get("/").status == 403
     finally:
         made.close()
 
@@ -846,7 +855,7 @@ def test_serve_answers_until_it_is_stopped(tmp_path):
             await asyncio.wait_for(served, 30)
             return answer
 
-        assert asyncio.run(scenario()).status == 403
+        assert asyncio.run(scenario()).status == 403  # the main thread: the service sets signal handlers
         with pytest.raises(ConnectionRefusedError):
             Browser(port).get("/")
 
