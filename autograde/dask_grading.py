@@ -280,10 +280,11 @@ def _kill_below_workers(processes: set) -> None:
 
     for process in processes:
         try:
-            if process.ppid() != os.getpid():
-                _kill(process)
-        except psutil.Error:
-            pass
+            below = process.ppid() != os.getpid()
+        except psutil.Error:  # gone already
+            continue
+        if below:
+            _kill(process)
 
 
 def _kill(process) -> None:
@@ -304,10 +305,7 @@ def _reap(processes: set) -> None:
 
     _, alive = psutil.wait_procs(list(processes), timeout=GRACE_SECONDS)
     for process in alive:
-        try:
-            process.kill()
-        except psutil.Error:
-            pass
+        _kill(process)
     psutil.wait_procs(alive, timeout=GRACE_SECONDS)
 
 
