@@ -75,6 +75,7 @@ import atexit
 import contextlib
 import errno
 import functools
+import inspect
 import itertools
 import os
 import platform
@@ -96,6 +97,7 @@ from jupyter_core.utils import ensure_async
 from traitlets import default
 
 from . import settings
+from .niceness import session_at_own_niceness
 
 INSTALL_HINT = (
     "Install bubblewrap (Debian/Ubuntu: sudo apt-get install bubblewrap; Fedora: sudo dnf install "
@@ -120,6 +122,10 @@ class SandboxUnavailable(RuntimeError):
     """Grading was asked to sandbox the kernels and cannot."""
 
 
+# The function's source, run by the launcher (which has no access to this package).
+_SESSION_AT_OWN_NICENESS = f"{inspect.getsource(session_at_own_niceness)}\n{session_at_own_niceness.__name__}()"
+
+
 def _launcher(memory_mb: int, file_mb: int, processes: int | None, staging: str | None = None) -> str:
     """Python code run as the sandbox's command: it copies the student's files into the kernel's folder
     (the current directory) and /tmp, sets the limits, then becomes the kernel (exec), so that the kernel
@@ -135,7 +141,9 @@ def _launcher(memory_mb: int, file_mb: int, processes: int | None, staging: str 
             "    except (OSError, shutil.Error) as error:\n"
             "        print('autograde: copy of', src, 'incomplete:', str(error)[:2000], file=sys.stderr)",
         ]
+    # bubblewrap's --new-session made a session of its own: its CPU share follows the kernel's niceness.
     lines += [
+        _SESSION_AT_OWN_NICENESS,
         f"resource.setrlimit(resource.RLIMIT_AS, ({memory_mb << 20}, {memory_mb << 20}))",
         f"resource.setrlimit(resource.RLIMIT_FSIZE, ({file_mb << 20}, {file_mb << 20}))",
         "resource.setrlimit(resource.RLIMIT_CORE, (0, 0))",

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .course import Course, CourseError, release_notebooks
+from .niceness import lower_this_threads_priority
 
 if TYPE_CHECKING:
     from .attempts import Store
@@ -203,16 +204,6 @@ class GradingSide:
                     break
             self.dispatcher = None
             dispatcher.stop(timeout=30)
-
-
-def lower_this_threads_priority(niceness: int) -> None:
-    """This thread at ``niceness`` at least; the threads and processes it starts inherit it (Linux keeps a
-    priority per thread)."""
-    tid = threading.get_native_id()
-    try:
-        os.setpriority(os.PRIO_PROCESS, tid, max(niceness, os.getpriority(os.PRIO_PROCESS, tid)))
-    except OSError:  # a system without per-thread priorities: grading then simply shares the CPU
-        pass
 
 
 def run_service(

@@ -361,6 +361,9 @@ def serve() -> None:
     """The grading server's loop: an order a line on stdin, a forked grading process per order, its exit
     status a line on stdout. The end of stdin (the Dask worker is gone) ends the server and whatever
     grading process is running."""
+    from .niceness import session_at_own_niceness
+
+    session_at_own_niceness()  # started in a session of its own: it weighs as its niceness says
     import nbgrader.api  # noqa: F401 - imported once here, shared by every forked grading process
     import nbgrader.converters  # noqa: F401
 

@@ -30,7 +30,7 @@ import nbformat
 from . import messages, settings
 from .collect import usable_name  # one rule for a file name every file system takes
 from .course import shown
-from .intake import MAX_JSON_DEPTH, is_version_of, json_depth
+from .intake import MAX_JSON_DEPTH, is_version_of, json_depth, notebook_of
 
 SUFFIX = ".ipynb"
 # Files beyond the TD's notebooks before the upload is refused by count, unread: a student who drags a
@@ -351,11 +351,9 @@ def _read(name: str, content: bytes) -> nbformat.NotebookNode | Refused:
         return Refused(Reason.TOO_DEEP, too_deep(name), name)
     if not isinstance(data, dict) or not isinstance(data.get("cells"), list):
         return Refused(Reason.NOT_NOTEBOOK, not_notebook(name), name)
-    del data
+    del text
     try:
-        nb = nbformat.reads(text, as_version=4)
-        nbformat.validator.normalize(nb)
-        nbformat.validate(nb)
+        nb = notebook_of(data)
     except Exception as error:  # noqa: BLE001 - any malformation: refused, explained
         detail = shown(f"{type(error).__name__} : {error}", limit=200)
         return Refused(Reason.INVALID_NOTEBOOK, invalid_notebook(name, detail), name)

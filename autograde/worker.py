@@ -35,6 +35,7 @@ from typing import Any, Protocol
 
 from . import student_ids
 from .course import ConfigError, load_config
+from .niceness import session_at_own_niceness
 from .sandbox import process_tree
 
 EXIT_FAILED = 1  # some student could not be processed to the end (their fault or not: they are listed)
@@ -212,6 +213,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--parent", type=int, required=True)
     parser.add_argument("--name", default="")
     args = parser.parse_args(argv)
+    session_at_own_niceness()  # started in a session of its own (`nice autograde grade` holds for it)
     # The kernels inherit stdout and stderr: nothing they write may reach the grader or its log.
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 1)

@@ -267,3 +267,39 @@ def test_a_prepared_kernel_is_taken_only_for_its_folder_its_files_and_its_argume
     assert printed == "['donnees.csv'] alice\n", "the student's files are in the prepared kernel's folder"
     assert refused == dict.fromkeys(refused, (None, False, [])), "not taken: killed and removed"
     assert sandbox._prepared is None
+
+
+@needs_bwrap
+def test_a_kernel_started_at_a_niceness_gives_it_to_its_own_session():
+    """bubblewrap's --new-session makes a session of its own: where Linux shares the CPU between sessions
+    (autogroups), the kernel's must weigh as its niceness, not as much as the whole grader."""
+    if not os.path.exists("/proc/self/autogroup"):
+        pytest.skip("this Linux has no autogroups")
+    code = "import os; print(os.getpriority(os.PRIO_PROCESS, 0), open('/proc/self/autogroup').read().split()[-1])"
+
+    def started_at(niceness: int) -> list[str]:
+        done = run_in_a_thread_at(niceness, lambda: run_in_sandbox(code))
+        assert done.returncode == 0, done.stderr[-2000:]
+        return done.stdout.split()
+
+    here = os.getpriority(os.PRIO_PROCESS, 0)
+    assert started_at(max(here, 10)) == [str(max(here, 10))] * 2
+    assert started_at(here) == [str(here), str(here) if here > 0 else "0"]
+
+
+def run_in_a_thread_at(niceness: int, call):
+    """``call()`` from a thread of its own at ``niceness`` (what it starts inherits it); its result."""
+    import threading
+
+    from autograde.niceness import lower_this_threads_priority
+
+    result = []
+
+    def body():
+        lower_this_threads_priority(niceness)
+        result.append(call())
+
+    thread = threading.Thread(target=body)
+    thread.start()
+    thread.join()
+    return result[0]
