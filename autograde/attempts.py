@@ -237,6 +237,13 @@ class Store:
             self.engine.dispose()
             raise StoreError(f"cannot open the store {self.shown_url}: {error.orig}") from error
 
+    def open_pool(self) -> None:
+        """Open the connections the pool keeps, now: a service that starts must not pay one new
+        connection per request of the first burst (a backend forked, the dialect's first queries)."""
+        held = [self.engine.connect() for _ in range(getattr(self.engine.pool, "size", lambda: 1)())]
+        for connection in held:
+            connection.close()
+
     def close(self) -> None:
         self.engine.dispose()
 

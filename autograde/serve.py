@@ -206,6 +206,18 @@ class GradingSide:
             dispatcher.stop(timeout=30)
 
 
+def warm_up(store: Store) -> None:
+    """What the first requests after a (re)start would otherwise wait on, paid before the service listens:
+    the store's pooled connections, and the grading side's imports (Dask's client among them), which its
+    thread would make while holding the interpreter's lock as the uploads sent during the restart arrive."""
+    import distributed  # noqa: F401
+    import psutil  # noqa: F401
+
+    from . import serve_dispatch  # noqa: F401
+
+    store.open_pool()
+
+
 def run_service(
     course_root: Path,
     store_url: str,
@@ -247,6 +259,7 @@ def run_service(
             print(f"autograde serve run: {error}", file=sys.stderr)
             return 2
     with store:
+        warm_up(store)
         grading = GradingSide(store, course, jobs or settings.JOBS.get(), scheduler)
         app = serve_app.make_app(
             store,

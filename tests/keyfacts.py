@@ -157,7 +157,13 @@ def output_text(cell: dict) -> str:
             parts.append(f"{output.get('ename', '')}: {output.get('evalue', '')}")
         else:
             data = output.get("data", {})
-            parts += [data[kind] for kind in ("text/plain", "text/markdown", "text/latex") if kind in data]
+            # An image is shown in place of its text/plain ("<Figure size …>"), as JupyterLab does.
+            kinds = (
+                ("text/markdown", "text/latex")
+                if "image/png" in data
+                else ("text/plain", "text/markdown", "text/latex")
+            )
+            parts += [data[kind] for kind in kinds if kind in data]
     return "\n".join("".join(p) if isinstance(p, list) else p for p in parts)
 
 

@@ -1,12 +1,13 @@
-"""Every source notebook runs headless with all its self-checks and hidden tests passing, its given cells
-print no key fact of a written answer of its TD or a later one, and its solution cells give the same
-results as the reference module."""
+"""Every source notebook runs headless with all its self-checks and hidden tests passing, every cell that
+draws shows a drawn figure, its given cells print no key fact of a written answer of its TD or a later one,
+and its solution cells give the same results as the reference module."""
 
 import re
 
 import numpy as np
 import pytest
 from conftest import SOURCE, execute, nbgrader_meta, notebook_id, notebooks, read, run_in_process
+from figures import colours, figure_cells, kernel_env, png_outputs
 from keyfacts import output_leaks
 
 from autograde import run_check, student_name
@@ -15,8 +16,8 @@ SOURCE_NOTEBOOKS = notebooks(SOURCE)
 CHECK_CALL = re.compile(r'hidden_test\((\[[^\]]*\]|"[^"]+")')
 
 
-# Each notebook is executed once for the two tests that read its outputs (`make test` gives a whole file
-# to one worker: --dist loadfile).
+# Each notebook is executed once, as JupyterLab runs it (inline figures), for the three tests that read its
+# outputs (`make test` gives a whole file to one worker: --dist loadfile). The last of them frees it.
 EXECUTED: dict = {}
 
 
@@ -24,7 +25,7 @@ def executed(path):
     """The executed notebook (outputs kept) and the errors of its cells."""
     if path not in EXECUTED:
         nb = read(path)
-        EXECUTED[path] = (nb, execute(nb, path.parent))
+        EXECUTED[path] = (nb, execute(nb, path.parent, kernel_env()))
     return EXECUTED[path]
 
 
@@ -48,11 +49,26 @@ def test_source_notebook_runs_with_every_test_passing(path):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("path", SOURCE_NOTEBOOKS, ids=notebook_id)
+def test_every_figure_cell_shows_a_drawn_image(path):
+    """Each cell whose code draws (tests/figures.py) shows an image/png, no other cell does, and no image is
+    a single uniform colour."""
+    nb, errors = executed(path)
+    assert errors == []
+    expected = figure_cells(nb)
+    assert expected, "every notebook of the course draws at least one figure"
+    shown = [i for i, cell in enumerate(nb.cells) if png_outputs(cell)]
+    assert shown == expected, "cells with an image/png output differ from the cells whose code draws"
+    blank = [i for i in expected if any(colours(png) <= 1 for png in png_outputs(nb.cells[i]))]
+    assert blank == [], "these cells show a uniform, empty image"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", SOURCE_NOTEBOOKS, ids=notebook_id)
 def test_given_cells_print_no_key_fact_of_their_td_or_a_later_one(path):
     """What the student sees printed by the given cells (self-checks included: their output shows once the
     answer is right) must not answer a written question (docs/course-conventions.md#key-facts-and-the-leak-test)."""
     leaks = output_leaks(executed(path)[0], path)
-    EXECUTED.pop(path)  # read by both tests: free its outputs
+    EXECUTED.pop(path)  # the last test to read it: its outputs freed
     if leaks:
         pytest.fail("a given cell prints a key fact:\n" + "\n".join(leaks), pytrace=False)
 

@@ -142,7 +142,7 @@ WITHOUT_A_STUDENT = {
 
 def test_every_read_of_an_attempt_takes_the_student():
     public = {name for name, _ in inspect.getmembers(Store, inspect.isfunction) if not name.startswith("_")}
-    for name in public - WITHOUT_A_STUDENT - {"close"}:
+    for name in public - WITHOUT_A_STUDENT - {"open_pool", "close"}:  # the connections, no attempt read
         assert "student" in inspect.signature(getattr(Store, name)).parameters, name
     for name in ("extend", "progress", "finish", "fail", "release"):
         assert inspect.signature(getattr(Store, name)).return_annotation == "bool", name
@@ -546,3 +546,14 @@ def test_serve_links_refuses_a_base_url_that_is_not_an_address(tmp_path, sqlite_
                      "--store", sqlite_url, "--out", str(tmp_path / "links.csv")])  # fmt: skip
         assert code == 2 and "base URL" in capsys.readouterr().err
     assert not (tmp_path / "links.csv").exists()
+
+
+# ---------------------------------------------------------------------------------- a start
+def test_a_started_store_holds_its_pool_of_connections_open(url):
+    """The service opens the pool before it listens: the first burst of requests after a restart finds a
+    connection each, where it would otherwise open them one by one (autograde.serve.warm_up)."""
+    with Store(url) as opened:
+        opened.engine.dispose()  # the schema's connection gone: an empty pool, as at a first request
+        assert opened.engine.pool.checkedin() == 0
+        opened.open_pool()
+        assert opened.engine.pool.checkedin() == opened.engine.pool.size() >= 2

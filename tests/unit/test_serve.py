@@ -113,3 +113,21 @@ def test_the_watcher_closes_a_td_past_its_deadline_until_its_close_is_complete(m
     assert watcher.close_due(after) == []  # complete: never closed again
     assert [name for name, _ in calls] == ["td1_neurone_regression"] * 2
     assert "alice" in capsys.readouterr().out
+
+
+def test_the_service_imports_the_grading_side_before_it_listens(tmp_path):
+    """Imported later, by the grading thread, Dask's client held the interpreter's lock while the uploads
+    sent during a restart arrived (a burst of 22 at the port's opening: p50 0.13 s, 0.04 s imported first)."""
+    import subprocess
+    import sys
+
+    script = (
+        "import sys\n"
+        "from autograde.attempts import Store\n"
+        "from autograde.serve import warm_up\n"
+        "assert 'distributed' not in sys.modules\n"
+        f"warm_up(Store('sqlite:///{tmp_path / 'service.db'}'))\n"
+        "print(sorted(m for m in ('distributed', 'autograde.serve_dispatch', 'psutil') if m in sys.modules))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=REPO, check=True)
+    assert done.stdout.split("\n")[0] == "['autograde.serve_dispatch', 'distributed', 'psutil']"
