@@ -72,6 +72,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.pool import QueuePool
 
 from . import student_ids
 
@@ -240,7 +241,8 @@ class Store:
     def open_pool(self) -> None:
         """Open the connections the pool keeps, now: a service that starts must not pay one new
         connection per request of the first burst (a backend forked, the dialect's first queries)."""
-        held = [self.engine.connect() for _ in range(getattr(self.engine.pool, "size", lambda: 1)())]
+        pool = self.engine.pool  # a QueuePool for a SQLite file and for PostgreSQL
+        held = [self.engine.connect() for _ in range(pool.size() if isinstance(pool, QueuePool) else 1)]
         for connection in held:
             connection.close()
 
