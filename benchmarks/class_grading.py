@@ -37,6 +37,10 @@ Figures measured while the machine does something else are noisy: the load avera
 This machine's speed also drifts by 10-30 % over an hour, so ``--rounds N`` grades each TD N times, the
 modes in turn within each round: a ratio is given for each round (its modes ran minutes apart) and from
 the medians of the rounds.
+
+Before each round, the machine's own speed-up of 2 processes over 1 is measured on a NumPy gradient
+descent (the kind of work a TD 1 notebook does, without a kernel, a sandbox, nbgrader or Dask) and
+printed beside the 2-over-1 ratio of the grading: the ceiling that ratio meets on this machine.
 """
 
 from __future__ import annotations
@@ -154,6 +158,50 @@ def nbgrader_command(course: Course, *args: str) -> None:
     )
     if done.returncode != 0:
         raise SystemExit(f"nbgrader {' '.join(args)} failed ({done.returncode}):\n{done.stderr[-4000:]}")
+
+
+# ------------------------------------------------------------------------------- the machine's own
+CALIBRATION_STEPS = 40_000  # gradient steps per process: about half a second on one core here
+CALIBRATION_PAIRS = 3  # one process, then two, this many times; the median is kept
+
+
+def gradient_descent(go, steps: int) -> None:
+    """Steps of a linear regression's gradient descent on 64 points (a TD 1 notebook's kind of work),
+    once ``go`` is set."""
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    x, y, w = rng.normal(size=(64, 10)), rng.normal(size=(64, 1)), np.zeros((10, 1))
+    go.wait()
+    for _ in range(steps):
+        w -= 0.01 * x.T @ (x @ w - y) / len(x)
+
+
+def descents_seconds(processes: int) -> float:
+    """Seconds for ``processes`` processes to run CALIBRATION_STEPS steps each, all at once (their start
+    not counted)."""
+    import multiprocessing
+
+    context = multiprocessing.get_context("spawn")
+    go = context.Event()
+    started = [context.Process(target=gradient_descent, args=(go, CALIBRATION_STEPS)) for _ in range(processes)]
+    for process in started:
+        process.start()
+    time.sleep(2)  # each has imported NumPy and waits for go
+    start = time.perf_counter()
+    go.set()
+    for process in started:
+        process.join()
+    return time.perf_counter() - start
+
+
+def machine_speedup() -> float:
+    """This machine's speed-up of 2 processes over 1 on the same work each: 2 × one's time / two's time."""
+    ratios = []
+    for _ in range(CALIBRATION_PAIRS):
+        one = descents_seconds(1)
+        ratios.append(2 * one / descents_seconds(2))
+    return statistics.median(ratios)
 
 
 # ------------------------------------------------------------------------------------------ modes
@@ -285,7 +333,7 @@ def mean_phases(timings: dict[str, dict[str, float]]) -> dict[str, float]:
     return found
 
 
-def print_modes(results: list[Graded]) -> None:
+def print_modes(results: list[Graded], machine: dict[int, float]) -> None:
     if not results:
         return
     print("\n== The class, graded four ways (timed: autograde + feedback + writes into the course) ==")
@@ -320,6 +368,12 @@ def print_modes(results: list[Graded]) -> None:
             median = statistics.median(walls[top].values()) / statistics.median(walls[bottom].values())
             per_round = f"; each round: {', '.join(f'{x:.3f}' for x in each)}" if len(rounds) > 1 else ""
             print(f"  {name}: {median:.3f} (goal: {goal}){per_round}")
+            if top == "dask1" and bottom == "dask2" and machine:
+                print(
+                    f"  the machine's own speed-up of 2 processes over 1 (NumPy gradient descent, before each "
+                    f"round): median {statistics.median(machine.values()):.3f}; each round: "
+                    f"{', '.join(f'{machine[i]:.3f}' for i in rounds if i in machine)}"
+                )
 
 
 def print_profile(results: list[Graded], write_seconds: float | None) -> None:
@@ -382,7 +436,11 @@ def main() -> None:
     print(f"load average at start: {' '.join(f'{x:.2f}' for x in os.getloadavg())} on {os.cpu_count()} cores")
     counts = {"td1": args.td1, "td6": args.td6}
     results = []
+    machine: dict[int, float] = {}
     for round_ in range(1, args.rounds + 1):
+        if {"dask1", "dask2"} <= set(args.modes):
+            machine[round_] = machine_speedup()
+            print(f"round {round_} the machine's own speed-up of 2 processes over 1: {machine[round_]:.3f}", flush=True)
         for td, count in counts.items():
             for mode in args.modes if count else ():
                 r = dataclasses.replace(grade_class(mode, td, count), round=round_)
@@ -411,7 +469,7 @@ def main() -> None:
                     f"PostgreSQL: {rates['PostgreSQL']:7.0f} graded students written per minute "
                     f"(goal: at least {GOAL_WRITES_PER_MINUTE})"
                 )
-    print_modes(results)
+    print_modes(results, machine)
     print_profile(results, write_seconds)
     dask1 = [r.wall / r.students for r in results if r.mode == "dask1" and r.td == "td1"]
     print_paper(statistics.median(dask1) if dask1 else None, rates)
