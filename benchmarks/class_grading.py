@@ -40,7 +40,8 @@ the medians of the rounds.
 
 Before each round, the machine's own speed-up of 2 processes over 1 is measured on a NumPy gradient
 descent (the kind of work a TD 1 notebook does, without a kernel, a sandbox, nbgrader or Dask) and
-printed beside the 2-over-1 ratio of the grading: the ceiling that ratio meets on this machine.
+printed beside the 2-over-1 ratio of the grading: how this machine's two cores scale at that moment. It is
+three pairs of half-second loops, so it swings as much as the grading's ratio (1.47x to 1.96x here).
 """
 
 from __future__ import annotations
