@@ -166,14 +166,14 @@ CALIBRATION_STEPS = 40_000  # gradient steps per process: about half a second on
 CALIBRATION_PAIRS = 3  # one process, then two, this many times; the median is kept
 
 
-def gradient_descent(go, steps: int) -> None:
+def gradient_descent(ready, steps: int) -> None:
     """Steps of a linear regression's gradient descent on 64 points (a TD 1 notebook's kind of work),
-    once ``go`` is set."""
+    once every process and the timer have reached the barrier ``ready``."""
     import numpy as np
 
     rng = np.random.default_rng(0)
     x, y, w = rng.normal(size=(64, 10)), rng.normal(size=(64, 1)), np.zeros((10, 1))
-    go.wait()
+    ready.wait()
     for _ in range(steps):
         w -= 0.01 * x.T @ (x @ w - y) / len(x)
 
@@ -184,13 +184,12 @@ def descents_seconds(processes: int) -> float:
     import multiprocessing
 
     context = multiprocessing.get_context("spawn")
-    go = context.Event()
-    started = [context.Process(target=gradient_descent, args=(go, CALIBRATION_STEPS)) for _ in range(processes)]
+    ready = context.Barrier(processes + 1)  # passed once each process has imported NumPy and made its data
+    started = [context.Process(target=gradient_descent, args=(ready, CALIBRATION_STEPS)) for _ in range(processes)]
     for process in started:
         process.start()
-    time.sleep(2)  # each has imported NumPy and waits for go
+    ready.wait()
     start = time.perf_counter()
-    go.set()
     for process in started:
         process.join()
     return time.perf_counter() - start
