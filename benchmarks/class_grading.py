@@ -42,6 +42,15 @@ Before each round, the machine's own speed-up of 2 processes over 1 is measured 
 descent (the kind of work a TD 1 notebook does, without a kernel, a sandbox, nbgrader or Dask) and
 printed beside the 2-over-1 ratio of the grading: how this machine's two cores scale at that moment. It is
 three pairs of half-second loops, so it swings as much as the grading's ratio (1.47x to 1.96x here).
+
+Each timed grading also reads the machine's CPU counters before and after (all its processes: the
+kernels, the grading servers, the workers, this client): how many cores the mode kept busy on average,
+and the CPU seconds a student cost. The 2-over-1 ratio is exactly the product of two factors, printed
+for each round: how many more cores 2 workers keep busy than 1 (1 worker already uses a part of the
+second core: the next notebook's kernel is prepared there, the client writes there), and how much
+more CPU a student costs when both cores are busy (the cores slow each other down). The CPU time the
+hypervisor gave to other machines (steal) is printed too: a round with much of it ran beside a busy
+neighbour.
 """
 
 from __future__ import annotations
@@ -62,6 +71,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
+import psutil
 from nbgrader.api import Gradebook
 
 from autograde import dask_grading, grading, settings, submission_task, writeback
@@ -106,6 +116,17 @@ class Graded:
     max_score: float
     round: int = 1
     timings: dict[str, dict[str, float]] = field(default_factory=dict)  # Dask modes: per student, per phase
+    cpu: float = 0.0  # CPU seconds the whole machine spent busy during the timed grading
+    steal: float = 0.0  # CPU seconds the hypervisor gave to other machines meanwhile
+
+    @property
+    def cores(self) -> float:
+        """Cores kept busy on average."""
+        return self.cpu / self.wall
+
+    @property
+    def cpu_per_student(self) -> float:
+        return self.cpu / self.students
 
 
 # ------------------------------------------------------------------------------------------ helpers
@@ -204,6 +225,13 @@ def machine_speedup() -> float:
     return statistics.median(ratios)
 
 
+def cpu_between(before, after) -> tuple[float, float]:
+    """CPU seconds the machine spent busy between two ``psutil.cpu_times()`` readings (every process and
+    the kernel's own work; guest time is inside user time on Linux), and the seconds stolen by the hypervisor."""
+    busy = sum(getattr(after, f) - getattr(before, f) for f in ("user", "nice", "system", "irq", "softirq"))
+    return busy, getattr(after, "steal", 0.0) - getattr(before, "steal", 0.0)
+
+
 # ------------------------------------------------------------------------------------------ modes
 def grade_class(mode: str, td: str, count: int) -> Graded:
     assignment = TDS[td]
@@ -217,6 +245,7 @@ def grade_class(mode: str, td: str, count: int) -> Graded:
                 config.write(
                     f"\nfrom autograde.execution import report_timings\nreport_timings({str(phases_folder)!r})\n"
                 )
+        counters = psutil.cpu_times()
         start = time.perf_counter()
         if mode == "anchor":
             nbgrader_command(course, "autograde", assignment)
@@ -229,6 +258,7 @@ def grade_class(mode: str, td: str, count: int) -> Graded:
             run = dask_grading.grade_on_cluster(course, assignment, students, jobs=DASK_WORKERS[mode], sandbox=True)
             timings = run.timings
         wall = time.perf_counter() - start
+        cpu, steal = cpu_between(counters, psutil.cpu_times())
         not_done = [s for s in students if not course.graded(s, assignment)]
         if not_done:
             log = course.root / "autograde.log"
@@ -243,6 +273,8 @@ def grade_class(mode: str, td: str, count: int) -> Graded:
             sum(r.score for r in rows),
             sum(r.max_score for r in rows if not r.manual),
             timings=timings,
+            cpu=cpu,
+            steal=steal,
         )
 
 
@@ -337,12 +369,17 @@ def print_modes(results: list[Graded], machine: dict[int, float]) -> None:
     if not results:
         return
     print("\n== The class, graded four ways (timed: autograde + feedback + writes into the course) ==")
-    print(f"{'mode':<10} {'TD':<24} {'round':>5} {'students':>8} {'wall s':>8} {'s/student':>10} {'total score':>14}")
+    print(
+        f"{'mode':<10} {'TD':<24} {'round':>5} {'students':>8} {'wall s':>8} {'s/student':>10} {'total score':>14}"
+        f" {'cores busy':>10} {'CPU s/student':>13} {'steal s':>8}"
+    )
     for r in results:
         print(
             f"{r.mode:<10} {TDS[r.td]:<24} {r.round:>5} {r.students:>8} {r.wall:>8.1f} "
-            f"{r.wall / r.students:>10.2f} {r.score:>8g}/{r.max_score:g}"
+            f"{r.wall / r.students:>10.2f} {r.score:>8g}/{r.max_score:g} {r.cores:>10.2f} {r.cpu_per_student:>13.2f}"
+            f" {r.steal:>8.1f}"
         )
+    print("cores busy, CPU s/student, steal: the whole machine's CPU counters over the timed grading.")
     print("anchor = `nbgrader autograde` then `nbgrader generate_feedback`, serial: it includes the feedback")
     print("because every other mode makes it.")
     for td in TDS:
@@ -368,12 +405,31 @@ def print_modes(results: list[Graded], machine: dict[int, float]) -> None:
             median = statistics.median(walls[top].values()) / statistics.median(walls[bottom].values())
             per_round = f"; each round: {', '.join(f'{x:.3f}' for x in each)}" if len(rounds) > 1 else ""
             print(f"  {name}: {median:.3f} (goal: {goal}){per_round}")
+            if top == "dask1" and bottom == "dask2":
+                print_factors(ran, rounds)
             if top == "dask1" and bottom == "dask2" and machine:
                 print(
                     f"  the machine's own speed-up of 2 processes over 1 (NumPy gradient descent, before each "
                     f"round): median {statistics.median(machine.values()):.3f}; each round: "
                     f"{', '.join(f'{machine[i]:.3f}' for i in rounds if i in machine)}"
                 )
+
+
+def print_factors(ran: list[Graded], rounds: list[int]) -> None:
+    """The 2-over-1 ratio of each round as the product of its two factors: wall1 / wall2 =
+    (cores busy with 2 / with 1) × (CPU per student with 1 / with 2), since wall = students × CPU per
+    student / cores busy."""
+    for i in rounds:
+        one = next((r for r in ran if r.mode == "dask1" and r.round == i), None)
+        two = next((r for r in ran if r.mode == "dask2" and r.round == i), None)
+        if one is None or two is None or not one.cpu or not two.cpu:
+            continue
+        cores = two.cores / one.cores
+        work = one.cpu_per_student / two.cpu_per_student
+        print(
+            f"  round {i}: {one.wall / two.wall:.3f} = cores busy {two.cores:.2f} / {one.cores:.2f} ({cores:.3f})"
+            f" × CPU per student {one.cpu_per_student:.2f} s / {two.cpu_per_student:.2f} s ({work:.3f})"
+        )
 
 
 def print_profile(results: list[Graded], write_seconds: float | None) -> None:
