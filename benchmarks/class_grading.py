@@ -407,12 +407,12 @@ def print_modes(results: list[Graded], machine: dict[int, float]) -> None:
             print(f"  {name}: {median:.3f} (goal: {goal}){per_round}")
             if top == "dask1" and bottom == "dask2":
                 print_factors(ran, rounds)
-            if top == "dask1" and bottom == "dask2" and machine:
-                print(
-                    f"  the machine's own speed-up of 2 processes over 1 (NumPy gradient descent, before each "
-                    f"round): median {statistics.median(machine.values()):.3f}; each round: "
-                    f"{', '.join(f'{machine[i]:.3f}' for i in rounds if i in machine)}"
-                )
+                if machine:
+                    print(
+                        f"  the machine's own speed-up of 2 processes over 1 (NumPy gradient descent, before each "
+                        f"round): median {statistics.median(machine.values()):.3f}; each round: "
+                        f"{', '.join(f'{machine[i]:.3f}' for i in rounds if i in machine)}"
+                    )
 
 
 def print_factors(ran: list[Graded], rounds: list[int]) -> None:
