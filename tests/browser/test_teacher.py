@@ -115,15 +115,18 @@ def open_formgrader(lab, page, workspace: str):
     return page.frame_locator("#formgrader iframe")
 
 
-def open_graded_notebook(formgrader, student: str, submissions: int = len(ANSWERS)) -> None:
-    """Manual Grading > the assignment > the notebook > the student (names are hidden until asked).
+def link_to(formgrader, page: str):
+    """The formgrader's link to ``/formgrader/<page>``, found by where it leads rather than by its text: the page
+    being left may still be shown when the next link is looked up, and the formgrader's first page has a link named
+    after the assignment too (to its source folder, in JupyterLab)."""
+    return formgrader.locator(f'a[href$="/formgrader/{page}"]')
 
-    Each link is found by where it leads: the page left behind may still be shown when the next link is looked up,
-    and the formgrader's first page has a link named after the assignment too (to its source folder, in JupyterLab).
-    """
+
+def open_graded_notebook(formgrader, student: str, submissions: int = len(ANSWERS)) -> None:
+    """Manual Grading > the assignment > the notebook > the student (names are hidden until asked)."""
     formgrader.get_by_role("link", name="Manual Grading").click()
-    formgrader.locator(f'a[href$="/formgrader/gradebook/{TD1}"]').click()
-    formgrader.locator(f'a[href$="/formgrader/gradebook/{TD1}/{NOTEBOOK}"]').click()
+    link_to(formgrader, f"gradebook/{TD1}").click()
+    link_to(formgrader, f"gradebook/{TD1}/{NOTEBOOK}").click()
     formgrader.get_by_role("link", name=f"Submission #{submissions}").wait_for()  # the table is loaded
     formgrader.get_by_role("button", name="Show All Names").click()
     formgrader.get_by_role("link", name=student).click()
@@ -211,7 +214,7 @@ def test_manual_grade_and_comment_reach_the_gradebook_and_the_export(lab, page, 
     with step("the formgrader's new total"):
         formgrader.get_by_role("link", name=TD1).click()  # the breadcrumb, back to the pages with a menu
         formgrader.get_by_role("link", name="Manage Assignments").click()
-        formgrader.locator(f'a[href$="/formgrader/manage_submissions/{TD1}"]').click()  # the "# Submissions" column
+        link_to(formgrader, f"manage_submissions/{TD1}").click()  # the "# Submissions" column
         expect(submission_row(formgrader, GRADED_STUDENT)).to_contain_text(score(new_total))
     with Gradebook(f"sqlite:///{graded_course / 'gradebook.db'}") as gradebook:
         grade = gradebook.find_grade(WRITTEN, NOTEBOOK, TD1, GRADED_STUDENT)
